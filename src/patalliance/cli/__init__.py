@@ -1,0 +1,1 @@
+"""The ``patalliance`` command line: a thin shell over the library."""

@@ -1,0 +1,80 @@
+"""Shared plumbing of the command line: error handling, consoles and progress bars."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from rich.console import Console
+
+from patalliance.errors import PatallianceError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DEBUG = {"on": False}
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn patalliance errors into one clear stderr line and the documented exit code.
+
+    Exit codes (DESIGN.md): 0 success, 1 data failed validation, 2 usage or configuration
+    error. Unexpected exceptions exit 2 with a one-line message unless ``--debug`` is given.
+    """
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except PatallianceError as exc:
+            if DEBUG["on"]:
+                raise
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, emoji=False)
+            raise SystemExit(exc.exit_code) from None
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if DEBUG["on"]:
+                raise
+            err_console.print(
+                f"[bold red]internal error:[/] {type(exc).__name__}: {exc}. "
+                "Rerun with --debug for the traceback and report it.",
+                markup=True,
+                emoji=False,
+            )
+            raise SystemExit(2) from None
+
+    return wrapper
+
+
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on a terminal; silent when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda advance: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda advance: progress.advance(task, advance)
+
+
+def escape(text: Any) -> str:
+    """Escape rich markup in user-provided text."""
+    from rich.markup import escape as _escape
+
+    return _escape(str(text))

@@ -1,0 +1,155 @@
+"""Entry point of the ``patalliance`` command (typer + rich)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from patalliance import __version__
+from patalliance.cli._common import DEBUG, console, err_console, escape, handle_errors
+from patalliance.errors import DataValidationError
+from patalliance.instruments.key import builtin_keys
+from patalliance.pipeline import check, prepare
+from patalliance.validate import ValidationReport
+
+app = typer.Typer(
+    name="patalliance",
+    help="Therapeutic-alliance analysis for psychedelic-assisted therapy trials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"patalliance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Therapeutic-alliance analysis for psychedelic-assisted therapy trials."""
+    DEBUG["on"] = debug
+
+
+def _print_problems(report: ValidationReport, *, limit: int = 10) -> None:
+    errors = report.errors
+    for problem in errors[:limit]:
+        err_console.print(escape(str(problem)), markup=False)
+    if len(errors) > limit:
+        err_console.print(f"... and {len(errors) - limit} more problem(s).", markup=False)
+
+
+def _report_summary(report: ValidationReport) -> None:
+    table = Table(title="Quality control", show_header=True)
+    table.add_column("rows read", justify="right")
+    table.add_column("rows used", justify="right")
+    table.add_column("rows excluded", justify="right")
+    table.add_column("errors", justify="right")
+    table.add_column("warnings", justify="right")
+    table.add_row(
+        str(report.rows_read),
+        str(report.rows_used),
+        str(report.rows_excluded),
+        str(len(report.errors)),
+        str(len(report.warnings)),
+    )
+    console.print(table)
+    for reason, count in report.excluded_by_reason.items():
+        console.print(f"  excluded, {escape(reason)}: {count}")
+
+
+@app.command()
+@handle_errors
+def instruments() -> None:
+    """List the shipped scoring keys, their sources and whether each was verified."""
+    table = Table(title="Instrument scoring keys", show_lines=True)
+    table.add_column("id")
+    table.add_column("instrument")
+    table.add_column("items", justify="right")
+    table.add_column("scales")
+    table.add_column("verified")
+    table.add_column("source")
+    for key in builtin_keys().values():
+        info = key.instrument
+        scales = ", ".join(s.id + ("" if s.verified else " (UNVERIFIED)") for s in key.scales)
+        if key.verified_everywhere:
+            status = "yes"
+        elif info.verified:
+            status = "partly: see scales"
+        else:
+            status = "NO"
+        table.add_row(
+            info.id,
+            f"{info.abbreviation}\n{info.name}",
+            str(info.n_items),
+            scales,
+            status,
+            info.citation,
+        )
+    console.print(table)
+    unverified = [k for k in builtin_keys().values() if not k.verified_everywhere]
+    for key in unverified:
+        console.print(
+            f"[bold yellow]unverified:[/] {key.id}: {escape(key.instrument.verification_note)}"
+        )
+
+
+@app.command(name="validate")
+@handle_errors
+def validate_command(
+    study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
+    report: Path = typer.Option(
+        Path("qc_report.json"), "--report", help="Where to write the QC report (.json or .csv)."
+    ),
+    lenient: bool = typer.Option(
+        False, "--lenient", help="Exclude bad rows with a reason instead of failing."
+    ),
+) -> None:
+    """Check the data completely and write a QC report (exit 1 when it fails)."""
+    _, _, _, validated = check(study, policy="lenient" if lenient else None)
+    qc = validated.report
+    qc.write(report)
+    _report_summary(qc)
+    if not qc.ok:
+        _print_problems(qc)
+        err_console.print(
+            f"error: the data failed validation ({len(qc.errors)} problem(s)); "
+            f"the full report is in {report}",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    console.print(f"QC report written to {escape(report)}")
+
+
+@app.command()
+@handle_errors
+def score(
+    study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
+    out: Path = typer.Option(..., "--out", help="The CSV file to write (participant × variable)."),
+    lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
+) -> None:
+    """Score every instrument: one row per participant, one column per measure.scale@timepoint."""
+    try:
+        prepared = prepare(study, policy="lenient" if lenient else None)
+    except DataValidationError as exc:
+        if exc.report is not None:
+            qc_path = out.with_name(out.stem + "_qc.json")
+            exc.report.write(qc_path)
+            _print_problems(exc.report)
+            raise DataValidationError(f"{exc} The full report is in {qc_path}.") from None
+        raise
+    out.parent.mkdir(parents=True, exist_ok=True)
+    prepared.table.to_frame().to_csv(out, index=False)
+    console.print(
+        f"Scored {prepared.table.n_participants} participants, "
+        f"{len(prepared.table.variables)} variables → {escape(out)}"
+    )

@@ -1,0 +1,172 @@
+"""The analysis table: one row per participant, one column per ``measure.scale@timepoint``.
+
+Besides the scored scales it derives:
+
+- **peaks**: for a measure with ``peak = "max"`` (or ``"min"``), ``measure.scale@peak`` is the
+  maximum over the measure's timepoints, using whichever are present;
+- **change from baseline**: for a measure with ``baseline``, ``measure.<scale>_change@tp`` =
+  score at ``tp`` − score at baseline;
+- **response and remission**: when the measure's key declares an ``[outcome]`` rule (e.g.
+  GRID-HAMD-17), ``measure.response@tp`` = 1 when the score fell by at least
+  ``response_reduction_pct`` percent from baseline, and ``measure.remission@tp`` = 1 when it
+  also is at most ``remission_max``; 0 otherwise, missing when either score is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from patalliance.instruments.key import InstrumentKey
+from patalliance.study import Study
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    """What one column of the analysis table is."""
+
+    name: str
+    measure: str
+    scale: str
+    timepoint: str
+    kind: str  # "score", "peak", "change", "response", "remission", "classification"
+
+
+@dataclass(frozen=True)
+class AnalysisTable:
+    """The participant × variable table, the arm of each participant, and column metadata."""
+
+    values: pd.DataFrame
+    arms: pd.Series
+    facilitators: pd.Series
+    covariates: pd.DataFrame
+    variables: Mapping[str, VariableInfo]
+    labels: pd.DataFrame
+
+    @property
+    def n_participants(self) -> int:
+        return len(self.values)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scores.csv layout: ``participant_id``, ``arm``, then every variable."""
+        frame = self.values.copy()
+        frame.insert(0, "arm", self.arms.reindex(frame.index))
+        frame = frame.join(self.labels)
+        frame.index.name = "participant_id"
+        return frame.reset_index()
+
+
+def variable_name(measure: str, scale: str, timepoint: str) -> str:
+    return f"{measure}.{scale}@{timepoint}"
+
+
+def parse_variable(name: str) -> tuple[str, str, str]:
+    """Split ``measure.scale@timepoint``; raises ValueError when malformed."""
+    head, sep, timepoint = name.partition("@")
+    measure, dot, scale = head.partition(".")
+    if not sep or not dot or not measure or not scale or not timepoint:
+        raise ValueError(
+            f"Variable names look like 'measure.scale@timepoint' (e.g. alliance.total@prep). "
+            f"Got {name!r} instead."
+        )
+    return measure, scale, timepoint
+
+
+def build_analysis_table(
+    scores: pd.DataFrame,
+    participants: pd.DataFrame,
+    study: Study,
+    keys: Mapping[str, InstrumentKey],
+) -> AnalysisTable:
+    """Build the analysis table from long scores (see :func:`patalliance.scoring.score_trial`)."""
+    ids: list[str] = []
+    if len(participants):
+        ids.extend(participants["participant_id"].astype(str))
+    ids.extend(str(p) for p in scores["participant_id"] if str(p) not in set(ids))
+    index = pd.Index(sorted(set(ids), key=ids.index), name="participant_id", dtype=object)
+
+    variables: dict[str, VariableInfo] = {}
+    columns: dict[str, pd.Series] = {}
+    labels: dict[str, pd.Series] = {}
+    for mid, measure in study.measures.items():
+        key = keys[mid]
+        mscores = scores[scores["measure"] == mid]
+        scale_ids = list(dict.fromkeys(mscores["scale"])) if len(mscores) else []
+        for scale in scale_ids:
+            per_tp: dict[str, pd.Series] = {}
+            for tp in measure.timepoints:
+                sel = mscores[(mscores["scale"] == scale) & (mscores["timepoint"] == tp)]
+                series = pd.Series(
+                    sel["score"].to_numpy(dtype=float), index=sel["participant_id"].astype(str)
+                ).reindex(index)
+                name = variable_name(mid, scale, tp)
+                columns[name] = series
+                variables[name] = VariableInfo(name, mid, scale, tp, "score")
+                per_tp[tp] = series
+                bands = sel["band"].astype(str)
+                if (bands != "").any():
+                    cls = next(
+                        c for c in key.classifications if c.kind == "bands" and c.scale == scale
+                    )
+                    lab = variable_name(mid, cls.id, tp)
+                    labels[lab] = pd.Series(
+                        bands.to_numpy(), index=sel["participant_id"].astype(str)
+                    ).reindex(index)
+            if measure.peak is not None:
+                stacked = np.column_stack([per_tp[tp].to_numpy() for tp in measure.timepoints])
+                present = ~np.isnan(stacked)
+                fill = -np.inf if measure.peak == "max" else np.inf
+                reduce = np.max if measure.peak == "max" else np.min
+                peak = np.where(
+                    present.any(axis=1), reduce(np.where(present, stacked, fill), axis=1), np.nan
+                )
+                name = variable_name(mid, scale, "peak")
+                columns[name] = pd.Series(peak, index=index)
+                variables[name] = VariableInfo(name, mid, scale, "peak", "peak")
+            if measure.baseline is not None and not scale.endswith("_pct"):
+                base = per_tp[measure.baseline]
+                for tp in measure.timepoints:
+                    if tp == measure.baseline:
+                        continue
+                    name = variable_name(mid, f"{scale}_change", tp)
+                    columns[name] = per_tp[tp] - base
+                    variables[name] = VariableInfo(name, mid, f"{scale}_change", tp, "change")
+        rule = key.outcome
+        if measure.baseline is not None and rule is not None and rule.scale in scale_ids:
+            base = columns[variable_name(mid, rule.scale, measure.baseline)]
+            for tp in measure.timepoints:
+                if tp == measure.baseline:
+                    continue
+                score = columns[variable_name(mid, rule.scale, tp)]
+                both = base.notna() & score.notna()
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    reduction = np.where(base > 0, 100.0 * (base - score) / base, np.nan)
+                response = reduction >= rule.response_reduction_pct - 1e-9
+                remission = response & (score <= rule.remission_max)
+                for kind, flag in (("response", response), ("remission", remission)):
+                    name = variable_name(mid, kind, tp)
+                    columns[name] = pd.Series(
+                        np.where(both, flag.astype(float), np.nan), index=index
+                    )
+                    variables[name] = VariableInfo(name, mid, kind, tp, kind)
+
+    values = pd.DataFrame(columns, index=index) if columns else pd.DataFrame(index=index)
+    label_frame = pd.DataFrame(labels, index=index) if labels else pd.DataFrame(index=index)
+    if len(participants):
+        p = participants.drop_duplicates("participant_id").set_index("participant_id")
+        arms = p["arm"].astype(str).reindex(index)
+        facil = (
+            p["facilitator"].astype(str).reindex(index)
+            if "facilitator" in p.columns
+            else pd.Series(np.nan, index=index, dtype=object)
+        )
+        extra = [c for c in p.columns if c not in {"arm", "facilitator", "_file", "_row"}]
+        covariates = p[extra].reindex(index)
+    else:
+        arms = pd.Series(np.nan, index=index, dtype=object)
+        facil = pd.Series(np.nan, index=index, dtype=object)
+        covariates = pd.DataFrame(index=index)
+    return AnalysisTable(values, arms, facil, covariates, variables, label_frame)

@@ -1,0 +1,58 @@
+"""The in-memory form of a trial's raw data, with provenance for every row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+#: Columns every raw table carries for provenance: the file and its 1-based line number
+#: (the header is line 1, so the first data row is line 2, as a spreadsheet shows it).
+PROVENANCE = ["_file", "_row"]
+
+RESPONSE_COLUMNS = ["participant_id", "timepoint", "instrument", "item", "value"]
+PRESCORED_COLUMNS = ["participant_id", "timepoint", "measure", "scale", "score"]
+PARTICIPANT_REQUIRED = ["participant_id", "arm"]
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file: where it is, its sha256, how many data rows it had, and its role."""
+
+    path: str
+    sha256: str
+    rows: int
+    role: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "sha256": self.sha256, "rows": self.rows, "role": self.role}
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A problem that makes a whole file unreadable (empty, undecodable, missing columns)."""
+
+    file: str
+    code: str
+    message: str
+    column: str = ""
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class TrialData:
+    """Raw trial data as read, before validation.
+
+    Every cell is kept as text (``str``, empty string = blank) so that validation can report
+    the exact value it found. Each table has the provenance columns ``_file`` and ``_row``.
+    """
+
+    responses: pd.DataFrame
+    participants: pd.DataFrame
+    prescored: pd.DataFrame
+    inputs: tuple[InputFile, ...]
+    file_problems: tuple[FileProblem, ...] = field(default=())
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows for f in self.inputs)

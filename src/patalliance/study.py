@@ -1,0 +1,204 @@
+"""The study file (``study.toml``): pydantic models, loading and cross-checks.
+
+The format is documented in ``docs/study-file.md``. Every error names the file, the key path
+(e.g. ``measures.alliance.timepoints[1]``), what was received and the allowed values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from patalliance.errors import ConfigError, format_pydantic_error
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StudyInfo(_Model):
+    id: str
+    title: str
+    description: str = ""
+
+
+class ArmInfo(_Model):
+    label: str
+
+
+class TimepointInfo(_Model):
+    id: Identifier
+    label: str = ""
+    week: float | None = None
+
+    @property
+    def display(self) -> str:
+        return self.label or self.id
+
+
+class DataSection(_Model):
+    """Where the data are and how to read them."""
+
+    format: Literal["tidy"] = "tidy"
+    responses: list[str] = Field(default_factory=list)
+    participants: str | None = None
+    scores: str | None = None
+    missing_codes: list[float] = Field(default_factory=list)
+    policy: Literal["strict", "lenient"] = "strict"
+
+    @field_validator("responses", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Measure(_Model):
+    instrument: Identifier
+    key: str | None = None
+    label: str = ""
+    timepoints: list[Identifier]
+    peak: Literal["max", "min"] | None = None
+    baseline: Identifier | None = None
+    aggregate: Literal["sum", "mean"] | None = None
+
+
+class ChangeTest(_Model):
+    variable_from: str
+    variable_to: str
+    label: str = ""
+
+
+class CorrelationFamily(_Model):
+    family: Identifier
+    x: list[str] = Field(min_length=1)
+    y: list[str] = Field(min_length=1)
+    label: str = ""
+    scatter: list[list[str]] | None = None
+
+
+class AnalysisPlan(_Model):
+    """The ``[analysis]`` table: options and the families of tests."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    correlation: Literal["pearson", "spearman"] = "pearson"
+    ci: Literal["fisher", "bootstrap"] = "fisher"
+    bootstrap_ci: Literal["percentile", "bca"] = "bca"
+    n_resamples: int = Field(default=10_000, ge=100)
+    adjust: Literal["none", "holm", "fdr_bh"] = "none"
+    missing: Literal["pairwise", "listwise"] = "pairwise"
+    confidence_level: float = Field(default=0.95, gt=0, lt=1)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    seed: int = 20240314
+    change: list[ChangeTest] = Field(default_factory=list)
+    correlations: list[CorrelationFamily] = Field(default_factory=list)
+
+
+class Study(_Model):
+    """A parsed, cross-checked study file. ``path`` is the study file's own path."""
+
+    study: StudyInfo
+    arms: dict[Identifier, ArmInfo]
+    timepoints: list[TimepointInfo] = Field(min_length=1)
+    data: DataSection
+    measures: dict[Identifier, Measure] = Field(min_length=1)
+    analysis: AnalysisPlan = Field(default_factory=AnalysisPlan)
+    path: Path = Path("study.toml")
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def timepoint_ids(self) -> list[str]:
+        return [t.id for t in self.timepoints]
+
+    def timepoint_label(self, timepoint_id: str) -> str:
+        for tp in self.timepoints:
+            if tp.id == timepoint_id:
+                return tp.display
+        return "Peak" if timepoint_id == "peak" else timepoint_id
+
+    def resolve(self, relative: str) -> Path:
+        """A data path from the study file, relative to the study file's folder."""
+        candidate = Path(relative)
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+
+def suggest(name: str, choices: list[str] | set[str]) -> str:
+    """' (did you mean X?)' for the closest choice, or ''."""
+    match = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.5)
+    return f" (did you mean {match[0]}?)" if match else ""
+
+
+def _cross_check(study: Study) -> list[str]:
+    problems: list[str] = []
+    tp_ids = study.timepoint_ids
+    if len(set(tp_ids)) != len(tp_ids):
+        dupes = sorted({t for t in tp_ids if tp_ids.count(t) > 1})
+        problems.append(f"timepoints: ids must be unique; repeated: {', '.join(dupes)}")
+    if "peak" in tp_ids:
+        problems.append("timepoints: 'peak' is reserved for derived peaks; rename that timepoint")
+    if not study.arms:
+        problems.append("arms: declare at least one arm, e.g. [arms] treatment = { label = ... }")
+    for mid, measure in study.measures.items():
+        for i, tp in enumerate(measure.timepoints):
+            if tp not in tp_ids:
+                problems.append(
+                    f"measures.{mid}.timepoints[{i}]: unknown timepoint {tp!r}{suggest(tp, tp_ids)}; "
+                    f"declared timepoints: {', '.join(tp_ids)}"
+                )
+        if measure.baseline is not None and measure.baseline not in measure.timepoints:
+            problems.append(
+                f"measures.{mid}.baseline: {measure.baseline!r} must be one of the measure's "
+                f"timepoints ({', '.join(measure.timepoints)})"
+            )
+        if measure.peak is not None and len(measure.timepoints) < 2:
+            problems.append(f"measures.{mid}.peak: a peak needs at least two timepoints")
+    if not study.data.responses and study.data.scores is None:
+        problems.append(
+            "data: give the item responses ('responses = \"responses.csv\"') or pre-scored "
+            "data ('scores = \"scores.csv\"')"
+        )
+    return problems
+
+
+def load_study(path: str | Path) -> Study:
+    """Read, validate and cross-check a study file.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not TOML, or not a valid study; the message names the key.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "study.toml"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: study file not found. Check the path.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the study file is not UTF-8 text; save it as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the study file ({exc.strerror}).") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    raw["path"] = path
+    try:
+        study = Study.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {format_pydantic_error(exc)}") from None
+    problems = _cross_check(study)
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems))
+    return study
