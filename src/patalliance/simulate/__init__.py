@@ -1,0 +1,1 @@
+"""Synthetic trials: seeded simulation, calibration to published statistics, and power."""
