@@ -18,7 +18,7 @@ from patalliance.instruments.registry import resolve_keys
 from patalliance.io import TrialData, read_study_data
 from patalliance.scoring import score_trial
 from patalliance.study import Study, load_study
-from patalliance.validate import Policy, ValidatedData, validate
+from patalliance.validate import Policy, ValidatedData, ValidationReport, validate
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,20 @@ class Prepared:
     validated: ValidatedData
     scores: pd.DataFrame
     table: AnalysisTable
+
+
+def summarize_problems(report: ValidationReport, *, limit: int = 3) -> str:
+    """One line: the number of errors, by code, with the first instance of each code."""
+    errors = report.errors
+    by_code: dict[str, list[str]] = {}
+    for problem in errors:
+        by_code.setdefault(problem.code, []).append(str(problem))
+    parts = []
+    for code, items in list(by_code.items())[:limit]:
+        count = f" ({len(items)} rows like it)" if len(items) > 1 else ""
+        parts.append(f"{items[0]}{count}")
+    more = f"; and {len(by_code) - limit} more kinds of problem" if len(by_code) > limit else ""
+    return f"the data failed validation with {len(errors)} problem(s): " + "; ".join(parts) + more
 
 
 def check(
@@ -55,12 +69,7 @@ def prepare(study_path: str | Path, *, policy: Policy | None = None) -> Prepared
     study, keys, raw, validated = check(study_path, policy=policy)
     report = validated.report
     if not report.ok:
-        errors = report.errors
-        first = "; ".join(str(p) for p in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        raise DataValidationError(
-            f"the data failed validation with {len(errors)} problem(s): {first}{more}", report
-        )
+        raise DataValidationError(summarize_problems(report), report)
     scores = score_trial(validated, study, keys)
     table = build_analysis_table(scores, validated.participants, study, keys)
     return Prepared(study, keys, raw, validated, scores, table)

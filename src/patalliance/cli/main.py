@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -13,6 +15,9 @@ from patalliance.errors import DataValidationError
 from patalliance.instruments.key import builtin_keys
 from patalliance.pipeline import check, prepare
 from patalliance.validate import ValidationReport
+
+if TYPE_CHECKING:
+    from patalliance.run import AnalyzeOutcome
 
 app = typer.Typer(
     name="patalliance",
@@ -43,7 +48,7 @@ def main(
 def _print_problems(report: ValidationReport, *, limit: int = 10) -> None:
     errors = report.errors
     for problem in errors[:limit]:
-        err_console.print(escape(str(problem)), markup=False)
+        err_console.print(str(problem), markup=False)
     if len(errors) > limit:
         err_console.print(f"... and {len(errors) - limit} more problem(s).", markup=False)
 
@@ -71,36 +76,32 @@ def _report_summary(report: ValidationReport) -> None:
 @handle_errors
 def instruments() -> None:
     """List the shipped scoring keys, their sources and whether each was verified."""
-    table = Table(title="Instrument scoring keys", show_lines=True)
+    keys = builtin_keys()
+    table = Table(title="Instrument scoring keys (item numbers and scoring only)")
     table.add_column("id")
     table.add_column("instrument")
     table.add_column("items", justify="right")
     table.add_column("scales")
     table.add_column("verified")
-    table.add_column("source")
-    for key in builtin_keys().values():
+    for key in keys.values():
         info = key.instrument
         scales = ", ".join(s.id + ("" if s.verified else " (UNVERIFIED)") for s in key.scales)
         if key.verified_everywhere:
             status = "yes"
         elif info.verified:
-            status = "partly: see scales"
+            status = "partly: UNVERIFIED scales"
         else:
-            status = "NO"
-        table.add_row(
-            info.id,
-            f"{info.abbreviation}\n{info.name}",
-            str(info.n_items),
-            scales,
-            status,
-            info.citation,
-        )
+            status = "NO: UNVERIFIED"
+        table.add_row(info.id, info.abbreviation, str(info.n_items), scales, status)
     console.print(table)
-    unverified = [k for k in builtin_keys().values() if not k.verified_everywhere]
+    console.print("\nSources:")
+    for key in keys.values():
+        console.print(f"  {key.id}: {escape(key.instrument.citation)}")
+    unverified = [k for k in keys.values() if not k.verified_everywhere]
+    if unverified:
+        console.print("\nNot verified against the primary source (see docs/instrument-keys.md):")
     for key in unverified:
-        console.print(
-            f"[bold yellow]unverified:[/] {key.id}: {escape(key.instrument.verification_note)}"
-        )
+        console.print(f"  [bold yellow]{key.id}[/]: {escape(key.instrument.verification_note)}")
 
 
 @app.command(name="validate")
@@ -126,7 +127,8 @@ def validate_command(
             f"the full report is in {report}",
             markup=False,
         )
-        raise typer.Exit(1)
+        # SystemExit, not typer.Exit: handle_errors would report typer.Exit as an internal error.
+        raise SystemExit(1)
     console.print(f"QC report written to {escape(report)}")
 
 
@@ -153,3 +155,40 @@ def score(
         f"Scored {prepared.table.n_participants} participants, "
         f"{len(prepared.table.variables)} variables → {escape(out)}"
     )
+
+
+@app.command(name="analyze")
+@handle_errors
+def analyze_command(
+    study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
+    out: Path = typer.Option(Path("patalliance-out"), "--out", help="Output folder."),
+    lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
+    no_report: bool = typer.Option(
+        False, "--no-report", help="Skip report.html and the Word/Excel tables."
+    ),
+) -> None:
+    """The main job: QC, scoring, change in alliance and correlations; results.json and report."""
+    from patalliance.run import analyze
+
+    outcome = analyze(
+        study,
+        out,
+        policy="lenient" if lenient else None,
+        report=not no_report,
+        progress=lambda message: (
+            err_console.print(f"[dim]{message}…[/]") if sys.stderr.isatty() else None
+        ),
+    )
+    _print_outcome(outcome)
+
+
+def _print_outcome(outcome: AnalyzeOutcome) -> None:
+    qc = outcome.prepared.validated.report
+    console.print(
+        f"{outcome.prepared.table.n_participants} participants; rows read {qc.rows_read}, "
+        f"used {qc.rows_used}, excluded {qc.rows_excluded}."
+    )
+    for name, path in outcome.files.items():
+        if "/" not in name or name.startswith("tables/tables."):
+            console.print(f"  {name}: {escape(path)}")
+    console.print(f"  tables: {escape(outcome.out_dir / 'tables')}")

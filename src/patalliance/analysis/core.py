@@ -1,0 +1,173 @@
+"""The paper-level analysis (Levin et al. 2024): descriptives, change tests, correlation families.
+
+Each family of tests is computed from the analysis table with the functions of
+:mod:`patalliance.stats`; every record carries the n actually analysed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from patalliance.analysis.plan import check_variables, plan_references
+from patalliance.analysis.results import (
+    AnalysisResults,
+    ArmDescriptive,
+    ChangeRecord,
+    CorrelationRecord,
+    Descriptive,
+)
+from patalliance.derive import AnalysisTable
+from patalliance.stats import adjust_pvalues, bootstrap_correlations, correlate, paired_change
+from patalliance.study import AnalysisPlan, CorrelationFamily, Study
+
+
+def _moments(values: np.ndarray) -> tuple[int, float, float, float, float]:
+    v = values[~np.isnan(values)]
+    n = int(v.size)
+    if n == 0:
+        return 0, np.nan, np.nan, np.nan, np.nan
+    sd = float(np.std(v, ddof=1)) if n > 1 else np.nan
+    return n, float(np.mean(v)), sd, float(np.min(v)), float(np.max(v))
+
+
+def describe(table: AnalysisTable) -> tuple[list[Descriptive], list[ArmDescriptive]]:
+    """n, mean, SD (n − 1), min and max of every variable; n, mean and SD by arm."""
+    overall = []
+    by_arm = []
+    arms = table.arms.astype(str)
+    arm_ids = [a for a in dict.fromkeys(arms) if a not in {"nan", "", "None"}]
+    for name in table.values.columns:
+        col = table.values[name].to_numpy(dtype=float)
+        n, mean, sd, lo, hi = _moments(col)
+        overall.append(Descriptive(name, n, mean, sd, lo, hi))
+        for arm in arm_ids:
+            n_a, mean_a, sd_a, _, _ = _moments(col[(arms == arm).to_numpy()])
+            by_arm.append(ArmDescriptive(arm, name, n_a, mean_a, sd_a))
+    return overall, by_arm
+
+
+def run_change(table: AnalysisTable, plan: AnalysisPlan) -> list[ChangeRecord]:
+    """Paired change tests (complete pairs) for every ``[[analysis.change]]``."""
+    records = []
+    for spec in plan.change:
+        res = paired_change(
+            table.values[spec.variable_from].to_numpy(dtype=float),
+            table.values[spec.variable_to].to_numpy(dtype=float),
+            confidence_level=plan.confidence_level,
+        )
+        records.append(
+            ChangeRecord(
+                variable_from=spec.variable_from,
+                variable_to=spec.variable_to,
+                label=spec.label,
+                n=int(res.n),
+                n_dropped=int(res.n_dropped),
+                mean_from=float(res.mean_from),
+                mean_to=float(res.mean_to),
+                sd_from=float(res.sd_from),
+                sd_to=float(res.sd_to),
+                mean_diff=float(res.mean_diff),
+                diff_ci_low=float(res.diff_ci_low),
+                diff_ci_high=float(res.diff_ci_high),
+                t=float(res.t),
+                df=float(res.df),
+                p=float(res.p),
+                d_z=float(res.d_z),
+                d_z_ci_low=float(res.d_z_ci_low),
+                d_z_ci_high=float(res.d_z_ci_high),
+                d_av=float(res.d_av),
+                wilcoxon_statistic=float(res.wilcoxon_statistic),
+                wilcoxon_p=float(res.wilcoxon_p),
+                confidence_level=plan.confidence_level,
+            )
+        )
+    return records
+
+
+def _family_data(table: AnalysisTable, fam: CorrelationFamily) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return table.values[fam.x], table.values[fam.y]
+
+
+def run_correlations(
+    table: AnalysisTable,
+    plan: AnalysisPlan,
+    *,
+    method: str | None = None,
+    ci: str | None = None,
+    adjust: str | None = None,
+) -> list[CorrelationRecord]:
+    """Every correlation family: r, n, p, CI (Fisher z or bootstrap) and adjusted p.
+
+    The multiplicity adjustment is applied within each family. Bootstrap intervals use one
+    ``numpy.random.Generator`` per family, spawned from the plan's seed, so results do not
+    depend on the order or number of families.
+    """
+    method = method or plan.correlation
+    ci = ci or plan.ci
+    adjust = adjust or plan.adjust
+    seeds = np.random.SeedSequence(plan.seed).spawn(max(len(plan.correlations), 1))
+    records: list[CorrelationRecord] = []
+    for fam, seed in zip(plan.correlations, seeds, strict=False):
+        x, y = _family_data(table, fam)
+        res = correlate(
+            x.to_numpy(dtype=float),
+            y.to_numpy(dtype=float),
+            method=method,  # type: ignore[arg-type]
+            missing=plan.missing,
+            confidence_level=plan.confidence_level,
+        )
+        lo, hi = res.ci_low, res.ci_high
+        ci_method = "fisher"
+        if ci == "bootstrap":
+            boot = bootstrap_correlations(
+                x.to_numpy(dtype=float),
+                y.to_numpy(dtype=float),
+                method=method,  # type: ignore[arg-type]
+                missing=plan.missing,
+                n_resamples=plan.n_resamples,
+                confidence_level=plan.confidence_level,
+                ci_method=plan.bootstrap_ci,
+                rng=np.random.default_rng(seed),
+            )
+            lo, hi = boot.ci_low, boot.ci_high
+            ci_method = f"bootstrap_{plan.bootstrap_ci}"
+        p_adj = adjust_pvalues(res.p.ravel(), method=adjust).reshape(res.p.shape)  # type: ignore[arg-type]
+        for j, xv in enumerate(fam.x):
+            for k, yv in enumerate(fam.y):
+                records.append(
+                    CorrelationRecord(
+                        family=fam.family,
+                        x=xv,
+                        y=yv,
+                        method=method,
+                        missing=plan.missing,
+                        n=int(res.n[j, k]),
+                        r=float(res.r[j, k]),
+                        ci_low=float(lo[j, k]),
+                        ci_high=float(hi[j, k]),
+                        ci_method=ci_method,
+                        p=float(res.p[j, k]),
+                        p_adj=float(p_adj[j, k]),
+                        adjust=adjust,
+                        confidence_level=plan.confidence_level,
+                    )
+                )
+    return records
+
+
+def validate_plan(study: Study, table: AnalysisTable) -> None:
+    """Check that every variable in the plan exists (ConfigError, exit 2, otherwise)."""
+    check_variables(study, plan_references(study), table.values.columns)
+
+
+def run_analysis(study: Study, table: AnalysisTable) -> AnalysisResults:
+    """Validate the plan, then run descriptives, change tests and correlation families."""
+    validate_plan(study, table)
+    descriptives, by_arm = describe(table)
+    return AnalysisResults(
+        descriptives=descriptives,
+        descriptives_by_arm=by_arm,
+        change=run_change(table, study.analysis),
+        correlations=run_correlations(table, study.analysis),
+    )

@@ -1,0 +1,118 @@
+"""The results document (``results.json``, schema ``patalliance.results/1``).
+
+Numbers are unrounded; NaN and infinities become ``null``. There is no timestamp, so the same
+inputs and seed give a byte-identical file. The schema is ``results.schema.json`` in the
+package and is documented in ``docs/results-json.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from patalliance import __version__
+from patalliance.analysis.results import AnalysisResults
+from patalliance.io.tidy import sha256_of
+from patalliance.pipeline import Prepared
+
+SCHEMA_ID = "patalliance.results/1"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "results.schema.json"
+KEY_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels", "pydantic", "matplotlib")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            out[name] = "not installed"
+    return out
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe copy: NaN/inf → None, numpy scalars → Python, tuples → lists."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [clean(v) for v in value.tolist()]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _relative(path: str, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return path
+
+
+def build_document(prepared: Prepared, results: AnalysisResults) -> dict[str, Any]:
+    """Assemble the results document from the prepared data and the analysis results."""
+    study = prepared.study
+    report = prepared.validated.report
+    base = study.base_dir
+    doc: dict[str, Any] = {
+        "schema": SCHEMA_ID,
+        "software": {"name": "patalliance", "version": __version__, **package_versions()},
+        "study": {
+            "id": study.study.id,
+            "title": study.study.title,
+            "file": study.path.name,
+            "sha256": sha256_of(study.path),
+        },
+        "inputs": [
+            {**inp.to_dict(), "path": _relative(inp.path, base)} for inp in prepared.raw.inputs
+        ],
+        "plan": study.analysis.model_dump(mode="json"),
+        "instruments": {
+            mid: {
+                "instrument": key.id,
+                "abbreviation": key.instrument.abbreviation,
+                "citation": key.instrument.citation,
+                "verified": key.verified_everywhere,
+            }
+            for mid, key in prepared.keys.items()
+        },
+        "qc": {
+            "policy": report.policy,
+            "rows_read": report.rows_read,
+            "rows_used": report.rows_used,
+            "rows_excluded": report.rows_excluded,
+            "excluded_by_reason": dict(report.excluded_by_reason),
+            "files": [{**f, "path": _relative(str(f["path"]), base)} for f in report.files],
+            "problems": [
+                {**p, "file": _relative(str(p["file"]), base) if p["file"] else ""}
+                for p in report.to_dict()["problems"]  # type: ignore[union-attr]
+            ],
+        },
+        "n_participants": prepared.table.n_participants,
+        "descriptives": [d.to_dict() for d in results.descriptives],
+        "descriptives_by_arm": [d.to_dict() for d in results.descriptives_by_arm],
+        "change": [c.to_dict() for c in results.change],
+        "correlations": [c.to_dict() for c in results.correlations],
+    }
+    for name, section in results.extra.items():
+        doc[name] = section
+    return clean(doc)
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

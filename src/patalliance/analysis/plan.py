@@ -1,0 +1,104 @@
+"""Checking the analysis plan against the analysis table before any computation.
+
+Every variable named in ``[analysis]`` must exist in the analysis table. An unknown name is a
+configuration error (exit 2) whose message suggests the closest existing name.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+from patalliance.errors import ConfigError
+from patalliance.study import Study
+
+
+def closest(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean X?)' for the closest variable name, or ''."""
+    match = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]}?)" if match else ""
+
+
+def check_variables(study: Study, references: Mapping[str, str], available: Iterable[str]) -> None:
+    """Raise ConfigError naming every unknown variable, with a suggestion for each.
+
+    ``references`` maps a key path in the study file (e.g. ``analysis.correlations[0].x[1]``)
+    to the variable named there.
+    """
+    names = set(available)
+    problems = [
+        f"{path}: unknown variable {var!r}{closest(var, names)}"
+        for path, var in references.items()
+        if var not in names
+    ]
+    if problems:
+        raise ConfigError(
+            f"{study.path}: "
+            + "; ".join(problems)
+            + ". Variables are named measure.scale@timepoint; `patalliance score` lists them all."
+        )
+
+
+def plan_references(study: Study) -> dict[str, str]:
+    """Every variable the paper-level plan (change tests and correlation families) names."""
+    refs: dict[str, str] = {}
+    plan = study.analysis
+    for i, change in enumerate(plan.change):
+        refs[f"analysis.change[{i}].variable_from"] = change.variable_from
+        refs[f"analysis.change[{i}].variable_to"] = change.variable_to
+    for i, fam in enumerate(plan.correlations):
+        for axis in ("x", "y"):
+            for j, var in enumerate(getattr(fam, axis)):
+                refs[f"analysis.correlations[{i}].{axis}[{j}]"] = var
+    refs.update(beyond_references(study))
+    return refs
+
+
+def beyond_references(study: Study) -> dict[str, str]:
+    """Every variable the families beyond the paper name (efficacy, mediation, ...)."""
+    refs: dict[str, str] = {}
+    plan = study.analysis
+    for i, eff in enumerate(plan.efficacy):
+        head = f"{eff.measure}.{eff.scale}"
+        refs[f"analysis.efficacy[{i}].baseline"] = f"{head}@{eff.baseline}"
+        for j, tp in enumerate(eff.timepoints):
+            refs[f"analysis.efficacy[{i}].timepoints[{j}]"] = f"{head}@{tp}"
+    for i, pfam in enumerate(plan.partial_correlations):
+        for axis in ("x", "y", "covariates"):
+            for j, var in enumerate(getattr(pfam, axis)):
+                refs[f"analysis.partial_correlations[{i}].{axis}[{j}]"] = var
+    for i, mm in enumerate(plan.mixed_models):
+        for j, tp in enumerate(mm.timepoints):
+            refs[f"analysis.mixed_models[{i}].timepoints[{j}]"] = f"{mm.outcome}@{tp}"
+        for j, var in enumerate(mm.predictors):
+            refs[f"analysis.mixed_models[{i}].predictors[{j}]"] = var
+        if mm.baseline is not None:
+            refs[f"analysis.mixed_models[{i}].baseline"] = mm.baseline
+    for i, med in enumerate(plan.mediation):
+        refs[f"analysis.mediation[{i}].x"] = med.x
+        refs[f"analysis.mediation[{i}].y"] = med.y
+        for axis in ("m", "covariates"):
+            for j, var in enumerate(getattr(med, axis)):
+                refs[f"analysis.mediation[{i}].{axis}[{j}]"] = var
+    for i, fac in enumerate(plan.facilitator):
+        for axis in ("alliance", "outcomes"):
+            for j, var in enumerate(getattr(fac, axis)):
+                refs[f"analysis.facilitator[{i}].{axis}[{j}]"] = var
+    return refs
+
+
+def family_references(study: Study) -> list[str]:
+    """Problems with correlation-family names in ``sensitivity``/``bayes_factors``."""
+    plan = study.analysis
+    names = [fam.family for fam in plan.correlations]
+    problems = []
+    for key in ("sensitivity", "bayes_factors"):
+        spec = getattr(plan, key)
+        families = getattr(spec, "families", None) or []
+        for j, fam in enumerate(families):
+            if fam not in names:
+                problems.append(
+                    f"analysis.{key}.families[{j}]: unknown correlation family {fam!r}"
+                    f"{closest(fam, names)}; families: {', '.join(names) or '(none)'}"
+                )
+    return problems

@@ -1,0 +1,99 @@
+"""``analyze``: the whole job from a study file to an output folder.
+
+Writes ``results.json``, ``scores.csv``, ``qc_report.json``, ``tables/`` and (unless
+``report=False``) ``report.html``. This is orchestration: computation lives in
+:mod:`patalliance.analysis` and presentation in :mod:`patalliance.report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from patalliance.analysis import AnalysisResults, run_analysis
+from patalliance.analysis.document import build_document, dumps
+from patalliance.analysis.results import records_frame
+from patalliance.errors import ConfigError, DataValidationError
+from patalliance.pipeline import Prepared, prepare
+from patalliance.validate import Policy
+
+
+@dataclass(frozen=True)
+class AnalyzeOutcome:
+    prepared: Prepared
+    results: AnalysisResults
+    document: dict[str, Any]
+    out_dir: Path
+    files: dict[str, Path]
+
+
+def _ensure_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{out_dir}: cannot create the output folder ({exc.strerror}).") from None
+
+
+def write_tables_csv(results: AnalysisResults, prepared: Prepared, folder: Path) -> dict[str, Path]:
+    """Unrounded CSV tables of every result family."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    frames = {
+        "descriptives": records_frame(results.descriptives),
+        "descriptives_by_arm": records_frame(results.descriptives_by_arm),
+        "change": records_frame(results.change),
+        "correlations": records_frame(results.correlations),
+        "qc_problems": prepared.validated.report.to_frame(),
+    }
+    for name, frame in frames.items():
+        path = folder / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        files[f"tables/{name}.csv"] = path
+    return files
+
+
+def analyze(
+    study_path: str | Path,
+    out_dir: str | Path,
+    *,
+    policy: Policy | None = None,
+    report: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> AnalyzeOutcome:
+    """Run the whole analysis of a study and write every output into ``out_dir``.
+
+    Raises
+    ------
+    DataValidationError
+        When the data fail validation; ``qc_report.json`` is written first.
+    ConfigError
+        For configuration errors (bad study file, unknown variables, missing data files).
+    """
+    out = Path(out_dir)
+    say = progress or (lambda message: None)
+    say("reading and validating the data")
+    try:
+        prepared = prepare(study_path, policy=policy)
+    except DataValidationError as exc:
+        if exc.report is not None:
+            _ensure_dir(out)
+            exc.report.write(out / "qc_report.json")
+            raise DataValidationError(
+                f"{exc} The full QC report is in {out / 'qc_report.json'}.", exc.report
+            ) from None
+        raise
+    say("running the analysis plan")
+    results = run_analysis(prepared.study, prepared.table)
+    document = build_document(prepared, results)
+    _ensure_dir(out)
+    files: dict[str, Path] = {}
+    (out / "results.json").write_text(dumps(document), encoding="utf-8")
+    files["results.json"] = out / "results.json"
+    prepared.table.to_frame().to_csv(out / "scores.csv", index=False)
+    files["scores.csv"] = out / "scores.csv"
+    prepared.validated.report.write(out / "qc_report.json")
+    files["qc_report.json"] = out / "qc_report.json"
+    files.update(write_tables_csv(results, prepared, out / "tables"))
+    return AnalyzeOutcome(prepared, results, document, out, files)
