@@ -40,7 +40,7 @@ def summarize_problems(report: ValidationReport, *, limit: int = 3) -> str:
     for problem in errors:
         by_code.setdefault(problem.code, []).append(str(problem))
     parts = []
-    for code, items in list(by_code.items())[:limit]:
+    for items in list(by_code.values())[:limit]:
         count = f" ({len(items)} rows like it)" if len(items) > 1 else ""
         parts.append(f"{items[0]}{count}")
     more = f"; and {len(by_code) - limit} more kinds of problem" if len(by_code) > limit else ""

@@ -43,15 +43,63 @@ class TimepointInfo(_Model):
         return self.label or self.id
 
 
+class RedcapSection(_Model):
+    """``[data.redcap]``: a REDCap CSV export and its data dictionary (docs/data-formats.md)."""
+
+    records: str
+    dictionary: str
+    id_field: str | None = None
+    arm_field: str | None = None
+    events: dict[str, Identifier] = Field(default_factory=dict)
+    arms: dict[str, Identifier] = Field(default_factory=dict)
+    fields: dict[str, str] = Field(default_factory=dict)
+    repeats: dict[str, dict[str, Identifier]] = Field(default_factory=dict)
+    participant_fields: list[str] = Field(default_factory=list)
+
+
+class WideSection(_Model):
+    """``[data.wide]``: column layout of a wide file (docs/data-formats.md)."""
+
+    id_column: str = "participant_id"
+    arm_column: str | None = "arm"
+    timepoint_column: str | None = "timepoint"
+    pattern: str = "{instrument}_{item}"
+    columns: dict[str, str] = Field(default_factory=dict)
+    timepoints: dict[str, Identifier] = Field(default_factory=dict)
+    arms: dict[str, Identifier] = Field(default_factory=dict)
+    participant_columns: list[str] = Field(default_factory=list)
+    sheet: str | None = None
+
+
+class SdtmSection(_Model):
+    """``[data.sdtm]``: CDISC SDTM QS/RS datasets and their mapping (docs/data-formats.md)."""
+
+    qs: list[str] = Field(min_length=1)
+    dm: str | None = None
+    categories: dict[str, Identifier] = Field(default_factory=dict)
+    testcodes: dict[str, int] = Field(default_factory=dict)
+    visits: dict[str, Identifier] = Field(default_factory=dict)
+    arms: dict[str, Identifier] = Field(default_factory=dict)
+
+    @field_validator("qs", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 class DataSection(_Model):
     """Where the data are and how to read them."""
 
-    format: Literal["tidy"] = "tidy"
+    format: Literal["tidy", "redcap", "wide", "sdtm"] = "tidy"
     responses: list[str] = Field(default_factory=list)
     participants: str | None = None
     scores: str | None = None
     missing_codes: list[float] = Field(default_factory=list)
     policy: Literal["strict", "lenient"] = "strict"
+    file: str | None = None
+    redcap: RedcapSection | None = None
+    wide: WideSection | None = None
+    sdtm: SdtmSection | None = None
 
     @field_validator("responses", mode="before")
     @classmethod
@@ -83,6 +131,78 @@ class CorrelationFamily(_Model):
     scatter: list[list[str]] | None = None
 
 
+class EfficacySpec(_Model):
+    """``[[analysis.efficacy]]``: treatment versus control at each timepoint (Davis et al. 2021)."""
+
+    measure: Identifier
+    scale: Identifier = "total"
+    timepoints: list[Identifier] = Field(min_length=1)
+    baseline: Identifier
+    treatment_arm: Identifier
+    control_arm: Identifier
+    improvement: Literal["lower", "higher"] = "lower"
+    label: str = ""
+
+
+class PartialCorrelationFamily(_Model):
+    """``[[analysis.partial_correlations]]``: x × y correlations controlling for covariates."""
+
+    family: Identifier
+    x: list[str] = Field(min_length=1)
+    y: list[str] = Field(min_length=1)
+    covariates: list[str] = Field(min_length=1)
+    label: str = ""
+
+
+class MixedModelSpec(_Model):
+    """``[[analysis.mixed_models]]``: outcome over follow-ups, random intercept per participant."""
+
+    outcome: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$")
+    timepoints: list[Identifier] = Field(min_length=1)
+    predictors: list[str] = Field(min_length=1)
+    baseline: str | None = None
+    n_boot: int = Field(default=200, ge=0)
+    label: str = ""
+
+
+class MediationSpec(_Model):
+    """``[[analysis.mediation]]``: x → m (one or several parallel mediators) → y."""
+
+    x: str
+    m: list[str] = Field(min_length=1)
+    y: str
+    covariates: list[str] = Field(default_factory=list)
+    n_boot: int = Field(default=5000, ge=100)
+    label: str = ""
+
+    @field_validator("m", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class FacilitatorSpec(_Model):
+    """``[[analysis.facilitator]]``: alliance by facilitator (ICC) and alliance–outcome models."""
+
+    alliance: list[str] = Field(min_length=1)
+    outcomes: list[str] = Field(default_factory=list)
+    label: str = ""
+
+
+class SensitivitySpec(_Model):
+    """``[analysis.sensitivity]``: robustness of every correlation family."""
+
+    families: list[Identifier] | None = None
+    n_resamples: int = Field(default=2000, ge=100)
+
+
+class BayesFactorSpec(_Model):
+    """``[analysis.bayes_factors]``: BF10 of each Pearson correlation (Ly et al. 2016)."""
+
+    families: list[Identifier] | None = None
+    kappa: float = Field(default=1.0, gt=0)
+
+
 class AnalysisPlan(_Model):
     """The ``[analysis]`` table: options and the families of tests."""
 
@@ -99,6 +219,13 @@ class AnalysisPlan(_Model):
     seed: int = 20240314
     change: list[ChangeTest] = Field(default_factory=list)
     correlations: list[CorrelationFamily] = Field(default_factory=list)
+    efficacy: list[EfficacySpec] = Field(default_factory=list)
+    partial_correlations: list[PartialCorrelationFamily] = Field(default_factory=list)
+    mixed_models: list[MixedModelSpec] = Field(default_factory=list)
+    mediation: list[MediationSpec] = Field(default_factory=list)
+    facilitator: list[FacilitatorSpec] = Field(default_factory=list)
+    sensitivity: bool | SensitivitySpec = False
+    bayes_factors: bool | BayesFactorSpec = False
 
 
 class Study(_Model):
@@ -138,6 +265,33 @@ def suggest(name: str, choices: list[str] | set[str]) -> str:
     return f" (did you mean {match[0]}?)" if match else ""
 
 
+def _check_format(study: Study) -> list[str]:
+    """The ``[data]`` keys that each format needs (docs/data-formats.md)."""
+    data = study.data
+    fmt = data.format
+    if fmt == "redcap" and data.redcap is None:
+        return [
+            'data.redcap: format = "redcap" needs a [data.redcap] table with records = '
+            '"records.csv" and dictionary = "dictionary.csv"'
+        ]
+    if fmt == "wide" and data.file is None:
+        return ['data.file: format = "wide" needs file = "trial.sav" (or .dta/.xpt/.csv/.xlsx)']
+    if fmt == "sdtm" and data.sdtm is None:
+        return ['data.sdtm: format = "sdtm" needs a [data.sdtm] table with qs = "qs.csv"']
+    problems = []
+    for name in ("redcap", "wide", "sdtm"):
+        if getattr(data, name) is not None and fmt != name:
+            problems.append(f'data.{name}: only used with format = "{name}" (format is "{fmt}")')
+    if data.file is not None and fmt != "wide":
+        problems.append(f'data.file: only used with format = "wide" (format is "{fmt}")')
+    if fmt != "tidy" and data.responses:
+        problems.append(
+            f'data.responses: not used with format = "{fmt}"; the item responses come from '
+            f"the {fmt} files"
+        )
+    return problems
+
+
 def _cross_check(study: Study) -> list[str]:
     problems: list[str] = []
     tp_ids = study.timepoint_ids
@@ -162,7 +316,8 @@ def _cross_check(study: Study) -> list[str]:
             )
         if measure.peak is not None and len(measure.timepoints) < 2:
             problems.append(f"measures.{mid}.peak: a peak needs at least two timepoints")
-    if not study.data.responses and study.data.scores is None:
+    problems.extend(_check_format(study))
+    if study.data.format == "tidy" and not study.data.responses and study.data.scores is None:
         problems.append(
             "data: give the item responses ('responses = \"responses.csv\"') or pre-scored "
             "data ('scores = \"scores.csv\"')"

@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 
 from patalliance.instruments.key import InstrumentKey
-from patalliance.io.trialdata import TrialData
+from patalliance.io.trialdata import (
+    PARTICIPANT_REQUIRED,
+    PRESCORED_COLUMNS,
+    RESPONSE_COLUMNS,
+    TrialData,
+)
 from patalliance.study import Study, suggest
 
 Severity = Literal["error", "warning"]
@@ -148,6 +153,18 @@ def _as_number(text: pd.Series) -> pd.Series:
     return pd.to_numeric(text.str.strip().str.replace(",", ".", regex=False), errors="coerce")
 
 
+def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame with every required column present (as blank text where a file lacked it).
+
+    A file with a file-level problem (empty, undecodable, malformed, missing columns) has all
+    its rows excluded; the blank columns only let the clean tables be built uniformly.
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if not missing:
+        return frame
+    return frame.assign(**{c: pd.Series("", index=frame.index, dtype=object) for c in missing})
+
+
 def _instrument_keys(study: Study, keys: Mapping[str, InstrumentKey]) -> dict[str, InstrumentKey]:
     return {m.instrument: keys[mid] for mid, m in study.measures.items()}
 
@@ -213,6 +230,7 @@ def _check_responses(
     known_participants: set[str] | None,
     col: _Collector,
     reasons: pd.Series,
+    listed: set[str] | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Check item responses; return parsed (item, value) series."""
     by_instrument = _instrument_keys(study, keys)
@@ -237,7 +255,10 @@ def _check_responses(
             column="participant_id",
             code="unknown_participant",
             message=[
-                f"participant {p!r} is not in the participants file; add them there with their arm"
+                f"participant {p!r} has no valid row in the participants file; fix the "
+                "problems reported there"
+                if listed and p in listed
+                else f"participant {p!r} is not in the participants file; add them there with their arm"
                 for p in pid[unknown_p]
             ],
             reasons=reasons,
@@ -518,9 +539,10 @@ def validate(
             reasons[file_bad] = frame.loc[file_bad, "_file"].map(first)
         return reasons
 
-    participants = data.participants
+    participants = _with_columns(data.participants, PARTICIPANT_REQUIRED)
     p_reasons = reasons_for(participants)
     p_ok_frame = participants[p_reasons == ""]
+    listed = set(p_ok_frame["participant_id"].str.strip()) - {""}
     if len(p_ok_frame):
         _check_participants(p_ok_frame, study, col, p_reasons)
     known: set[str] | None = None
@@ -528,17 +550,17 @@ def validate(
         good = participants[p_reasons == ""]
         known = set(good["participant_id"].str.strip()) if len(good) else set()
 
-    responses = data.responses
+    responses = _with_columns(data.responses, RESPONSE_COLUMNS)
     r_reasons = reasons_for(responses)
     r_ok = responses[r_reasons == ""]
     item_num = pd.Series(np.nan, index=responses.index)
     value = pd.Series(np.nan, index=responses.index)
     if len(r_ok):
-        i_num, val = _check_responses(r_ok, study, keys, known, col, r_reasons)
+        i_num, val = _check_responses(r_ok, study, keys, known, col, r_reasons, listed)
         item_num.loc[r_ok.index] = i_num
         value.loc[r_ok.index] = val
 
-    prescored = data.prescored
+    prescored = _with_columns(data.prescored, PRESCORED_COLUMNS)
     s_reasons = reasons_for(prescored)
     s_ok = prescored[s_reasons == ""]
     score = pd.Series(np.nan, index=prescored.index)

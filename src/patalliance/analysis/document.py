@@ -11,6 +11,7 @@ import json
 import math
 import os
 import platform
+from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -99,8 +100,8 @@ def build_document(prepared: Prepared, results: AnalysisResults) -> dict[str, An
             "excluded_by_reason": dict(report.excluded_by_reason),
             "files": [{**f, "path": _relative(str(f["path"]), base)} for f in report.files],
             "problems": [
-                {**p, "file": _relative(str(p["file"]), base) if p["file"] else ""}
-                for p in report.to_dict()["problems"]  # type: ignore[union-attr]
+                {**asdict(p), "file": _relative(p.file, base) if p.file else ""}
+                for p in report.problems
             ],
         },
         "n_participants": prepared.table.n_participants,

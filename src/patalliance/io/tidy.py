@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -106,8 +107,15 @@ def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem
                 skip_blank_lines=True,
             )
         except pd.errors.ParserError as exc:
+            where = re.search(r"line (\d+)", str(exc))
             return _empty([]), [
-                FileProblem(name, "malformed_csv", f"cannot be parsed as CSV: {exc}")
+                FileProblem(
+                    name,
+                    "malformed_csv",
+                    f"cannot be parsed as CSV: {str(exc).strip()}. Check that every line has "
+                    "as many fields as the header and quote cells that contain the delimiter.",
+                    row=int(where.group(1)) if where else None,
+                )
             ]
         frame.columns = [str(c).strip() for c in frame.columns]
         # line numbers: header is line 1; blank lines are skipped by the parser, so recover

@@ -134,6 +134,9 @@ def search(
         if ch.ycol is not None:
             for pos, row in enumerate(ch.rows):
                 partner[(k, int(row))] = (int(ch.xcol[pos]), int(ch.ycol[pos]))
+    by_col: dict[int, list[int]] = {}
+    for row, col in cells:
+        by_col.setdefault(col, []).append(row)
     sums = [_sums(ch, units) for ch in checks]
     energy = [evaluate(ch, s) for ch, s in zip(checks, sums, strict=True)]
     bad = sum(1 for k in range(n_hard) if energy[k] > 0)
@@ -153,6 +156,8 @@ def search(
             mags = rng.random(block).tolist()
             signs = rng.integers(0, 2, size=block).tolist()
             accept_u = rng.random(block).tolist()
+            pair_u = rng.random(block).tolist()
+            partners_u = rng.integers(0, 1 << 30, size=block).tolist()
             if it and it % cycle == 0 and bad > 0:
                 u = best[2].tolist()
                 arr = np.array(u, dtype=np.int64)
@@ -166,25 +171,35 @@ def search(
         i, c = cells[picks[b]]
         step = 1 if mags[b] < 0.5 else 1 + int(mags[b] * 2 * steps[c])
         d = step if signs[b] else -step
-        old = u[i][c]
-        lo, hi = bounds[c]
-        if not lo <= old + d <= hi:
+        moves = [(i, c, d)]
+        if pair_u[b] < 0.35 and len(by_col[c]) > 1:
+            # a pair move keeps the column's sum (and so its mean) unchanged
+            j = by_col[c][partners_u[b] % len(by_col[c])]
+            if j != i:
+                moves.append((j, c, -d))
+        if not all(bounds[cc][0] <= u[ii][cc] + dd <= bounds[cc][1] for ii, cc, dd in moves):
             continue
+        touched: dict[int, list[int]] = {}
+        for ii, cc, dd in moves:
+            old = u[ii][cc]
+            for k, role in deps[(ii, cc)]:
+                s = touched.get(k)
+                if s is None:
+                    s = touched[k] = list(sums[k])
+                if role == 0:
+                    yv = u[ii][partner[(k, ii)][1]] if checks[k].ycol is not None else 0
+                    s[1] += dd
+                    s[3] += 2 * old * dd + dd * dd
+                    s[5] += dd * yv
+                else:
+                    xv = u[ii][partner[(k, ii)][0]]
+                    s[2] += dd
+                    s[4] += 2 * old * dd + dd * dd
+                    s[5] += dd * xv
         new_sums = []
         delta_e = 0.0
         delta_bad = 0
-        for k, role in deps[(i, c)]:
-            s = list(sums[k])
-            if role == 0:
-                yv = u[i][partner[(k, i)][1]] if checks[k].ycol is not None else 0
-                s[1] += d
-                s[3] += 2 * old * d + d * d
-                s[5] += d * yv
-            else:
-                xv = u[i][partner[(k, i)][0]]
-                s[2] += d
-                s[4] += 2 * old * d + d * d
-                s[5] += d * xv
+        for k, s in touched.items():
             e = evaluate(checks[k], s)
             delta_e += e - energy[k]
             if k < n_hard:
@@ -192,7 +207,8 @@ def search(
             new_sums.append((k, s, e))
         score = delta_e + 5.0 * delta_bad
         if score <= 0 or accept_u[b] < math.exp(-score / temp):
-            u[i][c] = old + d
+            for ii, cc, dd in moves:
+                u[ii][cc] += dd
             for k, s, e in new_sums:
                 sums[k] = s
                 energy[k] = e
