@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from patalliance.analysis import AnalysisResults, run_analysis
-from patalliance.analysis.document import build_document, dumps
+from patalliance.analysis.document import build_document, clean, dumps
 from patalliance.analysis.results import records_frame
 from patalliance.errors import ConfigError, DataValidationError
 from patalliance.pipeline import Prepared, prepare
@@ -61,8 +61,12 @@ def analyze(
     policy: Policy | None = None,
     report: bool = True,
     progress: Callable[[str], None] | None = None,
+    annotate: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> AnalyzeOutcome:
     """Run the whole analysis of a study and write every output into ``out_dir``.
+
+    ``annotate``, when given, receives the results document and returns extra top-level
+    sections to add to it (the demo adds ``reproduction``) before anything is written.
 
     Raises
     ------
@@ -87,6 +91,8 @@ def analyze(
     say("running the analysis plan")
     results = run_analysis(prepared.study, prepared.table)
     document = build_document(prepared, results)
+    if annotate is not None:
+        document.update(clean(annotate(document)))
     _ensure_dir(out)
     files: dict[str, Path] = {}
     (out / "results.json").write_text(dumps(document), encoding="utf-8")

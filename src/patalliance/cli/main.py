@@ -192,3 +192,121 @@ def _print_outcome(outcome: AnalyzeOutcome) -> None:
         if "/" not in name or name.startswith("tables/tables."):
             console.print(f"  {name}: {escape(path)}")
     console.print(f"  tables: {escape(outcome.out_dir / 'tables')}")
+
+
+@app.command()
+@handle_errors
+def demo(
+    out: Path = typer.Option(Path("patalliance-demo"), "--out", help="Output folder."),
+    no_report: bool = typer.Option(
+        False, "--no-report", help="Skip report.html and Word/Excel tables."
+    ),
+) -> None:
+    """The whole analysis on the bundled SYNTHETIC trial, compared with the published results."""
+    from patalliance.demo import compare_targets, copy_demo, demo_targets, reproduction_section
+    from patalliance.run import analyze
+
+    study = copy_demo(out / "study")
+    targets = demo_targets()
+    console.print(
+        "Demo trial levin2024: [bold]synthetic data[/] calibrated to Levin et al. (2024) "
+        "PLoS One 19(3):e0300501 and Davis et al. (2021) JAMA Psychiatry 78(5):481-489."
+    )
+    comparisons = []
+
+    def annotate(document: dict[str, object]) -> dict[str, object]:
+        comparisons.extend(compare_targets(document, targets))
+        return {"reproduction": reproduction_section(comparisons)}
+
+    outcome = analyze(study, out, report=not no_report, annotate=annotate)
+    table = Table(title="Published vs reproduced")
+    table.add_column("")
+    table.add_column("target")
+    table.add_column("published")
+    table.add_column("reproduced")
+    for c in comparisons:
+        mark = "[green]✔[/]" if c.ok else "[red]✘[/]"
+        table.add_row(
+            mark,
+            escape(c.target),
+            escape(c.published),
+            escape(c.reproduced + (f" ({c.reason})" if c.reason else "")),
+        )
+    console.print(table)
+    met = sum(c.ok for c in comparisons)
+    console.print(f"{met} of {len(comparisons)} published targets reproduced.")
+    if met < len(comparisons):
+        err_console.print(
+            f"warning: {len(comparisons) - met} target(s) not reproduced; see the table above.",
+            markup=False,
+        )
+    _print_outcome(outcome)
+
+
+@app.command(name="export")
+@handle_errors
+def export_command(
+    study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
+    to: str = typer.Option(
+        ..., "--to", help="redcap, wide-csv, xlsx, sav, dta, xpt or sdtm (with ADaM adqs.csv)."
+    ),
+    out: Path = typer.Option(..., "--out", help="Output folder (gets the data and a study.toml)."),
+    lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
+) -> None:
+    """Write the study's validated data in another format, with a study.toml that reads it."""
+    from patalliance.io.export import export_study
+
+    files = export_study(study, to=to, out=out, policy="lenient" if lenient else None)
+    for path in files:
+        console.print(f"  {escape(path)}")
+    console.print(f"Exported to {escape(to)}: {escape(out / 'study.toml')}")
+
+
+@app.command(name="init")
+@handle_errors
+def init_command(
+    folder: Path = typer.Argument(..., help="The folder to create the study in."),
+    from_redcap: Path | None = typer.Option(
+        None, "--from-redcap", help="Draft the study from this REDCap data dictionary (CSV)."
+    ),
+    records: Path | None = typer.Option(
+        None, "--records", help="With --from-redcap: the records export, to infer events and arms."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing study.toml."),
+) -> None:
+    """Write a template study with example data, or draft one from a REDCap data dictionary."""
+    import shutil
+    from importlib import resources
+
+    from patalliance.errors import ConfigError
+
+    target = folder / "study.toml"
+    if target.exists() and not force:
+        raise ConfigError(f"{target}: already exists; choose another folder or pass --force.")
+    folder.mkdir(parents=True, exist_ok=True)
+    if from_redcap is None:
+        demo_dir = resources.files("patalliance") / "data" / "levin2024"
+        for name in ("study.toml", "responses.csv", "participants.csv"):
+            with resources.as_file(demo_dir / name) as source:
+                shutil.copyfile(source, folder / name)
+        console.print(
+            f"Template study with synthetic example data written to {escape(folder)}; "
+            f"run: patalliance analyze {escape(target)}"
+        )
+        return
+    from patalliance.io.redcap import draft_study
+
+    if not from_redcap.exists():
+        raise ConfigError(f"{from_redcap}: data dictionary not found.")
+    if records is not None and not records.exists():
+        raise ConfigError(f"{records}: records file not found.")
+    draft = draft_study(from_redcap, records=records)
+    for source in (from_redcap, records):
+        if source is not None and source.resolve() != (folder / source.name).resolve():
+            shutil.copyfile(source, folder / source.name)
+    target.write_text(draft.text, encoding="utf-8")
+    console.print(f"Drafted {escape(target)}.")
+    for line in draft.inferred:
+        console.print(f"  inferred: {escape(line)}")
+    for line in draft.not_inferred:
+        console.print(f"  [bold yellow]not inferred:[/] {escape(line)}")
