@@ -557,8 +557,9 @@ def calibrate(
         win = correlation_window(rr, pp, n)
         if win is None:
             need = correlation_window(None, pp, n) if pp is not None else None
+            p_text = ("= " if pp and pp.relation == "=" else "") + (pp.text if pp else "")
             hint = (
-                f"; at n = {n}, p {pp.text if pp else ''} needs |r| in ({need[0]:.3f}, {need[1]:.3f})"
+                f"; at n = {n}, p {p_text} needs |r| in ({need[0]:.3f}, {need[1]:.3f})"
                 if need
                 else ""
             )
