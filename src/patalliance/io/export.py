@@ -1,0 +1,353 @@
+"""``patalliance export``: a study's validated data written in another format, with a
+``study.toml`` that reads it back.
+
+Targets: ``redcap`` (records + data dictionary), ``wide-csv``, ``xlsx``, ``sav``, ``dta``,
+``xpt`` (one row per participant × timepoint) and ``sdtm`` (QS + DM datasets as CSV, plus the
+scores as an ADaM BDS-style ``adqs.csv``). Only rows that passed validation are written;
+missing codes are written as blank cells. The formats are documented in
+``docs/data-formats.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from patalliance.errors import ConfigError
+from patalliance.io.wide import require_pyreadstat
+from patalliance.pipeline import Prepared, prepare
+from patalliance.validate import Policy
+
+Target = Literal["redcap", "wide-csv", "xlsx", "sav", "dta", "xpt", "sdtm"]
+TARGETS: tuple[str, ...] = ("redcap", "wide-csv", "xlsx", "sav", "dta", "xpt", "sdtm")
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _toml_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(_toml_str(i) for i in items) + "]"
+
+
+def rewrite_data_table(study_text: str, data_block: str) -> str:
+    """The study file's text with its ``[data]`` table (and ``[data.*]`` sub-tables) replaced."""
+    out: list[str] = []
+    skipping = False
+    for line in study_text.splitlines():
+        match = _HEADER.match(line)
+        if match:
+            name = match.group(1).replace('"', "").replace("'", "").strip()
+            skipping = name == "data" or name.startswith("data.")
+            if skipping and name == "data":
+                out.append(data_block.rstrip("\n") + "\n")
+        if not skipping:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _common_data_keys(prepared: Prepared) -> str:
+    data = prepared.study.data
+    lines = []
+    if data.missing_codes:
+        lines.append("missing_codes = [" + ", ".join(f"{c:g}" for c in data.missing_codes) + "]")
+    if data.policy != "strict":
+        lines.append(f"policy = {_toml_str(data.policy)}")
+    if len(prepared.validated.prescored):
+        lines.append('scores = "scores.csv"')
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _covariates(prepared: Prepared) -> list[str]:
+    return [
+        c
+        for c in prepared.validated.participants.columns
+        if c not in {"participant_id", "arm", "_file", "_row"}
+    ]
+
+
+def _value_text(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "" if pd.isna(v) else f"{v:g}")
+
+
+def _wide_frame(prepared: Prepared) -> pd.DataFrame:
+    """One row per participant × timepoint: id, timepoint, arm, covariates, item columns."""
+    responses = prepared.validated.responses
+    study = prepared.study
+    col = responses["instrument"] + "_" + responses["item"].astype(str)
+    frame = (
+        responses.assign(col=col)
+        .pivot_table(
+            index=["participant_id", "timepoint"],
+            columns="col",
+            values="value",
+            aggfunc="first",
+            dropna=False,
+        )
+        .reset_index()
+    )
+    frame.columns.name = None
+    # item columns in instrument order, then item order
+    items = (
+        responses[["instrument", "item"]]
+        .drop_duplicates()
+        .sort_values(["instrument", "item"])
+        .apply(lambda r: f"{r['instrument']}_{r['item']}", axis=1)
+        .tolist()
+        if len(responses)
+        else []
+    )
+    order = {tp: i for i, tp in enumerate(study.timepoint_ids)}
+    frame = frame.assign(_o=frame["timepoint"].map(order)).sort_values(["participant_id", "_o"])
+    participants = prepared.validated.participants
+    covariates = _covariates(prepared)
+    if len(participants):
+        people = participants.drop_duplicates("participant_id")[
+            ["participant_id", "arm", *covariates]
+        ]
+        frame = frame.merge(people, on="participant_id", how="left")
+        # participants with no responses still get a row, so their arm is kept
+        absent = people[~people["participant_id"].isin(frame["participant_id"])]
+        if len(absent):
+            frame = pd.concat(
+                [frame, absent.assign(timepoint=study.timepoint_ids[0])], ignore_index=True
+            )
+    else:
+        frame["arm"] = ""
+    return frame[["participant_id", "timepoint", "arm", *covariates, *items]].reset_index(drop=True)
+
+
+def _wide_block(prepared: Prepared, file: str) -> str:
+    covariates = _covariates(prepared)
+    return (
+        f'[data]\nformat = "wide"\nfile = {_toml_str(file)}\n'
+        + _common_data_keys(prepared)
+        + "\n[data.wide]\n"
+        + 'id_column = "participant_id"\ntimepoint_column = "timepoint"\narm_column = "arm"\n'
+        + f"participant_columns = {_toml_list(covariates)}\n\n"
+    )
+
+
+def _write_wide(prepared: Prepared, out: Path, target: str) -> str:
+    frame = _wide_frame(prepared)
+    text_cols = ["participant_id", "timepoint", "arm", *_covariates(prepared)]
+    for c in text_cols:
+        frame[c] = frame[c].fillna("").astype(str)
+    items = [c for c in frame.columns if c not in text_cols]
+    if target == "wide-csv":
+        file = "data.csv"
+        frame.assign(**{c: _value_text(frame[c]) for c in items}).to_csv(out / file, index=False)
+    elif target == "xlsx":
+        file = "data.xlsx"
+        frame.to_excel(out / file, index=False, engine="openpyxl")
+    else:
+        file = f"data.{target}"
+        pyreadstat = require_pyreadstat(out / file)
+        numeric = frame.assign(**{c: frame[c].astype(float) for c in items})
+        if target == "sav":
+            pyreadstat.write_sav(numeric, str(out / file))
+        elif target == "dta":
+            pyreadstat.write_dta(numeric, str(out / file))
+        else:
+            pyreadstat.write_xport(
+                numeric, str(out / file), table_name="DATA", file_format_version=8
+            )
+    return _wide_block(prepared, file)
+
+
+def _write_redcap(prepared: Prepared, out: Path) -> str:
+    study = prepared.study
+    participants = prepared.validated.participants
+    covariates = _covariates(prepared)
+    arm_number = {arm: i + 1 for i, arm in enumerate(study.arms)}
+    has_arms = len(participants) > 0
+    arm_of = (
+        dict(zip(participants["participant_id"], participants["arm"], strict=True))
+        if has_arms
+        else {}
+    )
+    instruments = list(dict.fromkeys(m.instrument for m in study.measures.values()))
+    by_instrument = {m.instrument: prepared.keys[mid] for mid, m in study.measures.items()}
+    # data dictionary: record_id and participant fields on form "participant", one form per
+    # instrument, each item a radio field with the key's response codes as choices
+    dic_rows = [("record_id", "participant", "text", "Record ID", "")]
+    dic_rows += [(c, "participant", "text", c, "") for c in covariates]
+    fields: list[str] = []
+    for inst in instruments:
+        key = by_instrument[inst]
+        for item in range(1, key.instrument.n_items + 1):
+            lo, hi = key.item_min[item], key.item_max[item]
+            name = f"{inst}_{item}"
+            fields.append(name)
+            if key.instrument.integer:
+                choices = " | ".join(f"{v}, {v}" for v in range(int(lo), int(hi) + 1))
+                dic_rows.append((name, inst, "radio", f"{inst} item {item}", choices))
+            else:
+                dic_rows.append((name, inst, "text", f"{inst} item {item}", ""))
+    dictionary = pd.DataFrame(
+        [(f, form, t, label, ch, *[""] * 13) for f, form, t, label, ch in dic_rows],
+        columns=[
+            "Variable / Field Name",
+            "Form Name",
+            "Section Header",
+            "Field Type",
+            "Field Label",
+            "Choices, Calculations, OR Slider Labels",
+            "Field Note",
+            "Text Validation Type OR Show Slider Number",
+            "Text Validation Min",
+            "Text Validation Max",
+            "Identifier?",
+            "Branching Logic (Show field only if...)",
+            "Required Field?",
+            "Custom Alignment",
+            "Question Number (surveys only)",
+            "Matrix Group Name",
+            "Matrix Ranking?",
+            "Field Annotation",
+        ],
+    )
+    dictionary.to_csv(out / "dictionary.csv", index=False)
+    wide = _wide_frame(prepared)
+
+    def event(tp: str, pid: str) -> str:
+        arm = arm_of.get(pid)
+        return f"{tp}_arm_{arm_number[arm]}" if arm in arm_number else tp
+
+    records = pd.DataFrame(
+        {
+            "record_id": wide["participant_id"],
+            "redcap_event_name": [
+                event(t, p) for t, p in zip(wide["timepoint"], wide["participant_id"], strict=True)
+            ],
+        }
+    )
+    first_row = ~wide["participant_id"].duplicated()
+    for c in covariates:
+        records[c] = wide[c].fillna("").astype(str).where(first_row, "")
+    for inst in instruments:
+        cols = [f for f in fields if f.startswith(inst + "_") and f in wide.columns]
+        for f in cols:
+            records[f] = _value_text(wide[f])
+        filled = (records[cols] != "").any(axis=1) if cols else pd.Series(False, index=wide.index)
+        records[f"{inst}_complete"] = np.where(filled, "2", "")
+    records.to_csv(out / "records.csv", index=False)
+    events = sorted(
+        {(e, t) for e, t in zip(records["redcap_event_name"], wide["timepoint"], strict=True)}
+    )
+    block = (
+        '[data]\nformat = "redcap"\n'
+        + _common_data_keys(prepared)
+        + '\n[data.redcap]\nrecords = "records.csv"\ndictionary = "dictionary.csv"\n'
+        + 'id_field = "record_id"\n'
+        + f"participant_fields = {_toml_list(covariates)}\n\n[data.redcap.events]\n"
+        + "".join(f"{_toml_str(e)} = {_toml_str(t)}\n" for e, t in events)
+    )
+    if has_arms:
+        block += "\n[data.redcap.arms]\n" + "".join(
+            f'"{n}" = {_toml_str(a)}\n' for a, n in arm_number.items()
+        )
+    return block + "\n"
+
+
+def _write_sdtm(prepared: Prepared, out: Path) -> str:
+    from patalliance.io.sdtm import adqs_frame
+
+    study = prepared.study
+    responses = prepared.validated.responses
+    participants = prepared.validated.participants
+    keys = {m.instrument: prepared.keys[mid] for mid, m in study.measures.items()}
+    category = {i: k.instrument.abbreviation or i for i, k in keys.items()}
+    if len(set(category.values())) < len(category):
+        category = {i: i.upper() for i in keys}
+    labels = {t.id: t.display for t in study.timepoints}
+    if len(set(labels.values())) < len(labels):
+        labels = {t: t.upper() for t in labels}
+    visitnum = {tp: i + 1 for i, tp in enumerate(study.timepoint_ids)}
+    qs = pd.DataFrame(
+        {
+            "STUDYID": study.study.id,
+            "DOMAIN": "QS",
+            "USUBJID": responses["participant_id"],
+            "QSTESTCD": [
+                re.sub(r"[^A-Z]", "", i.upper())[:5] + f"{n:02d}"
+                for i, n in zip(responses["instrument"], responses["item"], strict=True)
+            ],
+            "QSCAT": responses["instrument"].map(category),
+            "QSORRES": _value_text(responses["value"]),
+            "QSSTRESN": _value_text(responses["value"]),
+            "VISITNUM": responses["timepoint"].map(visitnum),
+            "VISIT": responses["timepoint"].map(labels),
+        }
+    )
+    qs.insert(3, "QSSEQ", qs.groupby("USUBJID").cumcount() + 1)
+    qs.to_csv(out / "qs.csv", index=False)
+    block = '[data]\nformat = "sdtm"\n' + _common_data_keys(prepared)
+    block += '\n[data.sdtm]\nqs = "qs.csv"\n'
+    if len(participants):
+        pd.DataFrame(
+            {
+                "STUDYID": study.study.id,
+                "DOMAIN": "DM",
+                "USUBJID": participants["participant_id"],
+                "ARMCD": participants["arm"].str.upper(),
+                "ARM": participants["arm"].map(lambda a: study.arms[a].label),
+            }
+        ).to_csv(out / "dm.csv", index=False)
+        block += 'dm = "dm.csv"\n\n[data.sdtm.arms]\n' + "".join(
+            f"{_toml_str(a.upper())} = {_toml_str(a)}\n" for a in study.arms
+        )
+    block += "\n[data.sdtm.categories]\n" + "".join(
+        f"{_toml_str(c)} = {_toml_str(i)}\n" for i, c in category.items()
+    )
+    block += "\n[data.sdtm.visits]\n" + "".join(
+        f"{_toml_str(lab)} = {_toml_str(t)}\n" for t, lab in labels.items()
+    )
+    adqs_frame(prepared).to_csv(out / "adqs.csv", index=False)
+    return block + "\n"
+
+
+def export_study(
+    study_path: str | Path, *, to: str, out: str | Path, policy: Policy | None = None
+) -> list[Path]:
+    """Write the study's validated data in the format ``to`` into ``out``, with a study.toml.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown target or an output folder that cannot be written.
+    DataValidationError
+        When the study's data fail validation (exit 1).
+    """
+    if to not in TARGETS:
+        raise ConfigError(
+            f"The 'to' parameter of export must be one of {', '.join(TARGETS)}. Got {to!r} instead."
+        )
+    prepared = prepare(study_path, policy=policy)
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{out}: cannot create the output folder ({exc.strerror}).") from None
+    before = set(out.iterdir())
+    if to == "redcap":
+        block = _write_redcap(prepared, out)
+    elif to == "sdtm":
+        block = _write_sdtm(prepared, out)
+    else:
+        block = _write_wide(prepared, out, to)
+    if len(prepared.validated.prescored):
+        prepared.validated.prescored.to_csv(out / "scores.csv", index=False)
+    text = prepared.study.path.read_text(encoding="utf-8-sig")
+    (out / "study.toml").write_text(rewrite_data_table(text, block), encoding="utf-8")
+    return sorted(set(out.iterdir()) - before | {out / "study.toml"})

@@ -1,0 +1,306 @@
+"""CDISC SDTM questionnaires (``format = "sdtm"``) in, ADaM BDS-style ADQS out.
+
+Reader: the QS (or RS) domain, as CSV or SAS transport (``.xpt``): ``USUBJID``, ``QSCAT``,
+``QSTESTCD``, ``QSSTRESN`` (falling back to ``QSORRES``), ``VISIT``/``VISITNUM``. The study file
+maps category → instrument (``[data.sdtm.categories]``), test code → item
+(``[data.sdtm.testcodes]``; by default the test code's trailing number, ``WAISR07`` → 7) and
+visit → timepoint (``[data.sdtm.visits]``, by ``VISIT`` or ``VISITNUM``). The arm comes from a
+DM dataset (``ARMCD``, else ``ARM``, mapped by ``[data.sdtm.arms]``) or a participants file.
+
+Writer: :func:`adqs_frame` turns the analysis table into ADQS rows: ``USUBJID``, ``PARAMCD``,
+``PARAM``, ``AVISIT``, ``AVISITN``, ``AVAL``, ``BASE``, ``CHG``, ``ABLFL``.
+
+References
+----------
+CDISC Submission Data Standards Team (2021). Study Data Tabulation Model Implementation Guide:
+Human Clinical Trials, version 3.4. CDISC.
+CDISC Analysis Data Model Team (2021). ADaM Implementation Guide, version 1.3. CDISC.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from patalliance.errors import ConfigError
+from patalliance.io.tidy import _check_columns, _empty, read_table, sha256_of
+from patalliance.io.trialdata import (
+    PARTICIPANT_REQUIRED,
+    PRESCORED_COLUMNS,
+    RESPONSE_COLUMNS,
+    FileProblem,
+    InputFile,
+    TrialData,
+)
+from patalliance.io.wide import read_wide_file
+from patalliance.study import Study
+
+if TYPE_CHECKING:
+    from patalliance.pipeline import Prepared
+
+ADQS_COLUMNS = [
+    "STUDYID",
+    "USUBJID",
+    "PARAMCD",
+    "PARAM",
+    "AVISIT",
+    "AVISITN",
+    "AVAL",
+    "BASE",
+    "CHG",
+    "ABLFL",
+]
+#: AVISITN of derived peaks (after every protocol visit).
+PEAK_VISITN = 999
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def _column(frame: pd.DataFrame, *names: str) -> pd.Series:
+    for name in names:
+        if name in frame.columns:
+            return frame[name].astype(str).str.strip()
+    return pd.Series("", index=frame.index, dtype=object)
+
+
+def _domain(frame: pd.DataFrame) -> str | None:
+    for prefix in ("QS", "RS"):
+        if f"{prefix}TESTCD" in frame.columns:
+            return prefix
+    return None
+
+
+def _read_qs(study: Study, rel: str) -> tuple[pd.DataFrame, InputFile, list[FileProblem]]:
+    assert study.data.sdtm is not None
+    opts = study.data.sdtm
+    path = study.resolve(rel)
+    frame, _, problems = read_wide_file(path)
+    name = str(path)
+    if problems:
+        return _empty(RESPONSE_COLUMNS), InputFile(name, sha256_of(path), 0, "responses"), problems
+    frame.columns = [c.upper() if c not in {"_file", "_row"} else c for c in frame.columns]
+    prefix = _domain(frame)
+    required = ["USUBJID", f"{prefix or 'QS'}TESTCD", f"{prefix or 'QS'}CAT"]
+    missing = [c for c in required if c not in frame.columns]
+    if prefix is not None and not {f"{prefix}STRESN", f"{prefix}ORRES"} & set(frame.columns):
+        missing.append(f"{prefix}STRESN")
+    if not {"VISIT", "VISITNUM"} & set(frame.columns):
+        missing.append("VISIT")
+    if missing:
+        problems = [
+            FileProblem(
+                name,
+                "missing_column",
+                f"not an SDTM QS/RS dataset: column {c} is missing (needed: USUBJID, QSCAT, "
+                "QSTESTCD, QSSTRESN or QSORRES, VISIT or VISITNUM)",
+                column=c,
+                row=1,
+            )
+            for c in missing
+        ]
+        return _empty(RESPONSE_COLUMNS), InputFile(name, sha256_of(path), 0, "responses"), problems
+    assert prefix is not None
+    instruments = {m.instrument for m in study.measures.values()}
+    categories = {**{_norm(k): v for k, v in opts.categories.items()}}
+    category = frame[f"{prefix}CAT"].str.strip()
+    instrument = category.map(
+        lambda c: categories.get(_norm(c)) or (_norm(c) if _norm(c) in instruments else c)
+    )
+    testcd = frame[f"{prefix}TESTCD"].str.strip()
+
+    def item_of(code: str) -> str:
+        if code in opts.testcodes:
+            return str(opts.testcodes[code])
+        match = _TRAILING_NUMBER.search(code)
+        return str(int(match.group(1))) if match else code
+
+    stresn = _column(frame, f"{prefix}STRESN")
+    orres = _column(frame, f"{prefix}ORRES")
+    value = stresn.where(stresn != "", orres)
+    visit = _column(frame, "VISIT")
+    visitnum = _column(frame, "VISITNUM")
+    tp_ids = set(study.timepoint_ids)
+
+    def timepoint_of(v: str, n: str) -> str:
+        for key in (v, n):
+            if key and key in opts.visits:
+                return opts.visits[key]
+        if _norm(v) in tp_ids:
+            return _norm(v)
+        return v or n
+
+    timepoint = pd.Series(
+        [timepoint_of(v, n) for v, n in zip(visit, visitnum, strict=True)],
+        index=frame.index,
+        dtype=object,
+    )
+    responses = pd.DataFrame(
+        {
+            "participant_id": frame["USUBJID"].str.strip(),
+            "timepoint": timepoint,
+            "instrument": instrument,
+            "item": testcd.map(item_of),
+            "value": value,
+            "_file": frame["_file"],
+            "_row": frame["_row"],
+        }
+    )
+    return responses, InputFile(name, sha256_of(path), len(responses), "responses"), []
+
+
+def read_sdtm(study: Study) -> TrialData:
+    """Read ``format = "sdtm"`` data into a :class:`TrialData`."""
+    opts = study.data.sdtm
+    assert opts is not None  # checked when the study file was loaded
+    frames, inputs, problems = [], [], []
+    for rel in opts.qs:
+        frame, inp, file_problems = _read_qs(study, rel)
+        frames.append(frame)
+        inputs.append(inp)
+        problems.extend(file_problems)
+    responses = pd.concat(frames, ignore_index=True) if frames else _empty(RESPONSE_COLUMNS)
+    participants = _empty(PARTICIPANT_REQUIRED)
+    if opts.dm is not None and study.data.participants is not None:
+        raise ConfigError(
+            "data.sdtm.dm: give the arms either in a DM dataset or in a participants file, not both"
+        )
+    if opts.dm is not None:
+        path = study.resolve(opts.dm)
+        dm, _, dm_problems = read_wide_file(path)
+        if not dm_problems:
+            dm.columns = [c.upper() if c not in {"_file", "_row"} else c for c in dm.columns]
+            dm_problems = [
+                FileProblem(
+                    str(path),
+                    "missing_column",
+                    f"not an SDTM DM dataset: column {c} is missing (needed: USUBJID and ARMCD or ARM)",
+                    column=c,
+                    row=1,
+                )
+                for c in ("USUBJID", "ARMCD")
+                if c not in dm.columns and not (c == "ARMCD" and "ARM" in dm.columns)
+            ]
+        if not dm_problems:
+            arms = {_norm(k): v for k, v in opts.arms.items()}
+            study_arms = set(study.arms)
+
+            def arm_of(code: str, label: str) -> str:
+                for key in (code, label):
+                    if key and _norm(key) in arms:
+                        return arms[_norm(key)]
+                for key in (code, label):
+                    if _norm(key) in study_arms:
+                        return _norm(key)
+                return code or label
+
+            armcd, arm = _column(dm, "ARMCD"), _column(dm, "ARM")
+            participants = pd.DataFrame(
+                {
+                    "participant_id": dm["USUBJID"].str.strip(),
+                    "arm": [arm_of(c, a) for c, a in zip(armcd, arm, strict=True)],
+                    "_file": dm["_file"],
+                    "_row": dm["_row"],
+                }
+            )
+        problems.extend(dm_problems)
+        inputs.append(InputFile(str(path), sha256_of(path), len(participants), "participants"))
+    elif study.data.participants is not None:
+        path = study.resolve(study.data.participants)
+        participants, p_problems = read_table(path, role="participants")
+        if not p_problems:
+            p_problems = _check_columns(
+                participants, str(path), PARTICIPANT_REQUIRED, extra_allowed=True
+            )
+        problems.extend(p_problems)
+        inputs.append(InputFile(str(path), sha256_of(path), len(participants), "participants"))
+    return TrialData(
+        responses=responses,
+        participants=participants,
+        prescored=_empty(PRESCORED_COLUMNS),
+        inputs=tuple(inputs),
+        file_problems=tuple(problems),
+    )
+
+
+def paramcodes(names: list[str]) -> dict[str, str]:
+    """Unique ADaM PARAMCDs (at most 8 characters, upper case) for ``measure.scale`` names.
+
+    >>> paramcodes(["alliance.total", "alliance.goal"])
+    {'alliance.total': 'ALLITOTA', 'alliance.goal': 'ALLIGOAL'}
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        measure, _, scale = name.partition(".")
+        base = (
+            re.sub(r"[^A-Z0-9]", "", measure.upper())[:4] + re.sub(r"[^A-Z0-9]", "", scale.upper())
+        )[:8]
+        code, n = base, 1
+        while code in used:
+            suffix = str(n)
+            code = base[: 8 - len(suffix)] + suffix
+            n += 1
+        used.add(code)
+        out[name] = code
+    return out
+
+
+def adqs_frame(prepared: Prepared) -> pd.DataFrame:
+    """The scored scales (and derived peaks) as an ADaM BDS-style ADQS table.
+
+    One row per participant × parameter (``measure.scale``) × analysis visit. ``BASE`` is the
+    participant's value at the measure's baseline timepoint, ``CHG = AVAL - BASE`` on the
+    post-baseline rows and ``ABLFL = "Y"`` on the baseline row; measures without a baseline
+    leave the three blank. ``AVISITN`` is the timepoint's position in the study file's
+    protocol order (peaks: 999).
+    """
+    study = prepared.study
+    table = prepared.table
+    order = {tp: i + 1 for i, tp in enumerate(study.timepoint_ids)}
+    kept = [
+        (name, info)
+        for name, info in table.variables.items()
+        if info.kind in {"score", "peak"} and name in table.values.columns
+    ]
+    params = paramcodes(list(dict.fromkeys(f"{i.measure}.{i.scale}" for _, i in kept)))
+    rows = []
+    for name, info in kept:
+        measure = study.measures[info.measure]
+        baseline = measure.baseline
+        base_col = f"{info.measure}.{info.scale}@{baseline}" if baseline else None
+        param = f"{measure.label or info.measure}: {info.scale}"
+        for pid, aval in table.values[name].items():
+            if pd.isna(aval):
+                continue
+            base = (
+                table.values.at[pid, base_col]
+                if base_col is not None and base_col in table.values.columns
+                else np.nan
+            )
+            is_base = info.timepoint == baseline
+            rows.append(
+                {
+                    "STUDYID": study.study.id,
+                    "USUBJID": str(pid),
+                    "PARAMCD": params[f"{info.measure}.{info.scale}"],
+                    "PARAM": param,
+                    "AVISIT": study.timepoint_label(info.timepoint),
+                    "AVISITN": order.get(info.timepoint, PEAK_VISITN),
+                    "AVAL": float(str(aval)),
+                    "BASE": float(str(base)) if base_col is not None else np.nan,
+                    "CHG": float(str(aval)) - float(str(base))
+                    if base_col is not None and not is_base and info.kind == "score"
+                    else np.nan,
+                    "ABLFL": "Y" if is_base else "",
+                }
+            )
+    frame = pd.DataFrame(rows, columns=ADQS_COLUMNS)
+    return frame.sort_values(["USUBJID", "PARAMCD", "AVISITN"], kind="stable").reset_index(
+        drop=True
+    )
