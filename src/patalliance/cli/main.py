@@ -301,8 +301,8 @@ def init_command(
     if records is not None and not records.exists():
         raise ConfigError(f"{records}: records file not found.")
     draft = draft_study(from_redcap, records=records)
-    for source in (from_redcap, records):
-        if source is not None and source.resolve() != (folder / source.name).resolve():
+    for source in (p for p in (from_redcap, records) if p is not None):
+        if source.resolve() != (folder / source.name).resolve():
             shutil.copyfile(source, folder / source.name)
     target.write_text(draft.text, encoding="utf-8")
     console.print(f"Drafted {escape(target)}.")
