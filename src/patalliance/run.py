@@ -102,4 +102,9 @@ def analyze(
     prepared.validated.report.write(out / "qc_report.json")
     files["qc_report.json"] = out / "qc_report.json"
     files.update(write_tables_csv(results, prepared, out / "tables"))
+    if report:
+        say("writing the report")
+        from patalliance.report import write_report
+
+        files.update(write_report(prepared, results, document, out))
     return AnalyzeOutcome(prepared, results, document, out, files)

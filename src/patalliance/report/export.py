@@ -1,0 +1,188 @@
+"""Table exports: formatted CSVs, an Excel workbook (openpyxl) and a Word file (python-docx).
+
+- ``tables/paper_<key>.csv``: the formatted, paper-layout tables (UTF-8 with BOM so Excel
+  shows the minus signs);
+- ``tables/tables.xlsx``: one sheet per table, numbers stored as numbers (unrounded, shown
+  rounded through number formats);
+- ``tables/tables.docx``: real Word tables, each with an APA caption ("Table N" and an italic
+  title) and a note.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from patalliance.report.tables import ReportTable, numeric_columns
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def write_csvs(tables: Sequence[ReportTable], folder: Path) -> dict[str, Path]:
+    """The formatted tables as ``paper_<key>.csv``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for table in tables:
+        path = folder / f"paper_{table.key}.csv"
+        table.display.to_csv(path, index=False, encoding="utf-8-sig")
+        files[f"tables/{path.name}"] = path
+    return files
+
+
+def _sheet_name(index: int, key: str, used: set[str]) -> str:
+    base = _SHEET_BAD.sub("_", f"T{index} {key}")[:31]
+    name, k = base, 2
+    while name.lower() in used:
+        suffix = f"~{k}"
+        name = base[: 31 - len(suffix)] + suffix
+        k += 1
+    used.add(name.lower())
+    return name
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def write_xlsx(tables: Sequence[ReportTable], path: Path) -> Path:
+    """One sheet per table: title in A1, header in row 2, data below, then the note."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    contents = wb.active
+    assert contents is not None  # a new workbook always has a sheet
+    contents.title = "Contents"
+    contents.append(["Table", "Sheet", "Title"])
+    for cell in contents[1]:
+        cell.font = Font(bold=True)
+    used = {"contents"}
+    for i, table in enumerate(tables, start=1):
+        name = _sheet_name(i, table.key, used)
+        contents.append([f"Table {i}", name, table.title])
+        ws = wb.create_sheet(name)
+        ws.append([f"Table {i}. {table.title}"])
+        ws["A1"].font = Font(bold=True)
+        frame = table.data
+        ws.append([str(c) for c in frame.columns])
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        numeric = set(numeric_columns(frame))
+        for values in frame.itertuples(index=False):
+            ws.append([_cell_value(v) for v in values])
+        for j, col in enumerate(frame.columns, start=1):
+            fmt = table.number_formats.get(str(col))
+            if col in numeric and fmt:
+                for row in range(3, 3 + len(frame)):
+                    ws.cell(row=row, column=j).number_format = fmt
+            width = max([len(str(col))] + [len(str(v)) for v in frame[col] if col not in numeric])
+            ws.column_dimensions[ws.cell(row=2, column=j).column_letter].width = min(
+                max(10, width + 2), 60
+            )
+        if table.note:
+            ws.append([])
+            ws.append([f"Note. {table.note}"])
+        ws.freeze_panes = "B3"
+    contents.column_dimensions["C"].width = 80
+    contents.column_dimensions["B"].width = 32
+    wb.properties.creator = "patalliance"
+    fixed = datetime(2000, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _border_table(table: Any) -> None:
+    """APA rules: a line above and below the header and one at the bottom, no verticals."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def edge(parent: Any, side: str, val: str) -> None:
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), val)
+        if val != "nil":
+            el.set(qn("w:sz"), "6")
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+        parent.append(el)
+
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for side, val in (
+        ("top", "single"),
+        ("left", "nil"),
+        ("bottom", "single"),
+        ("right", "nil"),
+        ("insideH", "nil"),
+        ("insideV", "nil"),
+    ):
+        edge(borders, side, val)
+    tbl_pr.append(borders)
+    for cell in table.rows[0].cells:
+        tc_pr = cell._tc.get_or_add_tcPr()
+        cell_borders = OxmlElement("w:tcBorders")
+        edge(cell_borders, "bottom", "single")
+        tc_pr.append(cell_borders)
+
+
+def write_docx(tables: Sequence[ReportTable], path: Path, *, title: str) -> Path:
+    """Word tables with APA captions ("Table N", italic title) and notes."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    doc.core_properties.title = title
+    doc.core_properties.author = "patalliance"
+    fixed = datetime(2000, 1, 1)
+    doc.core_properties.created = fixed
+    doc.core_properties.modified = fixed
+    doc.core_properties.last_modified_by = "patalliance"
+    doc.core_properties.revision = 1
+    doc.add_heading(title, level=1)
+    for i, table in enumerate(tables, start=1):
+        cap = doc.add_paragraph()
+        cap.add_run(f"Table {i}").bold = True
+        cap.paragraph_format.keep_with_next = True
+        ttl = doc.add_paragraph()
+        ttl.add_run(table.title).italic = True
+        ttl.paragraph_format.keep_with_next = True
+        frame = table.display
+        wt = doc.add_table(rows=1, cols=len(frame.columns))
+        for cell, col in zip(wt.rows[0].cells, frame.columns, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(str(col)).bold = False
+        for values in frame.itertuples(index=False):
+            cells = wt.add_row().cells
+            for cell, v in zip(cells, values, strict=True):
+                cell.text = "" if v is None else str(v)
+        for row in wt.rows:
+            for cell in row.cells:
+                for para in cell.paragraphs:
+                    for run in para.runs:
+                        run.font.size = Pt(9)
+        _border_table(wt)
+        if table.note:
+            note = doc.add_paragraph()
+            note.add_run("Note.").italic = True
+            note.add_run(f" {table.note}")
+        doc.add_paragraph()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path

@@ -1,0 +1,557 @@
+"""The report's figures (matplotlib, rendered to deterministic inline SVG).
+
+Every figure comes with a plain-language caption and alt text. A figure whose variables are
+absent is skipped with a note; nothing here raises for missing data. matplotlib is imported
+lazily (only when a report is written) and pyplot is never used, so no global state or GUI
+backend is touched.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from patalliance.report import apa
+from patalliance.report.labels import Labeler
+from patalliance.report.sections import Figure
+from patalliance.report.tables import family_title, significance_p
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
+
+    from patalliance.derive import AnalysisTable
+    from patalliance.study import Study
+
+#: Okabe–Ito colour-blind-safe palette.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+RC: Any = {
+    "svg.hashsalt": "patalliance",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100.0,
+}
+MAX_SCATTER = 12
+ACUTE_INSTRUMENTS = ("meq30", "piq", "ebi")
+
+
+@dataclass
+class FigureSet:
+    """Figures in report order, with an anchor id each, and notes on skipped figures."""
+
+    figures: list[tuple[str, Figure]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _uniquify_ids(svg: str, prefix: str) -> str:
+    """Prefix every id (and reference to it) so several SVGs can share one HTML page."""
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', svg)
+    return re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
+
+
+def to_svg(fig: MplFigure, prefix: str) -> str:
+    """The figure as inline ``<svg>`` markup, deterministic (no date, fixed hash salt)."""
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]
+    return _uniquify_ids(svg, prefix)
+
+
+def _new_figure(width: float, height: float) -> MplFigure:
+    from matplotlib.figure import Figure as MplFigure
+
+    return MplFigure(figsize=(width, height), layout="constrained")
+
+
+def _wrap(text: str, width: int = 24) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _mean_ci(values: np.ndarray, confidence_level: float) -> tuple[int, float, float, float]:
+    """n, mean and t-based CI of the mean (NaN bounds when n < 2)."""
+    from scipy import stats
+
+    v = values[~np.isnan(values)]
+    n = int(v.size)
+    if n == 0:
+        return 0, np.nan, np.nan, np.nan
+    mean = float(v.mean())
+    if n < 2:
+        return n, mean, np.nan, np.nan
+    half = float(stats.t.ppf(0.5 + confidence_level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
+    return n, mean, mean - half, mean + half
+
+
+@dataclass(frozen=True)
+class FigureContext:
+    """What the figure builders need: the analysis table, study, labels and the document."""
+
+    table: AnalysisTable
+    study: Study
+    keys: Mapping[str, Any]
+    labeler: Labeler
+    document: Mapping[str, Any]
+
+    @property
+    def confidence_level(self) -> float:
+        return float(self.document.get("plan", {}).get("confidence_level", 0.95))
+
+    @property
+    def alpha(self) -> float:
+        return float(self.document.get("plan", {}).get("alpha", 0.05))
+
+    def column(self, variable: str) -> np.ndarray | None:
+        values = self.table.values
+        if variable not in values.columns:
+            return None
+        col = values[variable].to_numpy(dtype=float)
+        return col if not np.isnan(col).all() else None
+
+    def arms(self) -> list[tuple[str, str, str, np.ndarray]]:
+        """(id, label, colour, mask) of each arm with participants, in study order."""
+        arms = self.table.arms.astype(str).to_numpy()
+        out = []
+        ids = list(self.study.arms) + [
+            a
+            for a in dict.fromkeys(arms)
+            if a not in self.study.arms and a not in {"nan", "None", ""}
+        ]
+        for i, arm in enumerate(ids):
+            mask = arms == arm
+            if mask.any():
+                info = self.study.arms.get(arm)
+                label = info.label if info is not None else arm
+                out.append((arm, label, PALETTE[i % len(PALETTE)], mask))
+        return out
+
+
+def _ci_text(level: float) -> str:
+    return apa.ci_label(level)
+
+
+def trajectories(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
+    """Per-participant lines between the two timepoints of each change test, by arm."""
+    out = []
+    for i, spec in enumerate(ctx.document.get("change", [])):
+        a, b = str(spec["variable_from"]), str(spec["variable_to"])
+        va, vb = ctx.column(a), ctx.column(b)
+        if va is None or vb is None:
+            continue
+        arms = ctx.arms() or [("all", "All participants", PALETTE[0], np.ones(len(va), bool))]
+        fig = _new_figure(2.6 * len(arms) + 0.6, 3.4)
+        axes = fig.subplots(1, len(arms), sharey=True, squeeze=False)[0]
+        la, lb = ctx.labeler.parts(a)[2], ctx.labeler.parts(b)[2]
+        summary = []
+        for ax, (_, label, colour, mask) in zip(axes, arms, strict=True):
+            ya, yb = va[mask], vb[mask]
+            for y0, y1 in zip(ya, yb, strict=True):
+                pts = [(0, y0), (1, y1)]
+                pts = [p for p in pts if not np.isnan(p[1])]
+                if len(pts) == 2:
+                    ax.plot([0, 1], [y0, y1], color=colour, alpha=0.35, linewidth=0.9)
+                elif pts:
+                    ax.plot([pts[0][0]], [pts[0][1]], "o", color=colour, alpha=0.35, ms=3)
+            stats_ = [_mean_ci(ya, ctx.confidence_level), _mean_ci(yb, ctx.confidence_level)]
+            means = [s[1] for s in stats_]
+            lows = [s[1] - s[2] if not np.isnan(s[2]) else 0.0 for s in stats_]
+            highs = [s[3] - s[1] if not np.isnan(s[3]) else 0.0 for s in stats_]
+            ax.errorbar(
+                [0, 1],
+                means,
+                yerr=[lows, highs],
+                color="black",
+                linewidth=2.2,
+                capsize=4,
+                marker="o",
+                zorder=5,
+            )
+            ax.set_xticks([0, 1], [_wrap(la, 16), _wrap(lb, 16)])
+            ax.set_xlim(-0.3, 1.3)
+            ax.set_title(_wrap(f"{label} (n = {int(mask.sum())})", 34))
+            summary.append(
+                f"{label}: mean {apa.fmt_num(means[0])} (n = {stats_[0][0]}) at {la} and "
+                f"{apa.fmt_num(means[1])} (n = {stats_[1][0]}) at {lb}"
+            )
+        axes[0].set_ylabel(ctx.labeler.short(a))
+        measure = ctx.labeler.short(a)
+        caption = (
+            f"{measure} for each participant at {la} and {lb}, by arm. Thin lines: one "
+            f"participant each; black: the mean with its {_ci_text(ctx.confidence_level)} "
+            "confidence interval."
+        )
+        alt = f"Line chart of {measure} from {la} to {lb} per participant. " + "; ".join(summary)
+        out.append((f"fig-change-{i + 1}", Figure(to_svg(fig, f"fchg{i + 1}"), caption, alt)))
+    if not out:
+        return "Alliance trajectories: skipped (no change test with scores at both timepoints)."
+    return out
+
+
+def _scatter_pairs(ctx: FigureContext) -> list[Mapping[str, Any]]:
+    records = ctx.document.get("correlations", [])
+    chosen: list[Mapping[str, Any]] = []
+    for family in ctx.document.get("plan", {}).get("correlations", []):
+        fam_records = [r for r in records if r.get("family") == family["family"]]
+        marked = family.get("scatter")
+        if marked:
+            wanted = [(str(p[0]), str(p[1])) for p in marked if len(p) == 2]
+            by_pair = {(str(r["x"]), str(r["y"])): r for r in fam_records}
+            chosen.extend(by_pair[w] for w in wanted if w in by_pair)
+        else:
+            chosen.extend(
+                r
+                for r in fam_records
+                if not apa.is_missing(significance_p(r)) and float(significance_p(r)) < ctx.alpha
+            )
+    return chosen[:MAX_SCATTER]
+
+
+def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
+    """A scatter plot with least-squares line and r for each marked (or significant) pair."""
+    pairs = _scatter_pairs(ctx)
+    out = []
+    for i, rec in enumerate(pairs):
+        x, y = str(rec["x"]), str(rec["y"])
+        vx, vy = ctx.column(x), ctx.column(y)
+        if vx is None or vy is None:
+            continue
+        fig = _new_figure(4.2, 3.4)
+        ax = fig.subplots()
+        both = ~np.isnan(vx) & ~np.isnan(vy)
+        arms = ctx.arms() or [("all", "All participants", PALETTE[0], np.ones(len(vx), bool))]
+        for _, label, colour, mask in arms:
+            sel = both & mask
+            if sel.any():
+                ax.scatter(
+                    vx[sel],
+                    vy[sel],
+                    s=22,
+                    color=colour,
+                    label=label,
+                    alpha=0.85,
+                    edgecolors="white",
+                    linewidths=0.5,
+                )
+        if both.sum() >= 3 and np.ptp(vx[both]) > 0:
+            slope, intercept = np.polyfit(vx[both], vy[both], 1)
+            xs = np.linspace(vx[both].min(), vx[both].max(), 50)
+            ax.plot(xs, intercept + slope * xs, color="#333333", linewidth=1.4)
+        stat = apa.apa_correlation(
+            rec.get("r"),
+            n=rec.get("n"),
+            p=rec.get("p"),
+            ci_low=rec.get("ci_low"),
+            ci_high=rec.get("ci_high"),
+            confidence_level=ctx.confidence_level,
+            method=str(rec.get("method", "pearson")),
+        )
+        ax.set_title(_wrap(stat, 48), fontsize=9)
+        ax.set_xlabel(_wrap(ctx.labeler.variable(x), 50))
+        ax.set_ylabel(_wrap(ctx.labeler.variable(y), 36))
+        if len(arms) > 1:
+            ax.legend(frameon=False, fontsize=8)
+        r = rec.get("r")
+        direction = (
+            "higher values went with higher values"
+            if r is not None and not apa.is_missing(r) and float(r) > 0
+            else "higher values went with lower values"
+        )
+        caption = (
+            f"{ctx.labeler.variable(x)} against {ctx.labeler.variable(y)}: each dot is one "
+            f"participant with both values; the line is the least-squares fit. {stat}."
+        )
+        alt = (
+            f"Scatter plot of {ctx.labeler.variable(y)} against {ctx.labeler.variable(x)} for "
+            f"{int(both.sum())} participants; {direction} ({stat})."
+        )
+        out.append((f"fig-scatter-{i + 1}", Figure(to_svg(fig, f"fsc{i + 1}"), caption, alt)))
+    if not out:
+        return (
+            "Scatter plots: none (no correlation is marked in the plan's `scatter` lists and "
+            "none reached significance)."
+        )
+    return out
+
+
+def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
+    """A heatmap of r for each correlation family, with significance markers."""
+    out = []
+    records = ctx.document.get("correlations", [])
+    for i, family in enumerate(ctx.document.get("plan", {}).get("correlations", [])):
+        by_pair = {
+            (str(r["x"]), str(r["y"])): r for r in records if r.get("family") == family["family"]
+        }
+        xs, ys = list(family["x"]), list(family["y"])
+        if not by_pair:
+            continue
+        mat = np.full((len(xs), len(ys)), np.nan)
+        for j, xv in enumerate(xs):
+            for k, yv in enumerate(ys):
+                rec = by_pair.get((xv, yv))
+                if rec is not None and not apa.is_missing(rec.get("r")):
+                    mat[j, k] = float(rec["r"])
+        xl, x_common = ctx.labeler.axis(xs)
+        yl, y_common = ctx.labeler.axis(ys)
+        fig = _new_figure(min(1.3 * len(ys) + 2.8, 9.0), 0.55 * len(xs) + 1.9)
+        ax = fig.subplots()
+        image = ax.imshow(np.ma.masked_invalid(mat), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+        for j in range(len(xs)):
+            for k in range(len(ys)):
+                rec = by_pair.get((xs[j], ys[k]))
+                if rec is None:
+                    continue
+                text = apa.fmt_r(rec.get("r")) + apa.sig_marker(significance_p(rec))
+                dark = not np.isnan(mat[j, k]) and abs(mat[j, k]) > 0.55
+                ax.text(
+                    k,
+                    j,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color="white" if dark else "black",
+                )
+        ax.set_xticks(range(len(ys)), [_wrap(v, 16) for v in yl])
+        ax.set_yticks(range(len(xs)), [_wrap(v, 30) for v in xl])
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        if y_common:
+            ax.set_xlabel(y_common)
+        if x_common:
+            ax.set_ylabel(_wrap(x_common, 30))
+        fig.colorbar(image, ax=ax, shrink=0.8, label="r")
+        title = family_title(family, ctx.labeler)
+        strongest = max(
+            by_pair.values(),
+            key=lambda r: abs(float(r["r"])) if not apa.is_missing(r.get("r")) else -1.0,
+        )
+        caption = (
+            f"{title}: red cells are positive, blue cells negative "
+            "correlations; the stronger the colour, the stronger the association. "
+            "* p < .05, ** p < .01, *** p < .001."
+        )
+        alt = (
+            f"Heatmap of {len(xs)} by {len(ys)} correlations. Strongest: "
+            f"{ctx.labeler.variable(str(strongest['x']))} with "
+            f"{ctx.labeler.variable(str(strongest['y']))}, r = {apa.fmt_r(strongest.get('r'))}."
+        )
+        out.append((f"fig-heatmap-{i + 1}", Figure(to_svg(fig, f"fhm{i + 1}"), caption, alt)))
+    return out or "Correlation heatmaps: skipped (the plan has no correlation families)."
+
+
+def _depression_measure(ctx: FigureContext) -> str | None:
+    for mid, key in ctx.keys.items():
+        if key.instrument.id.startswith("grid_hamd"):
+            return str(mid)
+    for mid, key in ctx.keys.items():
+        if key.outcome is not None and ctx.study.measures[mid].baseline is not None:
+            return str(mid)
+    return None
+
+
+def depression_over_time(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
+    """Mean depression score (with CI) at each assessment, by arm, protocol order."""
+    mid = _depression_measure(ctx)
+    if mid is None:
+        return "Depression over time: skipped (no GRID-HAMD or other outcome measure)."
+    measure = ctx.study.measures[mid]
+    order = [t for t in ctx.study.timepoint_ids if t in measure.timepoints]
+    present: list[tuple[str, np.ndarray]] = []
+    for t in order:
+        col = ctx.column(f"{mid}.total@{t}")
+        if col is not None:
+            present.append((t, col))
+    if not present:
+        return f"Depression over time: skipped (no {ctx.labeler.measure(mid)} total scores)."
+    arms = ctx.arms() or [
+        ("all", "All participants", PALETTE[0], np.ones(ctx.table.n_participants, bool))
+    ]
+    fig = _new_figure(max(4.5, 0.75 * len(present) + 2.5), 3.6)
+    ax = fig.subplots()
+    offsets = np.linspace(-0.08, 0.08, len(arms)) if len(arms) > 1 else [0.0]
+    only_some: list[str] = []
+    summary = []
+    for (_, label, colour, mask), off in zip(arms, offsets, strict=True):
+        xs, means, lo, hi = [], [], [], []
+        for k, (_t, v) in enumerate(present):
+            n, mean, low, high = _mean_ci(v[mask], ctx.confidence_level)
+            if n == 0:
+                continue
+            xs.append(k + off)
+            means.append(mean)
+            lo.append(mean - low if not np.isnan(low) else 0.0)
+            hi.append(high - mean if not np.isnan(high) else 0.0)
+        if xs:
+            ax.errorbar(
+                xs,
+                means,
+                yerr=[lo, hi],
+                color=colour,
+                marker="o",
+                capsize=3,
+                linewidth=1.6,
+                label=label,
+            )
+            summary.append(
+                f"{label}: from {apa.fmt_num(means[0], 1)} to {apa.fmt_num(means[-1], 1)}"
+            )
+    for t, v in present:
+        has = [bool((~np.isnan(v[mask])).any()) for _, _, _, mask in arms]
+        if len(arms) > 1 and not all(has):
+            only_some.append(ctx.labeler.timepoint(t))
+    ax.set_xticks(range(len(present)), [_wrap(ctx.labeler.timepoint(t), 14) for t, _ in present])
+    ax.set_ylabel(f"{ctx.labeler.measure(mid)} total (lower = less depressed)")
+    ax.set_ylim(bottom=0)
+    if len(arms) > 1:
+        ax.legend(frameon=False, fontsize=8)
+    name = ctx.labeler.measure(mid)
+    caption = (
+        f"Mean {name} depression score at each assessment, by arm, with "
+        f"{_ci_text(ctx.confidence_level)} confidence intervals; lower scores mean less "
+        "depression. Assessments are in protocol order, aligned to each participant's own "
+        "treatment."
+    )
+    if only_some:
+        caption += (
+            " Only some arms were rated at "
+            + ", ".join(only_some)
+            + " (for example the waiting-list weeks of the delayed arm)."
+        )
+    alt = f"Line chart of mean {name} over {len(present)} assessments by arm. " + "; ".join(summary)
+    return [("fig-depression", Figure(to_svg(fig, "fdep"), caption, alt))]
+
+
+def acute_distributions(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
+    """Histograms of the peak acute-experience totals (MEQ-30, PIQ, EBI) present."""
+    panels = []
+    for mid, key in ctx.keys.items():
+        if key.instrument.id in ACUTE_INSTRUMENTS:
+            v = ctx.column(f"{mid}.total@peak")
+            if v is not None:
+                panels.append((str(mid), key, v[~np.isnan(v)]))
+    if not panels:
+        return "Acute-experience distributions: skipped (no peak MEQ-30, PIQ or EBI totals)."
+    fig = _new_figure(2.9 * len(panels) + 0.4, 3.0)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    notes = []
+    for ax, (mid, key, v) in zip(axes, panels, strict=True):
+        ax.hist(v, bins=min(10, max(4, len(v) // 2)), color=PALETTE[5], edgecolor="white")
+        ax.set_xlabel(f"Peak {key.instrument.abbreviation} total")
+        ax.set_ylabel("Participants")
+        text = f"{key.instrument.abbreviation}: n = {len(v)}, mean {apa.fmt_num(np.mean(v))}"
+        if key.instrument.id == "meq30":
+            info = key.instrument
+            line = info.response_min + 0.6 * (info.response_max - info.response_min)
+            ax.axvline(line, color="#333333", linestyle="--", linewidth=1.2)
+            ax.annotate(
+                "60% of max",
+                (line, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -10),
+                textcoords="offset points",
+                fontsize=8,
+            )
+            above = int((v >= line).sum())
+            text += f"; {above} at or above the 60% line ({apa.fmt_num(line, 1)})"
+            complete = ctx.column(f"{mid}.complete@peak")
+            if complete is not None:
+                n_c = int(np.nansum(complete))
+                text += (
+                    f"; {n_c} of {int((~np.isnan(complete)).sum())} had a complete mystical "
+                    "experience (all four subscales at ≥ 60% of their maximum)"
+                )
+        notes.append(text)
+    caption = (
+        "Distribution of each participant's peak (higher of the two sessions) acute-experience "
+        "score. The dashed line on the MEQ-30 panel marks 60% of the maximum score, the "
+        "threshold used for a “complete mystical experience” (Barrett et al., 2015), which "
+        "requires all four subscales to reach it. " + "; ".join(notes) + "."
+    )
+    alt = "Histograms of peak acute-experience scores. " + "; ".join(notes) + "."
+    return [("fig-acute", Figure(to_svg(fig, "facute"), caption, alt))]
+
+
+def missingness(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
+    """Observed (dark) and missing (light) total scores, participant × variable."""
+    values = ctx.table.values
+    cols = [
+        c
+        for c, info in ctx.table.variables.items()
+        if info.kind == "score" and info.scale == "total" and c in values.columns
+    ]
+    if not cols or values.empty:
+        return "Missingness map: skipped (no scored totals)."
+    observed = values[cols].notna().to_numpy()
+    ids = [str(i) for i in values.index]
+    n_p, n_v = observed.shape
+    fig = _new_figure(min(0.32 * n_v + 2.6, 10.0), min(0.2 * n_p + 2.4, 12.0))
+    ax = fig.subplots()
+    from matplotlib.colors import ListedColormap
+
+    ax.imshow(
+        observed.astype(float),
+        cmap=ListedColormap(["#F0E442", "#1F4E79"]),
+        vmin=0,
+        vmax=1,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    ax.set_xticks(range(n_v), [ctx.labeler.variable(c) for c in cols], rotation=90, fontsize=7)
+    if n_p <= 80:
+        ax.set_yticks(range(n_p), ids, fontsize=7)
+    ax.set_ylabel("Participant")
+    ax.tick_params(length=0)
+    n_missing = int((~observed).sum())
+    caption = (
+        "Which total scores are present (dark blue) or missing (yellow) for each participant "
+        f"(rows) and measure and timepoint (columns): {n_missing} of {observed.size} missing. "
+        "Each test used the participants with the values it needs; its n is reported."
+    )
+    alt = (
+        f"Grid of {n_p} participants by {n_v} total scores showing observed and missing "
+        f"values; {n_missing} of {observed.size} are missing."
+    )
+    return [("fig-missing", Figure(to_svg(fig, "fmiss"), caption, alt))]
+
+
+BUILDERS: Sequence[Callable[[FigureContext], list[tuple[str, Figure]] | str]] = (
+    trajectories,
+    depression_over_time,
+    acute_distributions,
+    heatmaps,
+    scatters,
+    missingness,
+)
+
+
+def build_figures(ctx: FigureContext) -> FigureSet:
+    """Every figure the data allow; a builder that fails is skipped with a note."""
+    import matplotlib
+
+    out = FigureSet()
+    for builder in BUILDERS:
+        try:
+            with matplotlib.rc_context(RC):
+                result = builder(ctx)
+        except Exception as exc:  # a figure must never break the report
+            out.notes.append(f"{builder.__name__}: skipped ({type(exc).__name__}: {exc}).")
+            continue
+        if isinstance(result, str):
+            out.notes.append(result)
+        else:
+            out.figures.extend(result)
+    return out
