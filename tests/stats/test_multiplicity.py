@@ -1,0 +1,69 @@
+"""P-value adjustment against statsmodels and pingouin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pingouin
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from statsmodels.stats.multitest import multipletests
+
+from patalliance.stats import adjust_pvalues
+
+RTOL = 1e-10
+P = np.array([0.002, 0.036, 0.014, np.nan, 0.027, 0.040, 0.030, 0.0004, 0.2, np.nan, 0.61])
+
+
+@pytest.mark.parametrize(("method", "pingouin_method"), [("holm", "holm"), ("fdr_bh", "fdr_bh")])
+def test_matches_statsmodels_and_pingouin_ignoring_nan(method, pingouin_method):
+    out = adjust_pvalues(P, method=method)
+    ok = ~np.isnan(P)
+    assert_array_equal(np.isnan(out), ~ok)
+    ref = multipletests(P[ok], method=method)[1]
+    assert_allclose(out[ok], ref, rtol=RTOL)
+    _, ref_pg = pingouin.multicomp(P, method=pingouin_method)
+    assert_allclose(out, ref_pg, rtol=RTOL, equal_nan=True)
+
+
+def test_none_returns_a_copy():
+    out = adjust_pvalues(P, method="none")
+    assert_allclose(out, P, equal_nan=True)
+    assert out is not P
+
+
+def test_shape_is_kept_and_family_is_all_entries():
+    grid = P[:8].reshape(2, 4)
+    out = adjust_pvalues(grid, method="holm")
+    assert out.shape == (2, 4)
+    flat = adjust_pvalues(P[:8], method="holm")
+    assert_allclose(out.ravel(), flat, equal_nan=True)
+
+
+def test_all_nan_and_empty():
+    assert np.isnan(adjust_pvalues([np.nan, np.nan], method="holm")).all()
+    assert adjust_pvalues([], method="fdr_bh").shape == (0,)
+
+
+def test_invalid_arguments_raise():
+    with pytest.raises(ValueError, match="The 'method' parameter of adjust_pvalues"):
+        adjust_pvalues(P, method="bonferroni")
+    with pytest.raises(ValueError, match="The 'p' parameter of adjust_pvalues"):
+        adjust_pvalues([0.2, 1.5])
+    with pytest.raises(ValueError, match="non-numeric"):
+        adjust_pvalues(["a"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.one_of(st.just(np.nan), st.floats(0.0, 1.0)), min_size=1, max_size=40),
+    st.sampled_from(["none", "holm", "fdr_bh"]),
+)
+def test_property_adjusted_at_least_raw(p, method):
+    raw = np.array(p)
+    out = adjust_pvalues(raw, method=method)
+    ok = ~np.isnan(raw)
+    assert_array_equal(np.isnan(out), ~ok)
+    assert np.all(out[ok] >= raw[ok] - 1e-15)
+    assert np.all(out[ok] <= 1.0)
