@@ -310,3 +310,14 @@ def init_command(
         console.print(f"  inferred: {escape(line)}")
     for line in draft.not_inferred:
         console.print(f"  [bold yellow]not inferred:[/] {escape(line)}")
+
+
+def _register_subcommands() -> None:
+    from patalliance.cli.power import power_app
+    from patalliance.cli.simulate import simulate_command
+
+    app.command("simulate")(simulate_command)
+    app.add_typer(power_app, name="power")
+
+
+_register_subcommands()
