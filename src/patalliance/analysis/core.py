@@ -6,10 +6,12 @@ Each family of tests is computed from the analysis table with the functions of
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from patalliance.analysis.plan import check_variables, plan_references
+from patalliance.analysis.plan import beyond_problems, check_variables, plan_references
 from patalliance.analysis.results import (
     AnalysisResults,
     ArmDescriptive,
@@ -18,6 +20,7 @@ from patalliance.analysis.results import (
     Descriptive,
 )
 from patalliance.derive import AnalysisTable
+from patalliance.errors import ConfigError
 from patalliance.stats import adjust_pvalues, bootstrap_correlations, correlate, paired_change
 from patalliance.study import AnalysisPlan, CorrelationFamily, Study
 
@@ -159,6 +162,37 @@ def run_correlations(
 def validate_plan(study: Study, table: AnalysisTable) -> None:
     """Check that every variable in the plan exists (ConfigError, exit 2, otherwise)."""
     check_variables(study, plan_references(study), table.values.columns)
+    problems = beyond_problems(study)
+    if problems:
+        raise ConfigError(f"{study.path}: " + "; ".join(problems))
+
+
+def run_beyond(study: Study, table: AnalysisTable) -> dict[str, Any]:
+    """The families beyond the paper that the plan asks for, as JSON-ready results sections.
+
+    Keys: ``efficacy``, ``partial_correlations``, ``mixed_models``, ``mediation``,
+    ``facilitator``, ``sensitivity``, ``bayes_factors`` (only those in the plan).
+    """
+    from patalliance.analysis import bayes, efficacy, facilitator, mediation, mixed, partial
+    from patalliance.analysis import sensitivity as sens
+
+    plan = study.analysis
+    extra: dict[str, Any] = {}
+    if plan.efficacy:
+        extra["efficacy"] = efficacy.run_efficacy(study, table)
+    if plan.partial_correlations:
+        extra["partial_correlations"] = partial.run_partial_correlations(study, table)
+    if plan.mixed_models:
+        extra["mixed_models"] = mixed.run_mixed_models(study, table)
+    if plan.mediation:
+        extra["mediation"] = mediation.run_mediation(study, table)
+    if plan.facilitator:
+        extra["facilitator"] = facilitator.run_facilitator(study, table)
+    if plan.sensitivity:
+        extra["sensitivity"] = sens.run_sensitivity(study, table)
+    if plan.bayes_factors:
+        extra["bayes_factors"] = bayes.run_bayes_factors(study, table)
+    return extra
 
 
 def run_analysis(study: Study, table: AnalysisTable) -> AnalysisResults:
@@ -170,4 +204,5 @@ def run_analysis(study: Study, table: AnalysisTable) -> AnalysisResults:
         descriptives_by_arm=by_arm,
         change=run_change(table, study.analysis),
         correlations=run_correlations(table, study.analysis),
+        extra=run_beyond(study, table),
     )

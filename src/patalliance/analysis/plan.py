@@ -87,11 +87,20 @@ def beyond_references(study: Study) -> dict[str, str]:
     return refs
 
 
-def family_references(study: Study) -> list[str]:
-    """Problems with correlation-family names in ``sensitivity``/``bayes_factors``."""
+def beyond_problems(study: Study) -> list[str]:
+    """Unknown arms in ``efficacy`` and unknown family names in ``sensitivity``/``bayes_factors``."""
     plan = study.analysis
     names = [fam.family for fam in plan.correlations]
     problems = []
+    arms = list(study.arms)
+    for i, eff in enumerate(plan.efficacy):
+        for key in ("treatment_arm", "control_arm"):
+            arm = getattr(eff, key)
+            if arm not in arms:
+                problems.append(
+                    f"analysis.efficacy[{i}].{key}: unknown arm {arm!r}{closest(arm, arms)}; "
+                    f"arms: {', '.join(arms)}"
+                )
     for key in ("sensitivity", "bayes_factors"):
         spec = getattr(plan, key)
         families = getattr(spec, "families", None) or []

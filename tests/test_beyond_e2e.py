@@ -1,0 +1,90 @@
+"""End to end: every family beyond the paper through `patalliance analyze` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+from conftest import make_participants, run_cli, write_study
+
+from patalliance.analysis.document import SCHEMA_PATH
+
+ALL_FAMILIES = """
+[analysis.sensitivity]
+n_resamples = 300
+
+[analysis.bayes_factors]
+kappa = 1.0
+
+[[analysis.efficacy]]
+measure = "depression"
+timepoints = ["post1w", "fu4w"]
+baseline = "baseline"
+treatment_arm = "immediate"
+control_arm = "delayed"
+
+[[analysis.partial_correlations]]
+family = "adjusted"
+x = ["alliance.total@prep"]
+y = ["depression.total@fu4w"]
+covariates = ["depression.total@baseline"]
+
+[[analysis.mixed_models]]
+outcome = "depression.total"
+timepoints = ["post1w", "fu4w"]
+predictors = ["alliance.total@prep"]
+baseline = "depression.total@baseline"
+n_boot = 10
+
+[[analysis.mediation]]
+x = "alliance.total@prep"
+m = "mystical.total@peak"
+y = "depression.total@fu4w"
+n_boot = 300
+
+[[analysis.facilitator]]
+alliance = ["alliance.total@prep"]
+outcomes = ["depression.total@fu4w"]
+"""
+
+SECTIONS = [
+    "efficacy",
+    "partial_correlations",
+    "mixed_models",
+    "mediation",
+    "facilitator",
+    "sensitivity",
+    "bayes_factors",
+]
+
+
+def test_all_families_in_results_json(tmp_path: Path) -> None:
+    study = write_study(tmp_path / "s", analysis_extra=ALL_FAMILIES)
+    res = run_cli("analyze", str(study), "--out", str(tmp_path / "out"), "--no-report")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    for name in SECTIONS:
+        assert doc[name], name
+    jsonschema.validate(doc, json.loads(SCHEMA_PATH.read_text()))
+    assert doc["mediation"][0]["indirect_ci_low"] <= doc["mediation"][0]["indirect_effect"]
+    assert doc["facilitator"]["warnings"]  # 3 facilitators < 5: explicit warning
+
+
+def test_single_facilitator_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    parts = make_participants()
+    parts["facilitator"] = "F1"
+    study = write_study(tmp_path / "s", participants=parts, analysis_extra=ALL_FAMILIES)
+    res = run_cli("analyze", str(study), "--out", str(tmp_path / "out"), "--no-report")
+    assert res.returncode == 0, res.stderr
+    fac = json.loads((tmp_path / "out" / "results.json").read_text())["facilitator"]
+    assert fac["status"] == "not estimable" and "at least two" in fac["reason"]
+    assert fac["models"][0]["status"] == "not estimable"
+
+
+def test_unknown_variable_exits_2(tmp_path: Path) -> None:
+    extra = ALL_FAMILIES.replace('m = "mystical.total@peak"', 'm = "mystical.totl@peak"')
+    study = write_study(tmp_path / "s", analysis_extra=extra)
+    res = run_cli("analyze", str(study), "--out", str(tmp_path / "out"), "--no-report")
+    assert res.returncode == 2
+    assert "analysis.mediation[0].m[0]" in res.stderr and "mystical.total@peak" in res.stderr
