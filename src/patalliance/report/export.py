@@ -34,7 +34,8 @@ def write_csvs(tables: Sequence[ReportTable], folder: Path) -> dict[str, Path]:
 
 
 def _sheet_name(index: int, key: str, used: set[str]) -> str:
-    base = _SHEET_BAD.sub("_", f"T{index} {key}")[:31]
+    short = key.replace("correlations_", "r_")
+    base = _SHEET_BAD.sub("_", f"T{index} {short}")[:31]
     name, k = base, 2
     while name.lower() in used:
         suffix = f"~{k}"
@@ -60,8 +61,9 @@ def write_xlsx(tables: Sequence[ReportTable], path: Path) -> Path:
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
-    contents = wb.active
-    assert contents is not None  # a new workbook always has a sheet
+    contents = wb.create_sheet("Contents", 0)
+    for extra in [ws for ws in wb.worksheets if ws is not contents]:
+        wb.remove(extra)
     contents.title = "Contents"
     contents.append(["Table", "Sheet", "Title"])
     for cell in contents[1]:

@@ -262,7 +262,7 @@ def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         ax.set_xlabel(_wrap(ctx.labeler.variable(x), 50))
         ax.set_ylabel(_wrap(ctx.labeler.variable(y), 36))
         if len(arms) > 1:
-            ax.legend(frameon=False, fontsize=8)
+            fig.legend(loc="outside lower center", ncols=len(arms), frameon=False, fontsize=8)
         r = rec.get("r")
         direction = (
             "higher values went with higher values"

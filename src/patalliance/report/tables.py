@@ -273,11 +273,26 @@ def family_title(family: Mapping[str, Any], labeler: Labeler) -> str:
     )
 
 
+def _axis_title(variables: Sequence[str], labeler: Labeler) -> str:
+    parts = [labeler.parts(v) for v in variables]
+    if len(parts) == 1:
+        m, sc, t = parts[0]
+        return f"{m} {sc} ({t})" if sc else m
+    shorts = list(dict.fromkeys(f"{m} {sc}".strip() for m, sc, _ in parts))
+    tps = list(dict.fromkeys(t for _, _, t in parts))
+    if len(shorts) == 1:
+        return shorts[0]
+    if len(tps) == 1 and tps[0]:
+        return f"{', '.join(shorts)} ({tps[0]})"
+    return ", ".join(shorts)
+
+
 def _family_title(family: Mapping[str, Any], labeler: Labeler, x_common: str, y_common: str) -> str:
+    del x_common, y_common
     if family.get("label"):
         return str(family["label"])
-    xs = x_common or ", ".join(dict.fromkeys(labeler.short(v) for v in family["x"]))
-    ys = y_common or ", ".join(dict.fromkeys(labeler.short(v) for v in family["y"]))
+    xs = _axis_title(family["x"], labeler)
+    ys = _axis_title(family["y"], labeler)
     return f"Correlations of {xs} with {ys}"
 
 

@@ -79,6 +79,11 @@ def _arm_counts(document: Mapping[str, Any], study: Study, arms: Mapping[str, in
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def _paren(labeler: Labeler, variable: str) -> str:
+    m, sc, t = labeler.parts(variable)
+    return f"{m} {sc} ({t.lower() if t == 'Peak' else t})" if sc else m
+
+
 def summary(
     document: Mapping[str, Any], study: Study, labeler: Labeler, arms: Mapping[str, int]
 ) -> list[str]:
@@ -130,8 +135,8 @@ def summary(
         for r in strongest:
             dirn = "higher" if float(r["r"]) > 0 else "lower"
             phrases.append(
-                f"higher {labeler.variable(str(r['x']))} went with {dirn} "
-                f"{labeler.variable(str(r['y']))} (r = {apa.fmt_r(r['r'])}, n = {r['n']})"
+                f"higher {_paren(labeler, str(r['x']))} went with {dirn} "
+                f"{_paren(labeler, str(r['y']))} (r = {apa.fmt_r(r['r'])}, n = {r['n']})"
             )
         if phrases:
             out.append("The strongest associations: " + "; ".join(phrases) + ".")

@@ -115,7 +115,15 @@ def write_report(
     ctx = figures.FigureContext(prepared.table, study, prepared.keys, labeler, document)
     figset = figures.build_figures(ctx)
     fig_places: list[tuple[str, str, figures.Figure]] = [
-        ("qc" if anchor == "fig-missing" else "results", anchor, fig)
+        (
+            "qc"
+            if anchor == "fig-missing"
+            else "results-grid"
+            if anchor.startswith("fig-scatter")
+            else "results",
+            anchor,
+            fig,
+        )
         for anchor, fig in figset.figures
     ]
     fig_places = (
