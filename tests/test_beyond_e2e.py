@@ -88,3 +88,27 @@ def test_unknown_variable_exits_2(tmp_path: Path) -> None:
     res = run_cli("analyze", str(study), "--out", str(tmp_path / "out"), "--no-report")
     assert res.returncode == 2
     assert "analysis.mediation[0].m[0]" in res.stderr and "mystical.total@peak" in res.stderr
+
+
+def test_report_sections_render(tmp_path: Path) -> None:
+    from patalliance.report.beyond import render_sections
+
+    study = write_study(tmp_path / "s", analysis_extra=ALL_FAMILIES)
+    res = run_cli("analyze", str(study), "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    sections = render_sections(doc, None)
+    assert [s.id for s in sections] == [
+        "efficacy",
+        "partial-correlations",
+        "mixed-models",
+        "mediation",
+        "facilitator",
+        "sensitivity",
+        "bayes-factors",
+    ]
+    by_id = {s.id: s for s in sections}
+    assert by_id["mediation"].figures and by_id["sensitivity"].figures
+    assert all(s.tables and s.paragraphs for s in sections)
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Mediation (path) models" in html and "Sensitivity analyses" in html
