@@ -580,6 +580,18 @@ def draft_study(dictionary: Path, *, records: Path | None = None) -> Draft:
     for (form, prefix), items in groups.items():
         candidates = [_norm(prefix), _norm(prefix).replace("_", ""), _norm(form)]
         match = next((aliases[c] for c in candidates if c in aliases), None)
+        if match is None and _norm(prefix):
+            # a shortened prefix ("meq_" for meq30) with exactly the key's number of items
+            close = [
+                kid
+                for kid, key in keys.items()
+                if any(
+                    a.startswith(_norm(prefix))
+                    for a in (_norm(kid), _norm(key.instrument.abbreviation))
+                )
+                and key.instrument.n_items == len(set(items))
+            ]
+            match = close[0] if len(close) == 1 else None
         if match is None or match in found:
             continue
         kid = match
@@ -621,6 +633,17 @@ def draft_study(dictionary: Path, *, records: Path | None = None) -> Draft:
                 ]
                 tp_of_instrument[kid] = list(dict.fromkeys(tps))
             inferred.append(f"{len(events)} event(s) from {records.name}")
+        if (
+            "redcap_repeat_instrument" in frame.columns
+            and "redcap_repeat_instance" in frame.columns
+        ):
+            repeating = frame[frame["redcap_repeat_instrument"].str.strip() != ""]
+            for rform, grp in repeating.groupby("redcap_repeat_instrument"):
+                instances = sorted(set(grp["redcap_repeat_instance"].str.strip()), key=_sort_key)
+                not_inferred.append(
+                    f"repeating form {rform!r}: instances {', '.join(instances)} need timepoints; "
+                    f'add [data.redcap.repeats.{rform}] with "1" = "<timepoint>", ...'
+                )
         else:
             not_inferred.append("events: the records file has no redcap_event_name column")
     else:
@@ -672,6 +695,10 @@ def draft_study(dictionary: Path, *, records: Path | None = None) -> Draft:
             "timepoints = [" + ", ".join(f'"{t}"' for t in tps) + "]",
         ]
     return Draft("\n".join(lines) + "\n", tuple(inferred), tuple(not_inferred))
+
+
+def _sort_key(text: str) -> tuple[int, str]:
+    return (int(text), "") if text.isdigit() else (1 << 30, text)
 
 
 def _timepoint_id(event: str) -> str:
