@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from patalliance.cli._common import console, handle_errors, progress_bar
+from patalliance.cli._common import console, err_console, handle_errors, progress_bar
 from patalliance.errors import ConfigError
 from patalliance.simulate import power as pw
 
@@ -128,6 +129,86 @@ def paired(
     else:
         payload |= {"n": n, "power": _call(pw.power_paired, d, n, alpha=alpha)}
     _emit(payload, as_json, "Power of a paired t test (two-sided)")
+
+
+@power_app.command("plan")
+@handle_errors
+def plan_command(
+    study: Path = typer.Argument(
+        ..., help="The study file whose correlation families are planned."
+    ),
+    n: str = typer.Option(..., "--n", help="Sample size(s), comma-separated: 24,40,60,80."),
+    simulations: int = typer.Option(2000, "--simulations", help="Simulated trials per N."),
+    seed: int = typer.Option(..., "--seed", help="Random seed; same seed, same power."),
+    corr: Path | None = typer.Option(
+        None, "--corr", help="TOML with population correlations (default: the study's data)."
+    ),
+    missing: float | None = typer.Option(
+        None, "--missing", help="One dropout rate for every variable (default: the data's)."
+    ),
+    alpha: float | None = typer.Option(None, "--alpha", help="Significance level (default: plan)."),
+    adjust: str | None = typer.Option(
+        None, "--adjust", help="none, holm or fdr_bh (default: plan)."
+    ),
+    target: float = typer.Option(0.8, "--target-power", help="Power to reach."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for power.json, power_curve.svg and power_report.html."
+    ),
+) -> None:
+    """Monte Carlo power of a study's whole correlation plan over a grid of N."""
+    from patalliance.simulate.plan import plan_from_study
+    from patalliance.simulate.power_mc import power_curve
+
+    try:
+        grid = [int(v) for v in n.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"--n must be whole numbers separated by commas, e.g. 24,40,60. Got {n!r}."
+        ) from None
+    if not grid or min(grid) < 4:
+        raise ConfigError(f"--n needs sample sizes of at least 4. Got {n!r}.")
+    if adjust is not None and adjust not in {"none", "holm", "fdr_bh"}:
+        raise ConfigError(f"--adjust must be none, holm or fdr_bh. Got {adjust!r}.")
+    source = _call(
+        plan_from_study, study, corr_path=corr, missing_rate=missing, alpha=alpha, adjust=adjust
+    )
+    with progress_bar("simulating trials", total=simulations * len(grid)) as advance:
+        curve = _call(
+            power_curve,
+            source.spec,
+            grid,
+            n_simulations=simulations,
+            seed=seed,
+            target_power=target,
+            progress=advance,
+        )
+    from patalliance.report.power import power_document, write_power_outputs
+
+    doc = power_document(curve, source)
+    if out is not None:
+        files = write_power_outputs(curve, source, out)
+    if as_json:
+        console.print_json(json.dumps(doc))
+    else:
+        table = Table(title=f"Monte Carlo power ({simulations} trials per N, seed {seed})")
+        table.add_column("test")
+        for size in grid:
+            table.add_column(f"N={size}", justify="right")
+        table.add_column(f"min N ({target:.0%})", justify="right")
+        for t in doc["tests"]:
+            label = f"{t['x']} × {t['y']}" + ("" if t["primary"] else " (null)")
+            table.add_row(label, *[f"{p:.2f}" for p in t["power"]], str(t["min_n"] or "—"))
+        table.add_row(
+            "all primary",
+            *[f"{p:.2f}" for p in doc["power_all_primary"]],
+            str(doc["min_n_all_primary"] or "—"),
+        )
+        table.add_row("any significant", *[f"{p:.2f}" for p in doc["power_any"]], "")
+        console.print(table)
+    if out is not None:
+        for name, path in files.items():
+            err_console.print(f"  {name}: {path}", markup=False)
 
 
 if __name__ == "__main__":
