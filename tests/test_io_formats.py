@@ -70,6 +70,20 @@ def test_redcap_raw_export_is_read() -> None:
     assert int(wai["_row"].iloc[0]) == int(str(source.name)) + 2  # header is line 1
 
 
+def test_redcap_incomplete_form_is_a_qc_warning() -> None:
+    """A form marked Unverified (1) in its `_complete` column is reported, rows kept."""
+    prepared = prepare(IO / "redcap" / "study_raw.toml")
+    report = prepared.validated.report
+    (warn,) = [p for p in report.problems if p.code == "form_incomplete"]
+    records = pd.read_csv(IO / "redcap" / "records_raw.csv", dtype=str, keep_default_na=False)
+    flagged = records.index[records["wai_sr_complete"] == "1"]
+    assert warn.severity == "warning"
+    assert warn.column == "wai_sr_complete"
+    assert warn.row == int(flagged[0]) + 2
+    assert report.ok and report.rows_excluded == 0
+    assert not [p for p in report.problems if p.code == "no_participants_file"]
+
+
 def test_redcap_label_export_decodes_to_the_same_data() -> None:
     raw = prepare(IO / "redcap" / "study_raw.toml")
     labels = prepare(IO / "redcap" / "study_labels.toml")
@@ -81,7 +95,7 @@ def test_redcap_label_export_decodes_to_the_same_data() -> None:
 def test_redcap_checkbox_and_dag_columns_are_not_scored() -> None:
     data = read_study_data(load_study(IO / "redcap" / "study_raw.toml"))
     assert set(data.responses["instrument"]) == {"wai_sr", "meq30"}
-    assert not data.file_problems
+    assert not [p for p in data.file_problems if p.severity == "error"]
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -527,15 +527,16 @@ def validate(
     """
     policy = policy or study.data.policy
     col = _Collector()
-    bad_files = {p.file for p in data.file_problems}
+    file_errors = [p for p in data.file_problems if p.severity == "error"]
+    bad_files = {p.file for p in file_errors}
     for fp in data.file_problems:
-        col.problems.append(Problem(fp.file, fp.row, fp.column, fp.code, fp.message))
+        col.problems.append(Problem(fp.file, fp.row, fp.column, fp.code, fp.message, fp.severity))
 
     def reasons_for(frame: pd.DataFrame) -> pd.Series:
         reasons = pd.Series("", index=frame.index, dtype=object)
         file_bad = frame["_file"].isin(bad_files) if len(frame) else pd.Series(dtype=bool)
         if len(frame):
-            first = {fp.file: fp.code for fp in reversed(data.file_problems)}
+            first = {fp.file: fp.code for fp in reversed(file_errors)}
             reasons[file_bad] = frame.loc[file_bad, "_file"].map(first)
         return reasons
 
@@ -567,7 +568,7 @@ def validate(
     if len(s_ok):
         score.loc[s_ok.index] = _check_prescored(s_ok, study, keys, col, s_reasons)
 
-    if study.data.participants is None:
+    if study.data.participants is None and not len(participants):
         col.problems.append(
             Problem(
                 str(study.path),

@@ -22,7 +22,6 @@ The format is documented in ``docs/data-formats.md``.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -143,12 +142,9 @@ def read_dictionary(path: Path) -> tuple[Dictionary | None, list[FileProblem]]:
 
 def warning(
     file: str, code: str, message: str, *, column: str = "", row: int | None = None
-) -> FileProblem | None:
-    """A QC warning as a FileProblem, where this version's FileProblem carries a severity."""
-    names = {f.name for f in dataclasses.fields(FileProblem)}
-    if "severity" not in names:
-        return None
-    return FileProblem(file, code, message, column=column, row=row, severity="warning")  # type: ignore[call-arg]
+) -> FileProblem:
+    """A QC warning: reported with file, row and column; the rows are kept."""
+    return FileProblem(file, code, message, column=column, row=row, severity="warning")
 
 
 def _norm(text: str) -> str:
@@ -357,16 +353,16 @@ class _Reader:
                 status = str(rows.at[row, column]).strip()
                 status = COMPLETE_CODES.get(status, status)
                 if status in {"Incomplete", "Unverified"}:
-                    problem = warning(
-                        self.name,
-                        "form_incomplete",
-                        f"form {form!r} has answers but is marked {status} in REDCap; check "
-                        "that it was finished",
-                        column=column,
-                        row=int(row),
+                    out.append(
+                        warning(
+                            self.name,
+                            "form_incomplete",
+                            f"form {form!r} has answers but is marked {status} in REDCap; "
+                            "check that it was finished",
+                            column=column,
+                            row=int(row),
+                        )
                     )
-                    if problem is not None:
-                        out.append(problem)
         return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 
@@ -30,13 +31,18 @@ class InputFile:
 
 @dataclass(frozen=True)
 class FileProblem:
-    """A problem that makes a whole file unreadable (empty, undecodable, missing columns)."""
+    """A problem a reader found in a file.
+
+    An ``error`` makes the whole file unusable (empty, undecodable, missing columns); a
+    ``warning`` (e.g. a REDCap form marked incomplete) is reported and the rows are kept.
+    """
 
     file: str
     code: str
     message: str
     column: str = ""
     row: int | None = None
+    severity: Literal["error", "warning"] = "error"
 
 
 @dataclass(frozen=True)
