@@ -32,20 +32,61 @@ SCORE_COLUMNS = [
 ]
 
 
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column, numbered in sorted order of its values, and those values
+    as text. Categorical columns use their codes directly (no per-row hashing)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        raw = np.asarray(column.cat.codes)
+        if raw.size == 0 or raw.min() >= 0:
+            categories = column.cat.categories
+            if categories.is_monotonic_increasing:
+                return raw.astype(np.int64), categories.astype(str)
+            order = np.argsort(categories.to_numpy(), kind="stable")
+            rank = np.empty(len(categories), dtype=np.int64)
+            rank[order] = np.arange(len(categories))
+            return rank[raw], categories.take(order).astype(str)
+    codes, uniques = pd.factorize(column, sort=True)
+    if codes.size and codes.min() < 0:
+        raise ValueError(
+            f"The 'responses' parameter of score_responses must have no missing "
+            f"{column.name}. Got {int((codes < 0).sum())} missing instead."
+        )
+    return codes.astype(np.int64, copy=False), pd.Index(uniques).astype(str)
+
+
 def _item_matrix(responses: pd.DataFrame, key: InstrumentKey) -> tuple[pd.DataFrame, np.ndarray]:
-    """Place responses in a (groups × items) float matrix; missing cells are NaN."""
-    pid = responses["participant_id"].to_numpy()
-    tp = responses["timepoint"].to_numpy()
-    group_codes, groups = pd.factorize(
-        pd.MultiIndex.from_arrays([pid, tp], names=["participant_id", "timepoint"]), sort=True
-    )
-    matrix = np.full((len(groups), key.instrument.n_items), np.nan)
+    """Place responses in a (groups × items) float matrix; missing cells are NaN.
+
+    Groups are participant × timepoint, sorted by participant id then timepoint. Ids and
+    timepoints are factorized separately (categorical columns for free) and combined as
+    ``pid_code × n_timepoints + tp_code``, which is much faster than factorizing pairs.
+    """
+    pid_codes, pids = _sorted_codes(responses["participant_id"])
+    tp_codes, tps = _sorted_codes(responses["timepoint"])
+    n_tp = max(len(tps), 1)
+    combined = pid_codes if n_tp == 1 else pid_codes * n_tp + tp_codes
+    size = len(pids) * n_tp
+    if size <= 4 * len(combined) + 1024:
+        present = np.zeros(size, dtype=bool)
+        present[combined] = True
+        groups = np.flatnonzero(present)
+        group_codes = (np.cumsum(present) - 1)[combined]
+    else:
+        groups, group_codes = np.unique(combined, return_inverse=True)
+    n_items = key.instrument.n_items
+    matrix = np.full((len(groups), n_items), np.nan)
     items = responses["item"].to_numpy(dtype=np.int64) - 1
-    matrix[group_codes, items] = responses["value"].to_numpy(dtype=float)
+    if len(items) and (items.min() < 0 or items.max() >= n_items):
+        raise ValueError(
+            f"The 'responses' parameter of score_responses must have items 1..{n_items} for "
+            f"{key.id}. Got items {items.min() + 1}..{items.max() + 1} instead."
+        )
+    flat = group_codes * n_items + items
+    matrix.reshape(-1)[flat] = responses["value"].to_numpy(dtype=float)
     index = pd.DataFrame(
         {
-            "participant_id": groups.get_level_values(0).astype(str),
-            "timepoint": groups.get_level_values(1).astype(str),
+            "participant_id": pids.take(groups // n_tp).array,
+            "timepoint": tps.take(groups % n_tp).array,
         }
     )
     return index, matrix
@@ -89,28 +130,47 @@ def score_matrix(
             f"The 'matrix' parameter of score_matrix must have {info.n_items} columns for "
             f"{info.id}. Got shape {matrix.shape} instead."
         )
-    values = matrix.astype(float, copy=True)
+    # copy only when reverse keying writes into it: the caller's matrix is never modified
+    values = matrix.astype(float, copy=bool(info.reverse_items))
     for item in info.reverse_items:
         values[:, item - 1] = key.item_min[item] + key.item_max[item] - values[:, item - 1]
-    out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for scale in key.scales:
-        comps = _components(scale)
-        cols = np.empty((values.shape[0], len(comps)))
-        for j, comp in enumerate(comps):
-            block = values[:, [i - 1 for i in comp]]
+    # Component matrix: every item, then the maximum of each distinct max_of group. Each
+    # scale is a 0/1 column of `membership`, so the answered count and the sum of answered
+    # components of every scale come from two matrix products (no per-scale loop over rows).
+    n_items = info.n_items
+    group_ids = list(dict.fromkeys(tuple(sorted(g.items)) for s in key.scales for g in s.max_of))
+    comp = values
+    if group_ids:
+        comp = np.empty((values.shape[0], n_items + len(group_ids)))
+        comp[:, :n_items] = values
+        for j, items in enumerate(group_ids):
+            block = values[:, [i - 1 for i in items]]
             answered = ~np.isnan(block)
-            cols[:, j] = np.where(
+            comp[:, n_items + j] = np.where(
                 answered.any(axis=1), np.max(np.where(answered, block, -np.inf), axis=1), np.nan
             )
-        valid = ~np.isnan(cols)
-        n_valid = valid.sum(axis=1)
-        n_missing = len(comps) - n_valid
-        total = np.where(valid, cols, 0.0).sum(axis=1)
+    membership = np.zeros((comp.shape[1], len(key.scales)))
+    n_comps = []
+    for k, scale in enumerate(key.scales):
+        comps = _components(scale)
+        n_comps.append(len(comps))
+        for c in comps:
+            col = c[0] - 1 if len(c) == 1 else n_items + group_ids.index(tuple(sorted(c)))
+            membership[col, k] = 1.0
+    valid = ~np.isnan(comp)
+    counts = np.rint(valid.astype(np.float64) @ membership).astype(np.int64)
+    totals = np.where(valid, comp, 0.0) @ membership
+
+    out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for k, scale in enumerate(key.scales):
+        n_valid = np.ascontiguousarray(counts[:, k])
+        total = np.ascontiguousarray(totals[:, k])
+        n_missing = n_comps[k] - n_valid
         ok = (n_missing <= scale.max_missing) & (n_valid > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / n_valid
         agg = key.aggregate_of(scale, aggregate)
-        score = mean * len(comps) if agg == "sum" else mean
+        score = mean * n_comps[k] if agg == "sum" else mean
         score = np.where(ok, score, np.nan)
         prorated = ok & (n_missing > 0)
         out[scale.id] = (score, n_valid, prorated)
@@ -179,17 +239,30 @@ def score_responses(
     for cls in key.classifications:
         if cls.kind == "all_at_least_pct":
             n_components[cls.id] = min(n_components[s] for s in cls.scales)
-    frames = []
-    for scale_id, (score, n_valid, prorated) in scored.items():
-        frame = index.copy()
-        frame["scale"] = scale_id
-        frame["score"] = score
-        frame["n_valid"] = n_valid.astype(np.int64)
-        frame["n_items"] = n_components[scale_id]
-        frame["prorated"] = prorated.astype(bool)
-        frame["band"] = ""
+    # one long frame: the group index repeated once per scale (text columns built with
+    # ``take`` on the unique values, never by converting millions of Python strings)
+    n_groups, ids = len(index), list(scored)
+    per_row = np.tile(np.arange(n_groups), len(ids))
+    per_scale = np.repeat(np.arange(len(ids)), n_groups)
+    band_names = ["", *dict.fromkeys(b.label for c in key.classifications for b in c.bands)]
+    band_text = pd.Index(band_names).astype(str)
+    band_code = {name: code for code, name in enumerate(band_names)}
+    band_codes = np.zeros(n_groups * len(ids), dtype=np.int64)
+    for j, scale_id in enumerate(ids):
         for cls in key.classifications:
             if cls.kind == "bands" and cls.scale == scale_id:
-                frame["band"] = band_labels(score, key, cls.id)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+                score, segment = scored[scale_id][0], band_codes[j * n_groups : (j + 1) * n_groups]
+                for band in cls.bands:  # as band_labels: a later band wins where bands overlap
+                    segment[(score >= band.min) & (score <= band.max)] = band_code[band.label]
+    return pd.DataFrame(
+        {
+            "participant_id": index["participant_id"].array.take(per_row),
+            "timepoint": index["timepoint"].array.take(per_row),
+            "scale": pd.Index(ids).astype(str).take(per_scale).array,
+            "score": np.concatenate([scored[i][0] for i in ids]).astype(float),
+            "n_valid": np.concatenate([scored[i][1] for i in ids]).astype(np.int64),
+            "n_items": np.repeat([n_components[i] for i in ids], n_groups).astype(np.int64),
+            "prorated": np.concatenate([scored[i][2] for i in ids]).astype(bool),
+            "band": band_text.take(band_codes).array,
+        }
+    )

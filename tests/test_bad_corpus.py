@@ -1,0 +1,116 @@
+"""The malformed-input corpus: `patalliance validate` on every case of tests/data/bad/.
+
+Each case folder is a complete small study with one thing wrong, and an ``expected.toml``
+(exit code, problem code, file, row, column). See tests/data/bad/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+BAD = Path(__file__).parent / "data" / "bad"
+CASES = sorted(p.name for p in BAD.iterdir() if (p / "expected.toml").is_file())
+
+
+def expected_of(case: str) -> dict[str, object]:
+    return tomllib.loads((BAD / case / "expected.toml").read_text(encoding="utf-8"))
+
+
+def test_corpus_is_large_and_documented() -> None:
+    assert len(CASES) >= 28
+    readme = (BAD / "README.md").read_text(encoding="utf-8")
+    for case in CASES:
+        folder = BAD / case
+        assert (folder / "study.toml").is_file(), case
+        assert (folder / "participants.csv").is_file(), case
+        assert f"`{case}`" in readme, f"{case} is not listed in README.md"
+        expected = expected_of(case)
+        assert expected["exit"] in (1, 2)
+        assert ("code" in expected) == (expected["exit"] == 1), case
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_validate_reports_the_problem(case: str, tmp_path: Path) -> None:
+    expected = expected_of(case)
+    report = tmp_path / "qc.json"
+    result = run_cli("validate", str(BAD / case / "study.toml"), "--report", str(report))
+    stderr = result.stderr
+    assert result.returncode == expected["exit"], (result.stdout, stderr)
+    assert "Traceback" not in stderr and "Traceback" not in result.stdout
+    assert "internal error" not in stderr
+    assert 0 < len(stderr) < 2000, stderr
+    assert str(expected["file"]) in stderr
+    for text in expected.get("stderr_contains", []):  # type: ignore[attr-defined]
+        assert text in stderr, (text, stderr)
+    if expected["exit"] == 2:
+        assert not report.exists()
+        return
+
+    # exit 1: the message names the file, row and column, and the QC report lists the code
+    location = str(expected["file"])
+    if "row" in expected:
+        location += f", row {expected['row']}"
+    if "column" in expected:
+        location += f", column '{expected['column']}'"
+    assert f"{location}: " in stderr, (location, stderr)
+    assert f"[{expected['code']}]" in stderr
+    qc = json.loads(report.read_text(encoding="utf-8"))
+    assert qc["ok"] is False
+    assert qc["rows_read"] == qc["rows_used"] + qc["rows_excluded"]
+    problems = qc["problems"]
+    matching = [
+        p
+        for p in problems
+        if p["code"] == expected["code"]
+        and Path(p["file"]).name == expected["file"]
+        and p["row"] == expected.get("row")
+        and p["column"] == expected.get("column", "")
+    ]
+    assert matching, problems
+    assert all(p["message"] for p in problems)
+    codes = {p["code"] for p in problems}
+    for also in expected.get("also", []):  # type: ignore[attr-defined]
+        assert also in codes
+
+
+def test_lenient_policy_excludes_the_bad_rows(tmp_path: Path) -> None:
+    case = BAD / "several_problems"
+    report = tmp_path / "qc.json"
+    result = run_cli("validate", str(case / "study.toml"), "--report", str(report), "--lenient")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    qc = json.loads(report.read_text(encoding="utf-8"))
+    assert qc["policy"] == "lenient"
+    assert qc["ok"] is True
+    assert qc["rows_excluded"] == 3
+    assert qc["excluded_by_reason"] == {
+        "non_numeric": 1,
+        "out_of_range": 1,
+        "unknown_timepoint": 1,
+    }
+    assert qc["rows_read"] == qc["rows_used"] + qc["rows_excluded"]
+    assert qc["rows_read"] == 36 + 3  # responses + participants
+    assert "excluded, out_of_range: 1" in result.stdout
+    responses = next(f for f in qc["files"] if f["role"] == "responses")
+    assert (responses["rows"], responses["rows_used"], responses["rows_excluded"]) == (36, 33, 3)
+
+
+def test_strict_and_lenient_agree_on_the_account(tmp_path: Path) -> None:
+    case = BAD / "conflicting_duplicate"
+    reports = {}
+    for flag in ("", "--lenient"):
+        report = tmp_path / f"qc{flag}.json"
+        args = ["validate", str(case / "study.toml"), "--report", str(report)]
+        result = run_cli(*args, *([flag] if flag else []))
+        assert result.returncode == (0 if flag else 1), result.stderr
+        reports[flag] = json.loads(report.read_text(encoding="utf-8"))
+    strict, lenient = reports[""], reports["--lenient"]
+    for qc in (strict, lenient):
+        assert qc["rows_excluded"] == 2  # both conflicting rows
+        assert qc["excluded_by_reason"] == {"conflicting_duplicate": 2}
+        assert qc["rows_read"] == qc["rows_used"] + qc["rows_excluded"]
