@@ -35,7 +35,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except PatallianceError as exc:
             if DEBUG["on"]:
                 raise
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, emoji=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
             raise SystemExit(exc.exit_code) from None
         except (KeyboardInterrupt, SystemExit):
             raise
@@ -43,7 +43,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             if DEBUG["on"]:
                 raise
             err_console.print(
-                f"[bold red]internal error:[/] {type(exc).__name__}: {exc}. "
+                f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}. "
                 "Rerun with --debug for the traceback and report it.",
                 markup=True,
                 emoji=False,
