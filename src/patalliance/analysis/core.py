@@ -6,6 +6,7 @@ Each family of tests is computed from the analysis table with the functions of
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,12 @@ def describe(table: AnalysisTable) -> tuple[list[Descriptive], list[ArmDescripti
     return overall, by_arm
 
 
+#: The fields a ChangeRecord takes from the PairedChangeResult of its test.
+_CHANGE_STATS = tuple(
+    f.name for f in fields(ChangeRecord) if f.name not in {"variable_from", "variable_to", "label"}
+)
+
+
 def run_change(table: AnalysisTable, plan: AnalysisPlan) -> list[ChangeRecord]:
     """Paired change tests (complete pairs) for every ``[[analysis.change]]``."""
     records = []
@@ -64,25 +71,7 @@ def run_change(table: AnalysisTable, plan: AnalysisPlan) -> list[ChangeRecord]:
                 variable_from=spec.variable_from,
                 variable_to=spec.variable_to,
                 label=spec.label,
-                n=int(res.n),
-                n_dropped=int(res.n_dropped),
-                mean_from=float(res.mean_from),
-                mean_to=float(res.mean_to),
-                sd_from=float(res.sd_from),
-                sd_to=float(res.sd_to),
-                mean_diff=float(res.mean_diff),
-                diff_ci_low=float(res.diff_ci_low),
-                diff_ci_high=float(res.diff_ci_high),
-                t=float(res.t),
-                df=float(res.df),
-                p=float(res.p),
-                d_z=float(res.d_z),
-                d_z_ci_low=float(res.d_z_ci_low),
-                d_z_ci_high=float(res.d_z_ci_high),
-                d_av=float(res.d_av),
-                wilcoxon_statistic=float(res.wilcoxon_statistic),
-                wilcoxon_p=float(res.wilcoxon_p),
-                confidence_level=plan.confidence_level,
+                **{name: getattr(res, name) for name in _CHANGE_STATS},
             )
         )
     return records

@@ -31,7 +31,12 @@ from typing import Any
 import pandas as pd
 
 from patalliance.errors import ConfigError, MissingDependencyError
-from patalliance.io.tidy import _check_columns, _empty, read_table, sha256_of
+from patalliance.io.tidy import (
+    _empty,
+    read_participants_file,
+    read_table,
+    sha256_of,
+)
 from patalliance.io.trialdata import (
     PARTICIPANT_REQUIRED,
     PRESCORED_COLUMNS,
@@ -486,14 +491,9 @@ def read_redcap(study: Study) -> TrialData:
         InputFile(str(dic_path), sha256_of(dic_path), 0, "responses"),
     ]
     if study.data.participants is not None:
-        ppath = study.resolve(study.data.participants)
-        participants, p_problems = read_table(ppath, role="participants")
-        if not p_problems:
-            p_problems = _check_columns(
-                participants, str(ppath), PARTICIPANT_REQUIRED, extra_allowed=True
-            )
+        participants, p_problems, p_input = read_participants_file(study)
         problems.extend(p_problems)
-        inputs.append(InputFile(str(ppath), sha256_of(ppath), len(participants), "participants"))
+        inputs.append(p_input)
     elif len(participants):
         inputs.append(InputFile(name, sha256_of(rec_path), len(participants), "participants"))
     return TrialData(

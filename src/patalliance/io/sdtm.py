@@ -26,7 +26,11 @@ import numpy as np
 import pandas as pd
 
 from patalliance.errors import ConfigError
-from patalliance.io.tidy import _check_columns, _empty, read_table, sha256_of
+from patalliance.io.tidy import (
+    _empty,
+    read_participants_file,
+    sha256_of,
+)
 from patalliance.io.trialdata import (
     PARTICIPANT_REQUIRED,
     PRESCORED_COLUMNS,
@@ -211,14 +215,9 @@ def read_sdtm(study: Study) -> TrialData:
         problems.extend(dm_problems)
         inputs.append(InputFile(str(path), sha256_of(path), len(participants), "participants"))
     elif study.data.participants is not None:
-        path = study.resolve(study.data.participants)
-        participants, p_problems = read_table(path, role="participants")
-        if not p_problems:
-            p_problems = _check_columns(
-                participants, str(path), PARTICIPANT_REQUIRED, extra_allowed=True
-            )
+        participants, p_problems, p_input = read_participants_file(study)
         problems.extend(p_problems)
-        inputs.append(InputFile(str(path), sha256_of(path), len(participants), "participants"))
+        inputs.append(p_input)
     return TrialData(
         responses=responses,
         participants=participants,

@@ -165,6 +165,21 @@ def _check_columns(
     return problems
 
 
+def read_participants_file(study: Study) -> tuple[pd.DataFrame, list[FileProblem], InputFile]:
+    """Read the study's ``[data] participants`` file and check its columns.
+
+    Every reader uses this when the study names a participants file, so the file is read and
+    checked the same way whatever the format of the responses.
+    """
+    if study.data.participants is None:
+        raise ValueError("The study has no [data] participants file.")
+    path = study.resolve(study.data.participants)
+    frame, problems = read_table(path, role="participants")
+    if not problems:
+        problems = _check_columns(frame, str(path), PARTICIPANT_REQUIRED, extra_allowed=True)
+    return frame, problems, InputFile(str(path), sha256_of(path), len(frame), "participants")
+
+
 def read_study_data(study: Study) -> TrialData:
     """Read every data file named in the study's ``[data]`` table into one TrialData."""
     inputs: list[InputFile] = []

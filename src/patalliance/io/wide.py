@@ -23,7 +23,13 @@ from typing import Any
 import pandas as pd
 
 from patalliance.errors import ConfigError, MissingDependencyError
-from patalliance.io.tidy import _cell_text, _check_columns, _empty, read_table, sha256_of
+from patalliance.io.tidy import (
+    _cell_text,
+    _empty,
+    read_participants_file,
+    read_table,
+    sha256_of,
+)
 from patalliance.io.trialdata import (
     PARTICIPANT_REQUIRED,
     PRESCORED_COLUMNS,
@@ -482,14 +488,9 @@ def read_wide(study: Study) -> TrialData:
                 participants = derive_participants(frame, pid, arm, extra)
     inputs = [InputFile(name, sha, len(responses), "responses")]
     if study.data.participants is not None:
-        ppath = study.resolve(study.data.participants)
-        participants, p_problems = read_table(ppath, role="participants")
+        participants, p_problems, p_input = read_participants_file(study)
         problems.extend(p_problems)
-        if not p_problems:
-            problems.extend(
-                _check_columns(participants, str(ppath), PARTICIPANT_REQUIRED, extra_allowed=True)
-            )
-        inputs.append(InputFile(str(ppath), sha256_of(ppath), len(participants), "participants"))
+        inputs.append(p_input)
     elif len(participants):
         inputs.append(InputFile(name, sha, len(participants), "participants"))
     return TrialData(
