@@ -7,6 +7,10 @@ by pair. pingouin is timed on a subset of pairs and extrapolated per pair (state
 output). The two bootstraps use different random draws, so their intervals differ by Monte
 Carlo error only.
 
+Both sides run with BLAS limited to one thread (threadpoolctl), the same for both: on this
+2-core, shared machine a multi-threaded BLAS mostly measures contention with other jobs.
+``--blas-threads 0`` leaves BLAS alone.
+
 Run: ``python benchmarks/bench_correlations.py [--pingouin-pairs 20]``
 """
 
@@ -39,7 +43,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pingouin-pairs", type=int, default=20, help="pairs timed in pingouin")
     parser.add_argument("--repeats", type=int, default=3, help="best-of repeats for ours")
+    parser.add_argument(
+        "--blas-threads", type=int, default=1, help="BLAS threads for both sides (0: unlimited)"
+    )
     args = parser.parse_args()
+    if args.blas_threads > 0:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.blas_threads):
+            run(args)
+    else:
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
 
     data = make_data()
     x = data.to_numpy()
