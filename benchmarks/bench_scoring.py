@@ -100,6 +100,18 @@ def main() -> None:
     rate_long = n_responses / best_long
     rate_matrix = n_responses / best_matrix
     print(f"score_responses (long table): {best_long:.2f} s → {rate_long / 1e6:,.1f} M responses/s")
+    # the same with text ids, as the CSV reader and validation produce them
+    as_text = responses.assign(
+        participant_id=responses["participant_id"].astype(str),
+        timepoint=responses["timepoint"].astype(str),
+    )
+    best_text = np.inf
+    for _ in range(args.repeats):
+        _, t = timed(score_responses, as_text, key)
+        best_text = min(best_text, t)
+    del as_text
+    rate_text = n_responses / best_text
+    print(f"score_responses (text ids):   {best_text:.2f} s → {rate_text / 1e6:,.1f} M responses/s")
     print(
         f"score_matrix (item matrix):   {best_matrix:.2f} s → {rate_matrix / 1e6:,.1f} M responses/s"
     )
@@ -127,12 +139,13 @@ def main() -> None:
         f"extrapolated to {n_responses:,} responses: {n_responses / naive_rate:,.0f} s"
     )
     print("scores agree with the naive scorer on the subsample (5 scales, rtol 1e-12)")
-    speedup = rate_long / naive_rate
+    speedup = min(rate_long, rate_text) / naive_rate
     print(
-        f"speed-up over naive: {speedup:,.0f}× (score_responses), "
+        f"speed-up over naive: {rate_long / naive_rate:,.0f}× (score_responses, categorical ids), "
+        f"{rate_text / naive_rate:,.0f}× (text ids), "
         f"{rate_matrix / naive_rate:,.0f}× (score_matrix)"
     )
-    ok_rate = rate_long >= 5e6
+    ok_rate = min(rate_long, rate_text) >= 5e6
     ok_speed = speedup >= 20
     print(
         f"targets: ≥ 5 M responses/s {'met' if ok_rate else 'NOT met'}; "
