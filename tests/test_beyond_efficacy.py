@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 from conftest import write_study
@@ -135,3 +136,49 @@ def test_single_arm_is_not_estimable(tmp_path: Path) -> None:
     (section,) = run_efficacy(prepared.study, prepared.table)
     assert section["status"] == "not estimable"
     assert any("delayed" in w for w in section["warnings"])
+
+
+def test_welch_with_a_single_observation_or_constant_groups_is_nan() -> None:
+    # One observation in a group: no variance estimate, so Welch's t is undefined (NaN, not
+    # ZeroDivisionError); the means are still the plain means.
+    one = welch_t([5.0, np.nan], [20.0, 22.0, 25.0])
+    assert one.n_x == 1 and one.n_y == 3
+    assert_allclose([one.mean_x, one.mean_y, one.mean_diff], [5.0, 67 / 3, 5.0 - 67 / 3])
+    assert all(np.isnan(v) for v in (one.se, one.t, one.df, one.p, one.ci_low, one.ci_high))
+    # Both groups constant: SE = 0, t undefined.
+    flat = welch_t([1.0, 1.0, 1.0], [2.0, 2.0])
+    assert flat.se == 0.0 and np.isnan(flat.t) and np.isnan(flat.p) and np.isnan(flat.df)
+    # One group constant: by Welch-Satterthwaite, SE = s_y / sqrt(n_y) and df = n_y - 1.
+    x, y = np.array([3.0, 3.0, 3.0]), np.array([1.0, 4.0, 2.0, 8.0])
+    half = welch_t(x, y)
+    t = (3.0 - y.mean()) / (y.std(ddof=1) / 2.0)
+    assert_allclose([half.t, half.df], [t, 3.0], rtol=1e-12)
+    assert_allclose(half.p, 2 * stats.t.sf(abs(t), 3), rtol=1e-12)
+
+
+def test_efficacy_with_one_participant_in_an_arm_is_not_estimable() -> None:
+    from patalliance.analysis.efficacy import efficacy
+    from patalliance.derive import AnalysisTable
+    from patalliance.study import EfficacySpec
+
+    ids = pd.Index([f"p{i}" for i in range(6)], name="participant_id")
+    values = pd.DataFrame(
+        {
+            "depression.total@baseline": [22.0, 24, 20, 23, 21, 25],
+            "depression.total@wk5": [8.0, np.nan, np.nan, 23, 21, 26],
+        },
+        index=ids,
+    )
+    arms = pd.Series(["immediate"] * 3 + ["delayed"] * 3, index=ids)
+    table = AnalysisTable(
+        values, arms, pd.Series(np.nan, index=ids, dtype=object), pd.DataFrame(index=ids), {},
+        pd.DataFrame(index=ids),
+    )  # fmt: skip
+    spec = EfficacySpec(
+        measure="depression", timepoints=["wk5"], baseline="baseline",
+        treatment_arm="immediate", control_arm="delayed",
+    )  # fmt: skip
+    (comp,) = efficacy(table, spec).comparisons
+    assert comp.status == "not estimable" and comp.n_treatment == 1 and comp.n_control == 3
+    assert np.isnan(comp.t) and np.isnan(comp.p) and np.isnan(comp.d)
+    assert_allclose([comp.mean_treatment, comp.mean_control], [8.0, 70 / 3])

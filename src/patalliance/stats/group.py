@@ -131,7 +131,8 @@ def welch_t(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> We
     Returns
     -------
     WelchResult
-        NaN statistics when either group has fewer than two observations.
+        ``se``, ``t``, ``df``, ``p`` and the interval are NaN when either group has fewer
+        than two observations or both groups are constant (standard error 0).
 
     Raises
     ------
@@ -166,18 +167,21 @@ def welch_t(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> We
     level = _level(confidence_level, func)
     a, b = _clean(x, "x", func), _clean(y, "y", func)
     nx, ny = a.size, b.size
-    mx = float(a.mean()) if nx else np.nan
-    my = float(b.mean()) if ny else np.nan
-    sx = float(a.std(ddof=1)) if nx > 1 else np.nan
-    sy = float(b.std(ddof=1)) if ny > 1 else np.nan
-    vx, vy = sx**2 / nx if nx else np.nan, sy**2 / ny if ny else np.nan
-    se = float(np.sqrt(vx + vy))
+    nan = float("nan")
+    mx = float(a.mean()) if nx else nan
+    my = float(b.mean()) if ny else nan
+    sx = float(a.std(ddof=1)) if nx > 1 else nan
+    sy = float(b.std(ddof=1)) if ny > 1 else nan
     diff = mx - my
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df = float((vx + vy) ** 2 / (vx**2 / (nx - 1) + vy**2 / (ny - 1)))
-        t = diff / se
-    p = float(2.0 * special.stdtr(df, -abs(t))) if np.isfinite(t) else np.nan
-    crit = float(stats.t.ppf(0.5 + level / 2.0, df)) if np.isfinite(df) else np.nan
+    se = t = df = p = crit = nan
+    if nx > 1 and ny > 1:
+        vx, vy = sx**2 / nx, sy**2 / ny
+        se = float(np.sqrt(vx + vy))
+        if se > 0:
+            df = (vx + vy) ** 2 / (vx**2 / (nx - 1) + vy**2 / (ny - 1))
+            t = diff / se
+            p = float(2.0 * special.stdtr(df, -abs(t)))
+            crit = float(stats.t.ppf(0.5 + level / 2.0, df))
     return WelchResult(
         n_x=nx,
         n_y=ny,
