@@ -81,6 +81,43 @@ def _family_data(table: AnalysisTable, fam: CorrelationFamily) -> tuple[pd.DataF
     return table.values[fam.x], table.values[fam.y]
 
 
+def family_adjust(
+    p: np.ndarray, x: list[str], y: list[str], *, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw and adjusted p of a family, counting each distinct test once.
+
+    A family's tests are the unordered pairs of *different* variables among ``x`` × ``y``.
+    A variable paired with itself (when ``x`` and ``y`` overlap) is no test: its p and
+    adjusted p are NaN. A pair listed both ways (``(a, b)`` and ``(b, a)``) is one test and
+    gets the same adjusted p. The adjustment (:func:`patalliance.stats.adjust_pvalues`) runs
+    over the distinct tests only, so the family size ``m`` is the number of distinct tests.
+
+    Returns
+    -------
+    p, p_adj : ndarray, shape ``(len(x), len(y))``
+    """
+    raw = np.array(p, dtype=np.float64, copy=True)
+    first: dict[frozenset[str], tuple[int, int]] = {}
+    for j, xv in enumerate(x):
+        for k, yv in enumerate(y):
+            if xv == yv:
+                raw[j, k] = np.nan
+            else:
+                first.setdefault(frozenset((xv, yv)), (j, k))
+    distinct = list(first.values())
+    adj_distinct = adjust_pvalues(
+        np.array([raw[j, k] for j, k in distinct], dtype=np.float64),
+        method=method,  # type: ignore[arg-type]
+    )
+    by_pair = {key: float(a) for key, a in zip(first, adj_distinct, strict=True)}
+    adj = np.full(raw.shape, np.nan)
+    for j, xv in enumerate(x):
+        for k, yv in enumerate(y):
+            if xv != yv:
+                adj[j, k] = by_pair[frozenset((xv, yv))]
+    return raw, adj
+
+
 def run_correlations(
     table: AnalysisTable,
     plan: AnalysisPlan,
@@ -91,7 +128,9 @@ def run_correlations(
 ) -> list[CorrelationRecord]:
     """Every correlation family: r, n, p, CI (Fisher z or bootstrap) and adjusted p.
 
-    The multiplicity adjustment is applied within each family. Bootstrap intervals use one
+    The multiplicity adjustment is applied within each family, over its distinct tests
+    (see :func:`family_adjust`: a variable paired with itself has p = NaN, and a pair listed
+    both ways counts once). Bootstrap intervals use one
     ``numpy.random.Generator`` per family, spawned from the plan's seed, so results do not
     depend on the order or number of families.
     """
@@ -124,7 +163,7 @@ def run_correlations(
             )
             lo, hi = boot.ci_low, boot.ci_high
             ci_method = f"bootstrap_{plan.bootstrap_ci}"
-        p_adj = adjust_pvalues(res.p.ravel(), method=adjust).reshape(res.p.shape)  # type: ignore[arg-type]
+        p_raw, p_adj = family_adjust(res.p, fam.x, fam.y, method=adjust)
         for j, xv in enumerate(fam.x):
             for k, yv in enumerate(fam.y):
                 records.append(
@@ -139,7 +178,7 @@ def run_correlations(
                         ci_low=float(lo[j, k]),
                         ci_high=float(hi[j, k]),
                         ci_method=ci_method,
-                        p=float(res.p[j, k]),
+                        p=float(p_raw[j, k]),
                         p_adj=float(p_adj[j, k]),
                         adjust=adjust,
                         confidence_level=plan.confidence_level,

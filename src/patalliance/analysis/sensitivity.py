@@ -20,8 +20,9 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import special, stats
 
+from patalliance.analysis.core import family_adjust
 from patalliance.derive import AnalysisTable
-from patalliance.stats import adjust_pvalues, bootstrap_correlations, correlate
+from patalliance.stats import bootstrap_correlations, correlate
 from patalliance.study import SensitivitySpec, Study
 
 __all__ = ["LeaveOneOut", "SensitivityRecord", "leave_one_out", "run_sensitivity"]
@@ -169,8 +170,8 @@ def _family_records(
         ci_method="bca",
         rng=rng,
     )
-    holm = adjust_pvalues(main.p.ravel(), method="holm").reshape(main.p.shape)
-    fdr = adjust_pvalues(main.p.ravel(), method="fdr_bh").reshape(main.p.shape)
+    p_main, holm = family_adjust(main.p, fam.x, fam.y, method="holm")
+    _, fdr = family_adjust(main.p, fam.x, fam.y, method="fdr_bh")
     ids = [str(i) for i in table.values.index]
     alpha = plan.alpha
     records = []
@@ -181,7 +182,7 @@ def _family_records(
                 keep = ~(np.isnan(xv).any(1) | np.isnan(yv).any(1))
                 xcol, ycol = np.where(keep, xcol, np.nan), np.where(keep, ycol, np.nan)
             loo = leave_one_out(xcol, ycol, ids, method=method)
-            r, p = float(main.r[j, k]), float(main.p[j, k])
+            r, p = float(main.r[j, k]), float(p_main[j, k])
             finite = np.isfinite(loo.r)
             if finite.any() and np.isfinite(r):
                 i_max = int(np.nanargmax(np.where(finite, np.abs(loo.r - r), -np.inf)))
@@ -190,7 +191,7 @@ def _family_records(
                 flips = tuple(
                     pid
                     for pid, pv in zip(loo.participants, loo.p, strict=True)
-                    if np.isfinite(pv) and (pv < alpha) != sig
+                    if np.isfinite(p) and np.isfinite(pv) and (pv < alpha) != sig
                 )
                 lo, hi = float(np.nanmin(loo.r)), float(np.nanmax(loo.r))
             else:
