@@ -101,3 +101,19 @@ def test_overlapping_family_counts_each_distinct_test_once(prepared) -> None:  #
             assert_allclose(recs[a, b].p, p, rtol=1e-10)
             assert_allclose(recs[a, b].p_adj, p_holm, rtol=1e-10)
             assert_allclose([sens[a, b].p_holm, sens[a, b].p_fdr_bh], [p_holm, p_bh], rtol=1e-10)
+
+
+def test_change_record_keeps_the_reason_a_statistic_is_nan(prepared) -> None:  # type: ignore[no-untyped-def]
+    """A NaN t (all differences equal) carries its reason into the change record."""
+    from patalliance.analysis.core import run_change
+    from patalliance.study import ChangeTest
+
+    name = "alliance.total@prep"
+    plan = prepared.study.analysis.model_copy(
+        update={"change": [ChangeTest(variable_from=name, variable_to=name)]}
+    )
+    (rec,) = run_change(prepared.table, plan)
+    assert rec.n == prepared.table.values[name].notna().sum()
+    assert np.isnan(rec.t) and np.isnan(rec.wilcoxon_p)
+    assert "SD of differences = 0" in rec.notes and "Wilcoxon" in rec.notes
+    assert rec.to_dict()["notes"] == rec.notes

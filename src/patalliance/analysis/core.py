@@ -53,7 +53,9 @@ def describe(table: AnalysisTable) -> tuple[list[Descriptive], list[ArmDescripti
 
 #: The fields a ChangeRecord takes from the PairedChangeResult of its test.
 _CHANGE_STATS = tuple(
-    f.name for f in fields(ChangeRecord) if f.name not in {"variable_from", "variable_to", "label"}
+    f.name
+    for f in fields(ChangeRecord)
+    if f.name not in {"variable_from", "variable_to", "label", "notes"}
 )
 
 
@@ -72,6 +74,7 @@ def run_change(table: AnalysisTable, plan: AnalysisPlan) -> list[ChangeRecord]:
                 variable_to=spec.variable_to,
                 label=spec.label,
                 **{name: getattr(res, name) for name in _CHANGE_STATS},
+                notes="; ".join(res.notes),
             )
         )
     return records

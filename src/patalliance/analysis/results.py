@@ -63,6 +63,7 @@ class ChangeRecord(_Record):
     wilcoxon_statistic: float
     wilcoxon_p: float
     confidence_level: float
+    notes: str = ""  # why a statistic is NaN, and warnings of the tests ("; "-separated)
 
 
 @dataclass(frozen=True)
