@@ -77,3 +77,29 @@ def test_peak_change_response_remission(tmp_path: Path) -> None:
         table.loc[table["participant_id"] == "P1", "depression.severity@baseline"].item()
         == "moderate"
     )
+
+
+def test_prorated_score_between_integer_bands_gets_the_lower_band() -> None:
+    """GRID-HAMD-17 bands (Zimmerman et al. 2013) are integer ranges; a user key that prorates
+    can produce 7.5, which lies in the 'none' band (below the 'mild' band's minimum of 8)."""
+    from patalliance.instruments import builtin_keys
+    from patalliance.instruments.engine import band_labels
+
+    key = builtin_keys()["grid_hamd17"]
+    scores = np.array([0.0, 7.0, 7.5, 8.0, 16.5, 23.9, 24.0, 52.0, np.nan])
+    labels = band_labels(scores, key, "severity")
+    assert list(labels) == [
+        "none", "none", "none", "mild", "mild", "moderate", "severe", "severe", "",
+    ]  # fmt: skip
+
+
+def test_response_is_missing_when_baseline_is_zero(tmp_path: Path) -> None:
+    rows: list[tuple[str, ...]] = []
+    rows += _rows("P1", "baseline", "grid_hamd17", grid(0))
+    rows += _rows("P1", "post1w", "grid_hamd17", grid(0))
+    responses = pd.DataFrame(
+        rows, columns=["participant_id", "timepoint", "instrument", "item", "value"]
+    )
+    participants = pd.DataFrame({"participant_id": ["P1"], "arm": ["immediate"]})
+    prepared = prepare(write_study(tmp_path / "s", responses, participants))
+    assert np.isnan(prepared.table.values.loc["P1", "depression.response@post1w"])

@@ -141,7 +141,9 @@ def build_analysis_table(
                 if tp == measure.baseline:
                     continue
                 score = columns[variable_name(mid, rule.scale, tp)]
-                both = base.notna() & score.notna()
+                # Response is undefined (missing) when a score or the baseline is missing,
+                # or when the baseline is 0: there is no reduction to speak of.
+                both = base.notna() & score.notna() & (base > 0)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     reduction = np.where(base > 0, 100.0 * (base - score) / base, np.nan)
                 response = reduction >= rule.response_reduction_pct - 1e-9

@@ -342,7 +342,11 @@ def mediation(
                 f"{n_boot - good.size} of {n_boot} bootstrap resamples had a singular design "
                 f"and were left out ({label})"
             )
-        lo, hi = np.quantile(good, [0.5 - level / 2.0, 0.5 + level / 2.0])
+        if good.size:
+            lo, hi = np.quantile(good, [0.5 - level / 2.0, 0.5 + level / 2.0])
+        else:
+            lo = hi = float("nan")
+            warnings.append(f"no bootstrap resample could be fitted ({label}): no interval")
         blo, bhi = _bca(col, float(estimates[j]), jack[:, j], level)
         indirect.append(
             IndirectEffect(

@@ -199,8 +199,14 @@ def band_labels(score: np.ndarray, key: InstrumentKey, classification_id: str) -
     """The band label of each score for a ``bands`` classification ('' when missing)."""
     cls = next(c for c in key.classifications if c.id == classification_id)
     labels = np.full(score.shape, "", dtype=object)
-    for band in cls.bands:
-        inside = (score >= band.min) & (score <= band.max)
+    bands = sorted(cls.bands, key=lambda b: b.min)
+    # Bands are read as contiguous: each runs from its own minimum up to the next band's
+    # minimum, so a prorated score between two integer bands (7.5 between 0-7 and 8-16)
+    # gets the lower band instead of no band.
+    for i, band in enumerate(bands):
+        upper = bands[i + 1].min if i + 1 < len(bands) else None
+        inside = score >= band.min
+        inside &= (score < upper) if upper is not None else (score <= band.max)
         labels[inside] = band.label
     return labels
 
