@@ -323,8 +323,9 @@ def run_efficacy(study: Study, table: AnalysisTable) -> list[dict[str, Any]]:
             doc["published"] = _published()
             doc["published_note"] = (
                 "Davis et al. (2021) reported Cohen's d = 2.2 (week 5) and 2.6 (week 8), "
-                "immediate vs delayed arm; d_implied is what their published means and SDs "
-                "give with the pooled SD."
+                "immediate vs delayed arm, in the abstract (values as given to the developers; "
+                "not re-checked against the article text in this build); d_implied is what "
+                "their published means and SDs give with the pooled SD."
             )
         if any(c.status == "not estimable" for c in res.comparisons):
             doc["status"] = (
