@@ -39,6 +39,15 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(exc.exit_code) from None
         except (KeyboardInterrupt, SystemExit):
             raise
+        except OSError as exc:
+            # a file that cannot be read or written (a folder where a file is expected, a
+            # folder that cannot be created, no permission): a usage error naming the path.
+            if DEBUG["on"]:
+                raise
+            err_console.print(
+                f"[bold red]error:[/] {escape(describe_os_error(exc))}", markup=True, emoji=False
+            )
+            raise SystemExit(2) from None
         except Exception as exc:
             if DEBUG["on"]:
                 raise
@@ -51,6 +60,25 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(2) from None
 
     return wrapper
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``PATH: reason`` for a file-system error, with a hint for the common cases."""
+    path = exc.filename if exc.filename is not None else exc.filename2
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, IsADirectoryError):
+        hint = "it is a folder, but a file is expected here"
+    elif isinstance(exc, NotADirectoryError):
+        hint = "a part of this path is a file, but a folder is expected there"
+    elif isinstance(exc, FileExistsError):
+        hint = "a file of that name is in the way of a folder"
+    elif isinstance(exc, PermissionError):
+        hint = "permission denied"
+    elif isinstance(exc, FileNotFoundError):
+        hint = "no such file or folder, or its folder cannot be created"
+    else:
+        hint = reason
+    return f"{path}: {hint} ({reason})." if path is not None else f"{hint}."
 
 
 @contextmanager

@@ -168,6 +168,8 @@ def plan_command(
         ) from None
     if not grid or min(grid) < 4:
         raise ConfigError(f"--n needs sample sizes of at least 4. Got {n!r}.")
+    if missing is not None and not 0 <= missing < 1:
+        raise ConfigError(f"--missing must be a dropout rate in [0, 1). Got {missing}.")
     if adjust is not None and adjust not in {"none", "holm", "fdr_bh"}:
         raise ConfigError(f"--adjust must be none, holm or fdr_bh. Got {adjust!r}.")
     source = _call(

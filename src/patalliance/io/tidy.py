@@ -67,6 +67,10 @@ def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem
             f"{name}: {role} file not found. Check [data] in the study file; paths are "
             "relative to the study file."
         )
+    if path.is_dir():
+        raise ConfigError(
+            f"{name}: the {role} file is a folder; [data] in the study file must name a file."
+        )
     if path.suffix.lower() in {".parquet", ".pq"}:
         try:
             frame = pd.read_parquet(path)

@@ -1,0 +1,87 @@
+"""The command line under misuse: clear one-line errors, the documented exit codes, no
+tracebacks (DESIGN.md, "Command line")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_cli, write_study
+
+
+def _no_traceback(result: object) -> None:
+    assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
+    assert "internal error" not in result.stderr  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_study(tmp_path_factory.mktemp("robust") / "study")
+
+
+def test_score_out_is_a_folder(study: Path, tmp_path: Path) -> None:
+    result = run_cli("score", str(study), "--out", str(tmp_path))
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert str(tmp_path) in result.stderr
+    assert "folder" in result.stderr
+
+
+def test_score_out_cannot_be_created(study: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    result = run_cli("score", str(study), "--out", str(blocker / "scores.csv"))
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert str(blocker) in result.stderr
+
+
+def test_validate_report_is_a_folder(study: Path, tmp_path: Path) -> None:
+    result = run_cli("validate", str(study), "--report", str(tmp_path))
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert str(tmp_path) in result.stderr
+
+
+def test_init_into_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    result = run_cli("init", str(blocker))
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert str(blocker) in result.stderr
+
+
+def test_data_file_is_a_folder(tmp_path: Path) -> None:
+    path = write_study(tmp_path / "s")
+    (path.parent / "responses.csv").unlink()
+    (path.parent / "responses.csv").mkdir()
+    result = run_cli("validate", str(path), "--report", str(tmp_path / "qc.json"))
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert "responses.csv" in result.stderr
+    assert "folder" in result.stderr
+
+
+def test_power_plan_out_and_corr_not_usable(study: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    base = ["power", "plan", str(study), "--n", "12", "--seed", "1", "--simulations", "5"]
+    result = run_cli(*base, "--out", str(blocker))
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert str(blocker) in result.stderr
+    result = run_cli(*base, "--corr", str(tmp_path))
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert str(tmp_path) in result.stderr
+
+
+def test_power_plan_rejects_a_negative_missing_rate(study: Path) -> None:
+    result = run_cli(
+        "power", "plan", str(study), "--n", "12", "--seed", "1", "--simulations", "5",
+        "--missing", "-0.5",
+    )  # fmt: skip
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert "--missing" in result.stderr
