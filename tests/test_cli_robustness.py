@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write_study
+from conftest import make_responses, run_cli, write_study
 
 
 def _no_traceback(result: object) -> None:
@@ -85,3 +85,37 @@ def test_power_plan_rejects_a_negative_missing_rate(study: Path) -> None:
     assert result.returncode == 2
     _no_traceback(result)
     assert "--missing" in result.stderr
+
+
+def test_lenient_with_every_response_excluded_fails_clearly(tmp_path: Path) -> None:
+    responses = make_responses()
+    responses["value"] = "99"  # out of range for every item
+    path = write_study(tmp_path / "s", responses)
+    out = tmp_path / "out"
+    result = run_cli("analyze", str(path), "--out", str(out), "--lenient")
+    assert result.returncode == 1, result.stderr
+    _no_traceback(result)
+    assert "unknown variable" not in result.stderr
+    assert "out_of_range" in result.stderr
+    assert (out / "qc_report.json").exists()
+    result = run_cli("validate", str(path), "--lenient", "--report", str(tmp_path / "qc.json"))
+    assert result.returncode == 1, result.stdout
+
+
+def test_plan_measure_without_data_is_named(tmp_path: Path) -> None:
+    responses = make_responses()
+    lenient = write_study(
+        tmp_path / "excluded",
+        responses.assign(value=responses["value"].where(responses["instrument"] != "meq30", "99")),
+    )
+    absent = write_study(tmp_path / "absent", responses[responses["instrument"] != "meq30"])
+    for path, why in ((lenient, "were excluded"), (absent, "was read")):
+        result = run_cli("analyze", str(path), "--out", str(path.parent / "out"), "--lenient")
+        assert result.returncode == 1, result.stderr
+        _no_traceback(result)
+        assert "unknown variable" not in result.stderr
+        assert "'mystical'" in result.stderr and why in result.stderr
+        assert (path.parent / "out" / "qc_report.json").exists()
+    result = run_cli("validate", str(absent), "--report", str(tmp_path / "qc.json"))
+    assert result.returncode == 0
+    assert "no_data" in result.stderr

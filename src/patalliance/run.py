@@ -36,6 +36,34 @@ def _ensure_dir(out_dir: Path) -> None:
         raise ConfigError(f"{out_dir}: cannot create the output folder ({exc.strerror}).") from None
 
 
+def _check_plan_has_data(prepared: Prepared) -> None:
+    """Fail (exit 1) when the analysis plan names a measure that has no usable data.
+
+    Without this the plan check reports the measure's variables as unknown names, which
+    points at the study file when the data are what is missing (e.g. every row excluded
+    under ``--lenient``).
+    """
+    report = prepared.validated.report
+    empty = {p.column.removeprefix("measures."): p for p in report.warnings if p.code == "no_data"}
+    if not empty:
+        return
+    from patalliance.analysis.plan import plan_references
+
+    available = set(prepared.table.values.columns)
+    needed = {
+        var.split(".", 1)[0]
+        for var in plan_references(prepared.study).values()
+        if var not in available and var.split(".", 1)[0] in empty
+    }
+    if needed:
+        reasons = "; ".join(empty[m].message for m in sorted(needed))
+        raise DataValidationError(
+            f"{prepared.study.path}: the analysis plan needs data the study does not have: "
+            f"{reasons}.",
+            report,
+        )
+
+
 def write_tables_csv(results: AnalysisResults, prepared: Prepared, folder: Path) -> dict[str, Path]:
     """Unrounded CSV tables of every result family."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,6 +108,7 @@ def analyze(
     say("reading and validating the data")
     try:
         prepared = prepare(study_path, policy=policy)
+        _check_plan_has_data(prepared)
     except DataValidationError as exc:
         if exc.report is not None:
             _ensure_dir(out)

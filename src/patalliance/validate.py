@@ -81,6 +81,11 @@ class ValidationReport:
         """True when the data may be analysed under the policy."""
         if self.policy == "strict":
             return not self.errors
+        # lenient: something must be left to analyse. Participants alone are not enough: when
+        # every item response and pre-scored row was excluded there is nothing to score.
+        data_files = [f for f in self.files if f.get("role") in {"responses", "scores"}]
+        if data_files:
+            return sum(int(str(f.get("rows_used", 0))) for f in data_files) > 0
         return self.rows_used > 0
 
     def to_dict(self) -> dict[str, object]:
@@ -499,6 +504,52 @@ def _check_prescored(
     return score
 
 
+def _check_measures_have_data(
+    study: Study,
+    responses: pd.DataFrame,
+    r_reasons: pd.Series,
+    prescored: pd.DataFrame,
+    s_reasons: pd.Series,
+    col: _Collector,
+    policy: Policy,
+) -> None:
+    """A warning for each measure of the study file that has no usable row at all.
+
+    Its variables then do not exist, and an analysis plan that names them cannot run; the
+    warning says whether no row was read for the measure or (lenient policy) every one was
+    excluded. Under the strict policy a row with a problem fails the whole validation
+    instead, so only a measure without any row read gets the warning.
+    """
+    r_inst = responses["instrument"].str.strip() if len(responses) else pd.Series(dtype=object)
+    r_tp = responses["timepoint"].str.strip() if len(responses) else pd.Series(dtype=object)
+    s_measure = prescored["measure"].str.strip() if len(prescored) else pd.Series(dtype=object)
+    for mid, measure in study.measures.items():
+        r_rows = (r_inst == measure.instrument) & r_tp.isin(measure.timepoints)
+        s_rows = s_measure == mid
+        read = int(r_rows.sum()) + int(s_rows.sum())
+        if policy == "strict" and read:
+            continue
+        used = bool((r_rows & (r_reasons == "")).any()) or bool((s_rows & (s_reasons == "")).any())
+        if used:
+            continue
+        why = (
+            f"all {read} of its rows were excluded"
+            if read
+            else f"no row of instrument {measure.instrument!r} at timepoints "
+            f"{', '.join(measure.timepoints)} was read"
+        )
+        col.problems.append(
+            Problem(
+                str(study.path),
+                None,
+                f"measures.{mid}",
+                "no_data",
+                f"measure {mid!r} has no usable data: {why}; its variables are missing",
+                "warning",
+            )
+        )
+
+
 def validate(
     data: TrialData,
     study: Study,
@@ -579,6 +630,8 @@ def validate(
                 "warning",
             )
         )
+
+    _check_measures_have_data(study, responses, r_reasons, prescored, s_reasons, col, policy)
 
     all_reasons = pd.concat([p_reasons, r_reasons, s_reasons], ignore_index=True)
     excluded = all_reasons[all_reasons != ""]

@@ -120,6 +120,9 @@ def validate_command(
     qc = validated.report
     qc.write(report)
     _report_summary(qc)
+    for problem in qc.warnings:
+        if problem.code == "no_data":
+            err_console.print(f"warning: {problem}", markup=False)
     if not qc.ok:
         _print_problems(qc)
         err_console.print(
