@@ -119,3 +119,16 @@ def test_plan_measure_without_data_is_named(tmp_path: Path) -> None:
     result = run_cli("validate", str(absent), "--report", str(tmp_path / "qc.json"))
     assert result.returncode == 0
     assert "no_data" in result.stderr
+
+
+def test_unparseable_file_is_not_also_reported_as_missing_measures(tmp_path: Path) -> None:
+    path = write_study(tmp_path / "s")
+    responses = path.parent / "responses.csv"
+    lines = responses.read_text(encoding="utf-8").splitlines()
+    lines[10] += ",extra"
+    responses.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("validate", str(path), "--report", str(tmp_path / "qc.json"))
+    assert result.returncode == 1
+    _no_traceback(result)
+    assert "malformed_csv" in result.stderr
+    assert "no_data" not in result.stderr

@@ -518,8 +518,11 @@ def _check_measures_have_data(
     Its variables then do not exist, and an analysis plan that names them cannot run; the
     warning says whether no row was read for the measure or (lenient policy) every one was
     excluded. Under the strict policy a row with a problem fails the whole validation
-    instead, so only a measure without any row read gets the warning.
+    instead, so only a measure without any row read gets the warning, and only when there is
+    no error (an unreadable file is reported as such, not as missing measures).
     """
+    if policy == "strict" and any(p.severity == "error" for p in col.problems):
+        return
     r_inst = responses["instrument"].str.strip() if len(responses) else pd.Series(dtype=object)
     r_tp = responses["timepoint"].str.strip() if len(responses) else pd.Series(dtype=object)
     s_measure = prescored["measure"].str.strip() if len(prescored) else pd.Series(dtype=object)
