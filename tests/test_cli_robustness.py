@@ -132,3 +132,18 @@ def test_unparseable_file_is_not_also_reported_as_missing_measures(tmp_path: Pat
     _no_traceback(result)
     assert "malformed_csv" in result.stderr
     assert "no_data" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--seed", "-3"), ("--time-limit", "-1"), ("--time-limit", "0")]
+)
+def test_simulate_rejects_bad_seed_and_time_limit(option: str, value: str, tmp_path: Path) -> None:
+    targets = Path(__file__).parents[1] / "src" / "patalliance" / "data" / "levin2024"
+    result = run_cli(
+        "simulate", "--study", str(targets / "study.toml"), "--targets",
+        str(targets / "targets.toml"), "--out", str(tmp_path / "sim"), option, value,
+    )  # fmt: skip
+    assert result.returncode == 2
+    _no_traceback(result)
+    assert option in result.stderr
+    assert not (tmp_path / "sim").exists()

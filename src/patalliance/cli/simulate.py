@@ -34,6 +34,10 @@ def simulate_command(
     from patalliance.simulate.calibrate import calibrate, load_targets
     from patalliance.study import load_study
 
+    if seed < 0:
+        raise ConfigError(f"--seed must be a whole number >= 0. Got {seed}.")
+    if time_limit is not None and not time_limit > 0:
+        raise ConfigError(f"--time-limit must be a positive number of seconds. Got {time_limit}.")
     study_obj = load_study(study)
     target_obj = load_targets(targets)
     result = calibrate(
