@@ -147,3 +147,19 @@ def test_simulate_rejects_bad_seed_and_time_limit(option: str, value: str, tmp_p
     _no_traceback(result)
     assert option in result.stderr
     assert not (tmp_path / "sim").exists()
+
+
+def test_rerun_into_the_same_folder_leaves_no_stale_outputs(study: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("analyze", str(study), "--out", str(out)).returncode == 0
+    assert (out / "report.html").exists()
+    result = run_cli("analyze", str(study), "--out", str(out), "--no-report")
+    assert result.returncode == 0, result.stderr
+    assert not (out / "report.html").exists()
+    assert not (out / "tables" / "tables.xlsx").exists()
+    bad = write_study(tmp_path / "bad", make_responses().assign(value="99"))
+    result = run_cli("analyze", str(bad), "--out", str(out))
+    assert result.returncode == 1
+    assert (out / "qc_report.json").exists()
+    assert not (out / "results.json").exists()
+    assert not (out / "scores.csv").exists()

@@ -36,6 +36,24 @@ def _ensure_dir(out_dir: Path) -> None:
         raise ConfigError(f"{out_dir}: cannot create the output folder ({exc.strerror}).") from None
 
 
+def _clear_previous_outputs(out_dir: Path) -> None:
+    """Remove the outputs an earlier run left in ``out_dir``.
+
+    A stale ``results.json`` or ``report.html`` next to this run's files (after a run that
+    fails validation, or with ``--no-report``) would pass for current results. Only the files
+    ``analyze`` writes are removed: the top-level outputs and the CSV/XLSX/DOCX in ``tables/``.
+    """
+    if not out_dir.is_dir():
+        return
+    stale = [out_dir / name for name in ("results.json", "scores.csv", "report.html")]
+    tables = out_dir / "tables"
+    if tables.is_dir():
+        stale += [*sorted(tables.glob("*.csv")), tables / "tables.xlsx", tables / "tables.docx"]
+    for path in stale:
+        if path.is_file():
+            path.unlink()
+
+
 def _check_plan_has_data(prepared: Prepared) -> None:
     """Fail (exit 1) when the analysis plan names a measure that has no usable data.
 
@@ -112,6 +130,7 @@ def analyze(
     except DataValidationError as exc:
         if exc.report is not None:
             _ensure_dir(out)
+            _clear_previous_outputs(out)
             exc.report.write(out / "qc_report.json")
             raise DataValidationError(
                 f"{exc} The full QC report is in {out / 'qc_report.json'}.", exc.report
@@ -123,6 +142,7 @@ def analyze(
     if annotate is not None:
         document.update(clean(annotate(document)))
     _ensure_dir(out)
+    _clear_previous_outputs(out)
     files: dict[str, Path] = {}
     (out / "results.json").write_text(dumps(document), encoding="utf-8")
     files["results.json"] = out / "results.json"
