@@ -78,3 +78,27 @@ def test_power_plan_bad_grid_exits_2(tmp_path: Path) -> None:
     result = run_cli("power", "plan", str(STUDY), "--n", "24,abc", "--seed", "1")
     assert result.returncode == 2
     assert "--n" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_corr_file_with_a_negative_missing_rate_exits_2(tmp_path: Path) -> None:
+    corr = tmp_path / "corr.toml"
+    corr.write_text(
+        '[[pairs]]\nx = "alliance.total@prep"\ny = "depression.total@fu4w"\nr = -0.5\n'
+        '[missing]\n"depression.total@fu4w" = -0.2\n',
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "power",
+        "plan",
+        str(STUDY),
+        "--n",
+        "24",
+        "--simulations",
+        "100",
+        "--seed",
+        "1",
+        "--corr",
+        str(corr),
+    )
+    assert result.returncode == 2
+    assert "missing.depression.total@fu4w" in result.stderr and "Traceback" not in result.stderr

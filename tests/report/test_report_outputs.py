@@ -198,3 +198,14 @@ def test_extra_sections_render(outcome, tmp_path: Path, monkeypatch: pytest.Monk
     assert "Efficacy &lt;b&gt;beyond&lt;/b&gt;" in html
     assert "&lt;i&gt;markup&lt;/i&gt;" in html and "0.12" in html
     assert isinstance(extra_sections(outcome.document, outcome.prepared.table), list)
+
+
+def test_emoji_label_draws_without_a_font_warning() -> None:
+    """Warnings are errors in the test suite, so a leaked 'Glyph missing' warning would fail."""
+    from matplotlib.figure import Figure as MplFigure
+
+    from patalliance.report.figures import to_svg
+
+    fig = MplFigure(figsize=(2, 1))
+    fig.add_subplot(1, 1, 1).set_title("participant \U0001f600 Ñandú")
+    assert to_svg(fig, "emoji").startswith("<svg")

@@ -108,6 +108,11 @@ def _read_corr_file(path: Path, variables: list[str]) -> tuple[np.ndarray, dict[
             raise ConfigError(f"{path}: pairs[{i}].r must be in (-1, 1). Got {r}.")
         corr[index[a], index[b]] = corr[index[b], index[a]] = r
     missing = {str(k): float(v) for k, v in raw.get("missing", {}).items()}
+    for name, rate in missing.items():
+        if name not in index:
+            raise ConfigError(f"{path}: missing.{name}: not a variable of the plan.")
+        if not 0 <= rate < 1:
+            raise ConfigError(f"{path}: missing.{name} must be a rate in [0, 1). Got {rate}.")
     if not np.allclose(corr, corr.T):
         raise ConfigError(f"{path}: the correlation matrix is not symmetric.")
     if np.linalg.eigvalsh(corr).min() <= 0:
