@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from patalliance.report import apa
 from patalliance.simulate.calibrate import Reported, Targets, load_targets
 
 DEMO_DIR = Path(__file__).parent / "data" / "levin2024"
@@ -42,21 +43,6 @@ def copy_demo(folder: Path) -> Path:
     for name in DEMO_FILES:
         shutil.copyfile(DEMO_DIR / name, folder / name)
     return folder / "study.toml"
-
-
-def _num(value: float | None, decimals: int, *, leading_zero: bool = True) -> str:
-    if value is None:
-        return "n/a"
-    text = f"{value:.{decimals}f}"
-    if not leading_zero:
-        text = text.replace("0.", ".", 1)
-    return text.replace("-", "\u2212")
-
-
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return "n/a"
-    return "p < .001" if p < 0.001 else f"p = {_num(p, 3, leading_zero=False)}"
 
 
 def _reported(label: str, raw: str | float | None) -> str:
@@ -129,7 +115,7 @@ def compare_targets(document: dict[str, Any], targets: Targets) -> list[TargetCo
             and direction_ok
         )
         reproduced = (
-            f"d_av = {_num(row['d_av'], 2)}, {_p_text(row['p'])}, n = {row['n']}, "
+            f"d_av = {apa.fmt_num(row['d_av'], 2)}, {apa.fmt_p(row['p'])}, n = {row['n']}, "
             f"{'increase' if (row['mean_diff'] or 0) > 0 else 'decrease'}"
         )
         out.append(TargetComparison(name, ch.source, published, reproduced, ok))
@@ -156,9 +142,7 @@ def compare_targets(document: dict[str, Any], targets: Targets) -> list[TargetCo
         ok = (
             _check(ct.r, row["r"]) and _check(ct.p, row["p"]) and (ct.n is None or ct.n == row["n"])
         )
-        reproduced = (
-            f"r = {_num(row['r'], 2, leading_zero=False)}, {_p_text(row['p'])}, n = {row['n']}"
-        )
+        reproduced = f"r = {apa.fmt_num(row['r'], 2, leading_zero=False)}, {apa.fmt_p(row['p'])}, n = {row['n']}"
         out.append(TargetComparison(name, ct.source, published, reproduced, ok))
     by_arm = {(d["arm"], d["variable"]): d for d in document.get("descriptives_by_arm", [])}
     overall = {d["variable"]: d for d in document.get("descriptives", [])}
@@ -174,7 +158,9 @@ def compare_targets(document: dict[str, Any], targets: Targets) -> list[TargetCo
             )
             continue
         ok = _check(dt.mean, row["mean"]) and _check(dt.sd, row["sd"])
-        reproduced = f"M = {_num(row['mean'], 1)}, SD = {_num(row['sd'], 1)}, n = {row['n']}"
+        reproduced = (
+            f"M = {apa.fmt_num(row['mean'], 1)}, SD = {apa.fmt_num(row['sd'], 1)}, n = {row['n']}"
+        )
         out.append(TargetComparison(name, dt.source, published, reproduced, ok))
     return out
 
