@@ -78,8 +78,8 @@ def test_single_facilitator_is_a_message_not_a_crash(tmp_path: Path) -> None:
     res = run_cli("analyze", str(study), "--out", str(tmp_path / "out"), "--no-report")
     assert res.returncode == 0, res.stderr
     fac = json.loads((tmp_path / "out" / "results.json").read_text())["facilitator"]
-    assert fac["status"] == "not estimable" and "at least two" in fac["reason"]
-    assert fac["models"][0]["status"] == "not estimable"
+    assert fac["status"] == "not_estimable" and "at least two" in fac["reason"]
+    assert fac["models"][0]["status"] == "not_estimable"
 
 
 def test_unknown_variable_exits_2(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ def test_single_arm_is_not_estimable(tmp_path: Path) -> None:
     parts["arm"] = "immediate"
     prepared = prepare(write_study(tmp_path / "s", participants=parts, analysis_extra=EFFICACY))
     (section,) = run_efficacy(prepared.study, prepared.table)
-    assert section["status"] == "not estimable"
+    assert section["status"] == "not_estimable"
     assert any("delayed" in w for w in section["warnings"])
 
 
@@ -179,6 +179,6 @@ def test_efficacy_with_one_participant_in_an_arm_is_not_estimable() -> None:
         treatment_arm="immediate", control_arm="delayed",
     )  # fmt: skip
     (comp,) = efficacy(table, spec).comparisons
-    assert comp.status == "not estimable" and comp.n_treatment == 1 and comp.n_control == 3
+    assert comp.status == "not_estimable" and comp.n_treatment == 1 and comp.n_control == 3
     assert np.isnan(comp.t) and np.isnan(comp.p) and np.isnan(comp.d)
     assert_allclose([comp.mean_treatment, comp.mean_control], [8.0, 70 / 3])

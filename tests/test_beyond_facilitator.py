@@ -9,8 +9,8 @@ import pandas as pd
 import pingouin as pg
 from numpy.testing import assert_allclose
 
-from patalliance.analysis.facilitator import icc1
-from patalliance.analysis.mixed import fit_random_intercept
+from patalliance.analysis.facilitator import cluster_warnings
+from patalliance.stats import fit_random_intercept, icc1
 
 
 def test_icc1_matches_pingouin_balanced() -> None:
@@ -28,16 +28,16 @@ def test_icc1_matches_pingouin_balanced() -> None:
     row = ref.set_index("Type").loc["ICC(1,1)"]
     assert_allclose([res.icc, res.f, res.p], [row["ICC"], row["F"], row["pval"]], rtol=1e-8)
     assert_allclose([res.ci_low, res.ci_high], row["CI95"], atol=0.005)  # pingouin rounds to 2 dp
-    assert res.n == a * k and res.k0 == k and not res.warnings
+    assert res.n == a * k and res.k0 == k and res.n_singletons == 0
 
 
 def test_single_facilitator_and_singletons_give_messages() -> None:
-    one = icc1([1.0, 2, 3, 4], ["F1"] * 4)
-    assert one.status == "not estimable" and "at least two" in one.reason
-    assert any("only 1 facilitator" in w for w in one.warnings)
+    one = icc1([1.0, 2, 3, 4], ["F1"] * 4, cluster_name="facilitator")
+    assert one.status == "not_estimable" and "1 facilitator(s)" in one.reason
+    assert any("only 1 facilitator" in w for w in cluster_warnings(np.array([4])))
     single = icc1([1.0, 2, 3, 4, 5], ["A", "A", "B", "B", "C"])
-    assert single.status == "ok"
-    assert any("single participant" in w for w in single.warnings)
+    assert single.status == "ok" and single.n_singletons == 1
+    assert any("single participant" in w for w in cluster_warnings(np.array([2, 2, 1])))
 
 
 def test_facilitator_random_intercept_matches_statsmodels() -> None:
@@ -58,4 +58,4 @@ def test_facilitator_random_intercept_matches_statsmodels() -> None:
     assert_allclose([f.estimate for f in res.fixed_effects], ref.fe_params, rtol=1e-6)
     assert_allclose([f.se for f in res.fixed_effects], ref.bse_fe, rtol=1e-6)
     too_few = fit_random_intercept(y[:8], exog[:8], fac[:8], names=["Intercept", "x"], focus="x")
-    assert too_few.status == "not estimable"
+    assert too_few.status == "not_estimable"

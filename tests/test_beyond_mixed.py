@@ -11,8 +11,9 @@ import statsmodels.formula.api as smf
 from conftest import write_study
 from numpy.testing import assert_allclose
 
-from patalliance.analysis.mixed import fit_random_intercept, run_mixed_models
+from patalliance.analysis.mixed import run_mixed_models
 from patalliance.pipeline import prepare
+from patalliance.stats import fit_random_intercept
 
 MIXED = """
 [[analysis.mixed_models]]
@@ -86,13 +87,13 @@ def test_degenerate_models_give_messages_not_errors() -> None:
     y = rng.normal(size=6)
     exog = np.column_stack([np.ones(6), rng.normal(size=6)])
     res = fit_random_intercept(y, exog, groups, names=["Intercept", "x"], focus="x")
-    assert res.status == "not estimable" and "too few" in res.reason
+    assert res.status == "not_estimable" and "too few" in res.reason
     groups = np.repeat(np.arange(6), 3)
     exog = np.column_stack([np.ones(18), np.full(18, 2.0)])
     res = fit_random_intercept(
         rng.normal(size=18), exog, groups, names=["Intercept", "x"], focus="x"
     )
-    assert res.status == "not estimable" and "x constant" in res.reason
+    assert res.status == "not_estimable" and "x constant" in res.reason
 
 
 def test_singular_fit_is_a_warning() -> None:

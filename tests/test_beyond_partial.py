@@ -8,8 +8,7 @@ import pingouin as pg
 import pytest
 from numpy.testing import assert_allclose
 
-from patalliance.analysis.partial import partial_correlation
-from patalliance.stats import fisher_ci
+from patalliance.stats import fisher_ci, partial_correlation
 
 
 @pytest.mark.parametrize("k", [1, 2])
@@ -43,11 +42,11 @@ def test_constant_covariate_gives_clear_message() -> None:
     res = partial_correlation(
         rng.normal(size=10), rng.normal(size=10), np.ones(10), names=("a", "b", ("base",))
     )
-    assert res.status == "not estimable"
+    assert res.status == "not_estimable"
     assert "'base' is constant" in res.reason
     assert np.isnan(res.r)
 
 
 def test_too_few_cases_gives_clear_message() -> None:
     res = partial_correlation([1.0, 2, 3, 4], [2.0, 1, 4, 3], [[1.0, 2], [2, 1], [3, 5], [4, 4]])
-    assert res.status == "not estimable" and "complete cases" in res.reason
+    assert res.status == "not_estimable" and "complete cases" in res.reason

@@ -9,8 +9,9 @@ from numpy.testing import assert_allclose
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from patalliance.analysis.sensitivity import leave_one_out, run_sensitivity
+from patalliance.analysis.sensitivity import run_sensitivity
 from patalliance.pipeline import prepare
+from patalliance.stats import leave_one_out
 
 SENS = """
 [analysis.sensitivity]

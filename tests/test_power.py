@@ -24,8 +24,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
@@ -35,7 +33,6 @@ from patalliance.errors import ConfigError, MissingDependencyError
 from patalliance.simulate.power import (
     PlanPowerResult,
     PlanSpec,
-    adjust_pvalues_batch,
     n_for_power_correlation,
     n_for_power_paired,
     power_correlation_exact,
@@ -177,44 +174,6 @@ def test_paired_sample_size_matches_statsmodels(d: float, power: float, alpha: f
         warnings.simplefilter("ignore")  # solve_power's internal root-finder may warn
         n_real = TTestPower().solve_power(effect_size=d, power=power, alpha=alpha)
     assert n_for_power_paired(d, power=power, alpha=alpha) == math.ceil(float(n_real))
-
-
-# ------------------------------------------------------------------ multiplicity
-
-
-@pytest.mark.usefixtures("fast_gc")
-@pytest.mark.parametrize("method", ["holm", "fdr_bh"])
-def test_vectorized_adjustment_matches_multipletests(method: str) -> None:
-    rng = np.random.default_rng(7)
-    p = rng.uniform(0, 0.2, size=(300, 6))
-    p[:20, 2] = p[:20, 4]  # ties
-    p[20:40] = np.round(p[20:40], 2)
-    adj = adjust_pvalues_batch(p, method=method)
-    for row, adj_row in zip(p, adj, strict=True):
-        reject, expected, _, _ = multipletests(row, alpha=0.05, method=method)
-        assert_allclose(adj_row, expected, rtol=1e-12, atol=0)
-        assert_array_equal(adj_row <= 0.05, reject)
-    assert_array_equal(adjust_pvalues_batch(p, method="none"), p)
-    assert_allclose(adjust_pvalues_batch(p[:, :1], method=method), p[:, :1])
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    st.lists(st.floats(0, 1), min_size=1, max_size=8),
-    st.sampled_from(["holm", "fdr_bh"]),
-)
-def test_adjusted_p_is_between_raw_and_one(values: list[float], method: str) -> None:
-    p = np.array([values])
-    adj = adjust_pvalues_batch(p, method=method)
-    assert np.all(adj >= p - 1e-15)
-    assert np.all(adj <= 1.0)
-
-
-def test_adjust_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="'method' parameter"):
-        adjust_pvalues_batch(np.array([0.1]), method="bonf")
-    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
-        adjust_pvalues_batch(np.array([1.2]), method="holm")
 
 
 # ------------------------------------------------------------------ Monte Carlo

@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from statsmodels.stats.multitest import multipletests
 
 from patalliance.stats import adjust_pvalues
+from patalliance.stats.multiplicity import adjust_pvalues_batch
 
 RTOL = 1e-10
 P = np.array([0.002, 0.036, 0.014, np.nan, 0.027, 0.040, 0.030, 0.0004, 0.2, np.nan, 0.61])
@@ -67,3 +68,40 @@ def test_property_adjusted_at_least_raw(p, method):
     assert_array_equal(np.isnan(out), ~ok)
     assert np.all(out[ok] >= raw[ok] - 1e-15)
     assert np.all(out[ok] <= 1.0)
+
+
+# ------------------------------------------------------------------ many families at once
+
+
+@pytest.mark.parametrize("method", ["holm", "fdr_bh"])
+def test_vectorized_adjustment_matches_multipletests(method: str) -> None:
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0, 0.2, size=(300, 6))
+    p[:20, 2] = p[:20, 4]  # ties
+    p[20:40] = np.round(p[20:40], 2)
+    adj = adjust_pvalues_batch(p, method=method)
+    for row, adj_row in zip(p, adj, strict=True):
+        reject, expected, _, _ = multipletests(row, alpha=0.05, method=method)
+        assert_allclose(adj_row, expected, rtol=1e-12, atol=0)
+        assert_array_equal(adj_row <= 0.05, reject)
+    assert_array_equal(adjust_pvalues_batch(p, method="none"), p)
+    assert_allclose(adjust_pvalues_batch(p[:, :1], method=method), p[:, :1])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.floats(0, 1), min_size=1, max_size=8),
+    st.sampled_from(["holm", "fdr_bh"]),
+)
+def test_adjusted_p_is_between_raw_and_one(values: list[float], method: str) -> None:
+    p = np.array([values])
+    adj = adjust_pvalues_batch(p, method=method)
+    assert np.all(adj >= p - 1e-15)
+    assert np.all(adj <= 1.0)
+
+
+def test_adjust_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="'method' parameter"):
+        adjust_pvalues_batch(np.array([0.1]), method="bonf")
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        adjust_pvalues_batch(np.array([1.2]), method="holm")

@@ -192,7 +192,7 @@ def _compare(
     n_t = int(np.sum(~np.isnan(yt)))
     n_c = int(np.sum(~np.isnan(yc)))
     if n_t < 2 or n_c < 2:
-        status = "not estimable"
+        status = "not_estimable"
         reason = f"each arm needs at least 2 participants with data; got {n_t} and {n_c}"
     wt = welch_t(yt, yc, confidence_level=level)
     return EfficacyComparison(
@@ -327,10 +327,10 @@ def run_efficacy(study: Study, table: AnalysisTable) -> list[dict[str, Any]]:
                 "not re-checked against the article text in this build); d_implied is what "
                 "their published means and SDs give with the pooled SD."
             )
-        if any(c.status == "not estimable" for c in res.comparisons):
+        if any(c.status == "not_estimable" for c in res.comparisons):
             doc["status"] = (
-                "not estimable"
-                if all(c.status == "not estimable" for c in res.comparisons)
+                "not_estimable"
+                if all(c.status == "not_estimable" for c in res.comparisons)
                 else "partial"
             )
         out.append(doc)

@@ -17,31 +17,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
-from scipy import special, stats
 
 from patalliance.analysis.core import family_adjust
 from patalliance.derive import AnalysisTable
 from patalliance.stats import bootstrap_correlations, correlate
+from patalliance.stats.influence import leave_one_out
 from patalliance.study import SensitivitySpec, Study
 
-__all__ = ["LeaveOneOut", "SensitivityRecord", "leave_one_out", "run_sensitivity"]
+__all__ = ["SensitivityRecord", "run_sensitivity"]
 
 _FAMILY_STREAM = 6
-
-
-@dataclass(frozen=True)
-class LeaveOneOut:
-    """Correlations with each participant left out in turn (complete cases of the pair)."""
-
-    participants: tuple[str, ...]
-    r: NDArray[np.float64]
-    p: NDArray[np.float64]
-    n: int
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per participant left out: ``participant_id, r, p``."""
-        return pd.DataFrame({"participant_id": list(self.participants), "r": self.r, "p": self.p})
 
 
 @dataclass(frozen=True)
@@ -79,72 +64,6 @@ class SensitivityRecord:
         row.pop("leave_one_out")
         row["flip_participants"] = ", ".join(self.flip_participants)
         return pd.DataFrame([row])
-
-
-def leave_one_out(
-    x: NDArray[np.float64],
-    y: NDArray[np.float64],
-    ids: list[str] | tuple[str, ...],
-    *,
-    method: str = "pearson",
-) -> LeaveOneOut:
-    r"""Correlation of ``x`` and ``y`` with each complete case left out in turn.
-
-    Parameters
-    ----------
-    x, y : ndarray of float, shape (n_obs,)
-        The pair; rows with NaN in either are not part of the pair and are not left out.
-    ids : sequence of str
-        Participant ids of the rows.
-    method : {"pearson", "spearman"}, default "pearson"
-        Spearman re-ranks the remaining :math:`n - 1` cases each time.
-
-    Returns
-    -------
-    LeaveOneOut
-        ``r[i]`` and ``p[i]`` without participant ``participants[i]``.
-
-    Notes
-    -----
-    All :math:`n` subsets are computed at once: row :math:`i` of an :math:`n \times (n-1)`
-    index matrix holds every case but :math:`i`. :math:`p` is the t-test of r on
-    :math:`n - 3` degrees of freedom. This is the case-deletion diagnostic of Cook (1977)
-    applied to r.
-
-    References
-    ----------
-    .. [1] Cook, R. D. (1977). Detection of influential observation in linear regression.
-       *Technometrics*, 19(1), 15-18.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from patalliance.analysis.sensitivity import leave_one_out
-    >>> res = leave_one_out(np.array([1.0, 2, 3, 4, 10]), np.array([1.0, 3, 2, 4, 10]),
-    ...                     ["a", "b", "c", "d", "e"])
-    >>> res.participants[int(np.argmin(res.r))]
-    'e'
-    """
-    ok = ~(np.isnan(x) | np.isnan(y))
-    xs, ys = x[ok], y[ok]
-    pid = tuple(str(i) for i, keep in zip(ids, ok, strict=True) if keep)
-    n = xs.size
-    if n < 4:
-        empty = np.full(n, np.nan)
-        return LeaveOneOut(pid, empty, empty.copy(), n)
-    idx = np.array([np.delete(np.arange(n), i) for i in range(n)])
-    xa, ya = xs[idx], ys[idx]
-    if method == "spearman":
-        xa, ya = stats.rankdata(xa, axis=1), stats.rankdata(ya, axis=1)
-    xc = xa - xa.mean(axis=1, keepdims=True)
-    yc = ya - ya.mean(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.sum(xc * yc, axis=1) / np.sqrt(np.sum(xc**2, axis=1) * np.sum(yc**2, axis=1))
-        r = np.clip(r, -1.0, 1.0)
-        df = n - 3
-        t = r * np.sqrt(df / ((1.0 + r) * (1.0 - r)))
-        p = np.where(np.isnan(r), np.nan, 2.0 * special.stdtr(df, -np.abs(t)))
-    return LeaveOneOut(pid, r, p, n)
 
 
 def _family_records(

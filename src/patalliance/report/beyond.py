@@ -2,7 +2,7 @@
 
 :func:`render_sections` turns the results document's sections into :class:`Section` objects:
 a table, APA-style text and, where one helps, a figure (a path diagram for mediation, a
-leave-one-out forest plot for the sensitivity analysis). Degenerate results ("not estimable")
+leave-one-out forest plot for the sensitivity analysis). Degenerate results ("not_estimable")
 and warnings are shown as text, never dropped. Numbers are rounded here and only here.
 """
 

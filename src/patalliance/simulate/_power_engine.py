@@ -19,107 +19,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
+
+from patalliance.stats.multiplicity import adjust_rows_unchecked
+from patalliance.stats.tdist import correlation_t
 
 BLOCK_TRIALS = 1000
 """Trials per block of randomness. Fixed: changing it changes every simulated result."""
 
 _MEMORY_BUDGET_BYTES = 16 * 2**20
 """Rough bound on the bytes one default batch may use."""
-
-ADJUST_METHODS = ("none", "holm", "fdr_bh")
-
-
-def adjust_pvalues_batch(p: np.ndarray, *, method: str) -> np.ndarray:
-    """Adjust p-values along the last axis, for many families of tests at once.
-
-    Parameters
-    ----------
-    p : numpy.ndarray
-        p-values, shape ``(..., m)``; every row along the last axis is one family of ``m``
-        tests. Values must lie in [0, 1].
-    method : {"none", "holm", "fdr_bh"}
-        ``"holm"`` is Holm's (1979) step-down procedure, controlling the family-wise error
-        rate; ``"fdr_bh"`` is the Benjamini-Hochberg (1995) step-up procedure, controlling the
-        false discovery rate; ``"none"`` returns a copy of ``p``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Adjusted p-values, same shape as ``p``. A test is rejected at level
-        :math:`\\alpha` when its adjusted p-value is at most :math:`\\alpha`.
-
-    Raises
-    ------
-    ValueError
-        If ``method`` is unknown or ``p`` has values outside [0, 1].
-
-    Notes
-    -----
-    With the p-values of one family sorted, :math:`p_{(1)} \\le \\dots \\le p_{(m)}`,
-
-    .. math::
-
-        \\tilde p_{(i)}^{\\text{Holm}} = \\min\\Bigl(1, \\max_{j \\le i} (m - j + 1)\\,
-        p_{(j)}\\Bigr), \\qquad
-        \\tilde p_{(i)}^{\\text{BH}} = \\min\\Bigl(1, \\min_{j \\ge i} \\frac{m}{j}\\,
-        p_{(j)}\\Bigr).
-
-    These are the adjusted p-values of ``statsmodels.stats.multitest.multipletests``
-    (methods ``"holm"`` and ``"fdr_bh"``), computed here for every row at once with one sort
-    and one cumulative maximum (or minimum) along the last axis.
-
-    References
-    ----------
-    .. [1] Holm, S. (1979). A simple sequentially rejective multiple test procedure.
-       *Scandinavian Journal of Statistics*, 6(2), 65-70.
-    .. [2] Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate: a
-       practical and powerful approach to multiple testing. *Journal of the Royal
-       Statistical Society: Series B*, 57(1), 289-300.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> p = np.array([[0.01, 0.04, 0.03], [0.20, 0.001, 0.02]])
-    >>> adjust_pvalues_batch(p, method="holm")
-    array([[0.03 , 0.06 , 0.06 ],
-           [0.2  , 0.003, 0.04 ]])
-    """
-    if method not in ADJUST_METHODS:
-        raise ValueError(
-            "The 'method' parameter of adjust_pvalues_batch must be one of "
-            f"{', '.join(repr(m) for m in ADJUST_METHODS)}. Got {method!r} instead."
-        )
-    arr = np.array(p, dtype=float)
-    if arr.ndim == 0:
-        raise ValueError(
-            "The 'p' parameter of adjust_pvalues_batch must have at least one dimension. "
-            "Got a scalar instead."
-        )
-    if np.any(np.isnan(arr)) or np.any((arr < 0) | (arr > 1)):
-        raise ValueError(
-            "The 'p' parameter of adjust_pvalues_batch must hold p-values in [0, 1]. "
-            "Got values outside [0, 1] (or NaN) instead."
-        )
-    return _adjust(arr, method)
-
-
-def _adjust(p: np.ndarray, method: str) -> np.ndarray:
-    """Unchecked version of :func:`adjust_pvalues_batch`."""
-    m = p.shape[-1]
-    if method == "none" or m <= 1:
-        return p.copy()
-    order = np.argsort(p, axis=-1, kind="stable")
-    ps = np.take_along_axis(p, order, axis=-1)
-    if method == "holm":
-        adj = np.maximum.accumulate(ps * np.arange(m, 0, -1), axis=-1)
-    else:  # fdr_bh
-        raw = ps * (m / np.arange(1, m + 1))
-        adj = np.minimum.accumulate(raw[..., ::-1], axis=-1)[..., ::-1]
-    np.minimum(adj, 1.0, out=adj)
-    out = np.empty_like(p)
-    np.put_along_axis(out, order, adj, axis=-1)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,7 +186,7 @@ def batch_counts(plan: CompiledPlan, z: np.ndarray, u: np.ndarray | None) -> Cou
     p = _pearson_p(r, n_pair, _r_crit_table(n, plan.alpha))
     p_adj = np.empty_like(p)
     for fam in plan.families:
-        p_adj[:, fam] = _adjust(p[:, fam], plan.adjust)
+        p_adj[:, fam] = adjust_rows_unchecked(p[:, fam], plan.adjust)
     sig = p_adj <= plan.alpha
     return Counts(
         n_trials=b,
@@ -313,6 +222,5 @@ def _pearson_p(r: np.ndarray, n_pair: np.ndarray, r_crit: np.ndarray) -> np.ndar
         cand = absr >= r_crit[n_pair] * (1.0 - 1e-9)  # False for NaN
     rc = absr[cand]
     df = n_pair[cand] - 2.0
-    # P(|T| > |t|) with t = r sqrt(df / (1 - r^2)) equals I_{1 - r^2}(df / 2, 1 / 2).
-    p[cand] = special.betainc(df / 2.0, 0.5, np.clip(1.0 - rc * rc, 0.0, 1.0))
+    p[cand] = correlation_t(rc, df)[1]
     return p

@@ -22,7 +22,6 @@ from collections.abc import Callable
 
 from scipy import integrate, special, stats
 
-from patalliance.simulate._power_engine import adjust_pvalues_batch
 from patalliance.simulate.power_mc import (
     CorrelationPowerResult,
     PlanPowerResult,
@@ -38,7 +37,6 @@ __all__ = [
     "PlanPowerResult",
     "PlanSpec",
     "PowerCurveResult",
-    "adjust_pvalues_batch",
     "n_for_power_correlation",
     "n_for_power_paired",
     "power_correlation_exact",

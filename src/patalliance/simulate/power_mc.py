@@ -14,13 +14,13 @@ import numpy as np
 
 from patalliance.errors import ConfigError, MissingDependencyError
 from patalliance.simulate._power_engine import (
-    ADJUST_METHODS,
     CompiledPlan,
     Counts,
     block_sizes,
     default_batch_size,
     run_blocks,
 )
+from patalliance.stats.multiplicity import ADJUST_METHODS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,8 +1,9 @@
-"""Numeric statistics on arrays: correlations, bootstrap intervals, paired change, p-values.
+"""Numeric statistics on arrays: every estimator of the package, with its formula and source.
 
 Every function takes arrays (NaN for missing), returns a frozen result dataclass with
 unrounded floats, ``n`` and the method, and documents its formula and source. Nothing here
-knows about studies, reports or the command line.
+knows about studies, reports or the command line; :mod:`patalliance.analysis` runs these
+functions over the analysis plan.
 """
 
 from patalliance.stats.bayes import BayesFactorResult, bayes_factor_pearson
@@ -26,13 +27,19 @@ from patalliance.stats.group import (
     welch_t,
     wilson_interval,
 )
+from patalliance.stats.icc import ICCResult, icc1
+from patalliance.stats.influence import LeaveOneOut, leave_one_out
+from patalliance.stats.mediation import IndirectEffect, MediationResult, PathEstimate, mediation
 from patalliance.stats.mixed import (
     RandomInterceptBatch,
     RandomInterceptFit,
     reml_random_intercept,
     reml_random_intercept_batch,
 )
-from patalliance.stats.multiplicity import adjust_pvalues
+from patalliance.stats.mixedlm import FixedEffect, MixedModelResult, fit_random_intercept
+from patalliance.stats.multiplicity import adjust_pvalues, adjust_pvalues_batch
+from patalliance.stats.partial import PartialCorrelationResult, partial_correlation
+from patalliance.stats.tdist import correlation_t, t_two_sided_p
 
 __all__ = [
     "AncovaResult",
@@ -41,23 +48,39 @@ __all__ = [
     "ConfidenceInterval",
     "CorrelationResult",
     "EffectSizeResult",
+    "FixedEffect",
+    "ICCResult",
+    "IndirectEffect",
+    "LeaveOneOut",
+    "MediationResult",
+    "MixedModelResult",
     "PairedChangeResult",
+    "PartialCorrelationResult",
+    "PathEstimate",
     "ProportionResult",
     "RandomInterceptBatch",
     "RandomInterceptFit",
     "WelchResult",
     "adjust_pvalues",
+    "adjust_pvalues_batch",
     "ancova",
     "bayes_factor_pearson",
     "bootstrap_correlations",
     "cohens_d",
     "correlate",
+    "correlation_t",
     "fisher_ci",
+    "fit_random_intercept",
+    "icc1",
+    "leave_one_out",
+    "mediation",
     "paired_change",
+    "partial_correlation",
     "pearson",
     "reml_random_intercept",
     "reml_random_intercept_batch",
     "spearman",
+    "t_two_sided_p",
     "welch_t",
     "wilson_interval",
 ]

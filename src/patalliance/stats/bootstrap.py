@@ -2,7 +2,7 @@
 
 One replicate resamples participants (rows of the whole data matrix) with replacement, and the
 same resample serves every pair, so the correlations of all pairs in all replicates come from
-a few batched matrix products (see :mod:`patalliance.stats.correlation`).
+a few batched matrix products (see :mod:`patalliance.stats._pairs`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,13 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from patalliance.stats._checks import check_choice, check_confidence_level
+from patalliance.stats._pairs import pair_correlations, pair_index, prepare_pairs, to_matrix
 from patalliance.stats.correlation import (
     _METHODS,
     _MISSING,
     CorrelationMethod,
     MissingPolicy,
-    _check_choice,
-    _check_confidence_level,
-    _pair_correlations,
-    _pair_index,
-    _prepare,
-    _to_matrix,
 )
 
 __all__ = ["BootstrapResult", "bootstrap_correlations"]
@@ -228,10 +224,10 @@ def bootstrap_correlations(
     True
     """
     func = "bootstrap_correlations"
-    method = _check_choice(method, "method", func, _METHODS)  # type: ignore[assignment]
-    missing = _check_choice(missing, "missing", func, _MISSING)  # type: ignore[assignment]
-    ci_method = _check_choice(ci_method, "ci_method", func, _CI_METHODS)
-    level = _check_confidence_level(confidence_level, func)
+    method = check_choice(method, "method", func, _METHODS)  # type: ignore[assignment]
+    missing = check_choice(missing, "missing", func, _MISSING)  # type: ignore[assignment]
+    ci_method = check_choice(ci_method, "ci_method", func, _CI_METHODS)
+    level = check_confidence_level(confidence_level, func)
     if (
         isinstance(n_resamples, bool)
         or not isinstance(n_resamples, int | np.integer)
@@ -246,14 +242,14 @@ def bootstrap_correlations(
             f"The 'rng' parameter of {func} must be a numpy.random.Generator, e.g. "
             f"numpy.random.default_rng(20240314). Got {type(rng).__name__} instead."
         )
-    xm, ym, x_labels, y_labels, symmetric = _prepare(x, y, missing, func)
+    xm, ym, x_labels, y_labels, symmetric = prepare_pairs(x, y, missing, func)
     n_obs = xm.shape[0]
     shape = (xm.shape[1], ym.shape[1])
-    jj, kk = _pair_index(*shape, symmetric)
+    jj, kk = pair_index(*shape, symmetric)
     npairs = jj.size
     n_boot = int(n_resamples)
 
-    r_obs_b, n_obs_b = _pair_correlations(xm, ym, jj, kk, np.ones((1, n_obs)), method)
+    r_obs_b, n_obs_b = pair_correlations(xm, ym, jj, kk, np.ones((1, n_obs)), method)
     r_obs, n_pair = r_obs_b[:, 0], np.rint(n_obs_b[:, 0]).astype(np.int64)
 
     # Resampling counts: w[b, i] = times row i is drawn in replicate b.
@@ -269,7 +265,7 @@ def bootstrap_correlations(
         offsets = idx[start:stop] + n_obs * np.arange(stop - start)[:, None]
         counts = np.bincount(offsets.ravel(), minlength=(stop - start) * n_obs)
         w = counts.reshape(stop - start, n_obs).astype(np.float64)
-        boot[:, start:stop] = _pair_correlations(xm, ym, jj, kk, w, method)[0]
+        boot[:, start:stop] = pair_correlations(xm, ym, jj, kk, w, method)[0]
 
     valid = ~np.isnan(boot)
     n_valid = valid.sum(axis=1)
@@ -295,7 +291,7 @@ def bootstrap_correlations(
     ci_high = _lerp_quantile(boot, n_valid, prob_high)
 
     def mat(v: NDArray[np.generic]) -> NDArray[np.generic]:
-        return _to_matrix(v, jj, kk, shape, symmetric)
+        return to_matrix(v, jj, kk, shape, symmetric)
 
     return BootstrapResult(
         r=mat(r_obs),  # type: ignore[arg-type]
@@ -326,7 +322,7 @@ def _jackknife_acceleration(
     """BCa acceleration from leave-one-participant-out coefficients, per pair (P,)."""
     n_obs = x.shape[0]
     w = 1.0 - np.eye(n_obs)
-    r_jack = _pair_correlations(x, y, jj, kk, w, method)[0].T  # (n_obs, P)
+    r_jack = pair_correlations(x, y, jj, kk, w, method)[0].T  # (n_obs, P)
     in_pair = ~np.isnan(x[:, jj]) & ~np.isnan(y[:, kk])
     count = in_pair.sum(axis=0)
     # A NaN leave-one-out coefficient of a complete case makes the acceleration undefined.

@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, special, stats
+from scipy import optimize, stats
 
-from patalliance.stats.correlation import _check_confidence_level
+from patalliance.stats._checks import check_confidence_level
+from patalliance.stats.tdist import t_two_sided_p
 
 __all__ = ["PairedChangeResult", "paired_change"]
 
@@ -216,7 +217,7 @@ def paired_change(
     >>> print(f"d_z = {res.d_z:.3f}, d_av = {res.d_av:.3f}")
     d_z = 1.565, d_av = 0.578
     """
-    level = _check_confidence_level(confidence_level, "paired_change")
+    level = check_confidence_level(confidence_level, "paired_change")
     a = _as_vector(x_from, "x_from")
     b = _as_vector(x_to, "x_to")
     if a.shape != b.shape:
@@ -246,7 +247,7 @@ def paired_change(
     else:
         se = sd_diff / np.sqrt(n)
         t = mean_diff / se
-        p = float(2.0 * special.stdtr(df, -abs(t)))
+        p = t_two_sided_p(t, df)
         t_crit = float(stats.t.ppf(0.5 + level / 2.0, df))
         ci_low, ci_high = mean_diff - t_crit * se, mean_diff + t_crit * se
         d_z = mean_diff / sd_diff

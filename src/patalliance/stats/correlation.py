@@ -1,20 +1,23 @@
 """Pearson and Spearman correlations of every pair of variables, with missing values.
 
-All pairs are computed at once with masks and matrix products: no Python loop runs over the
-pairs. The private helpers here (pair moments of weighted data) are shared with
-:mod:`patalliance.stats.bootstrap`, where the weights are bootstrap resampling counts.
+All pairs are computed at once with masks and matrix products (:mod:`patalliance.stats._pairs`):
+no Python loop runs over the pairs. The t-test of each coefficient is
+:func:`patalliance.stats.tdist.correlation_t`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import stats
+
+from patalliance.stats._checks import as_vector, check_choice, check_confidence_level
+from patalliance.stats._pairs import pair_correlations, pair_index, prepare_pairs, to_matrix
+from patalliance.stats.tdist import correlation_t
 
 __all__ = [
     "ConfidenceInterval",
@@ -30,8 +33,6 @@ MissingPolicy = Literal["pairwise", "listwise"]
 
 _METHODS = ("pearson", "spearman")
 _MISSING = ("pairwise", "listwise")
-# Elements per temporary array; bounds the memory of the vectorized computations (~32 MiB).
-_ELEMENT_BUDGET = 2**22
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,243 +153,6 @@ class ConfidenceInterval:
 
 
 # --------------------------------------------------------------------------------------------
-# Validation helpers (shared with the other stats modules)
-# --------------------------------------------------------------------------------------------
-
-
-def _check_confidence_level(value: object, func: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float | np.floating | np.integer)
-        or not 0.0 < float(value) < 1.0
-    ):
-        raise ValueError(
-            f"The 'confidence_level' parameter of {func} must be a float in the open interval "
-            f"(0, 1), such as 0.95. Got {value!r} instead."
-        )
-    return float(value)
-
-
-def _check_choice(value: object, name: str, func: str, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ValueError(
-            f"The '{name}' parameter of {func} must be one of {allowed}. Got {value!r} instead."
-        )
-    return value
-
-
-def _as_matrix(a: ArrayLike, name: str, func: str) -> tuple[NDArray[np.float64], list[str]]:
-    """A float (n_obs, p) copy of ``a`` (1-D becomes one column) and its column labels."""
-    labels: list[str] | None = None
-    if isinstance(a, pd.DataFrame):
-        labels = [str(c) for c in a.columns]
-    elif isinstance(a, pd.Series) and a.name is not None:
-        labels = [str(a.name)]
-    try:
-        arr = np.array(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"The '{name}' parameter of {func} must be a numeric array of shape (n_obs,) or "
-            f"(n_obs, n_variables), with NaN for missing values. Got {type(a).__name__} with "
-            "non-numeric entries instead."
-        ) from None
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(
-            f"The '{name}' parameter of {func} must be a numeric array of shape (n_obs,) or "
-            f"(n_obs, n_variables). Got an array with shape {arr.shape} instead."
-        )
-    if np.isinf(arr).any():
-        raise ValueError(
-            f"The '{name}' parameter of {func} must contain only finite numbers or NaN for "
-            "missing values. Got infinite values instead; replace them with NaN."
-        )
-    if labels is None:
-        labels = [f"{name}{j}" for j in range(arr.shape[1])]
-    return arr, labels
-
-
-def _prepare(
-    x: ArrayLike, y: ArrayLike, missing: str, func: str
-) -> tuple[NDArray[np.float64], NDArray[np.float64], list[str], list[str], bool]:
-    """Validate ``x`` and ``y``; apply listwise deletion; tell whether ``y`` is ``x``."""
-    same = y is x
-    xm, x_labels = _as_matrix(x, "x", func)
-    ym, y_labels = _as_matrix(y, "y", func)
-    if xm.shape[0] != ym.shape[0]:
-        raise ValueError(
-            f"The 'x' and 'y' parameters of {func} must have the same number of rows "
-            f"(observations). Got {xm.shape[0]} and {ym.shape[0]} rows instead."
-        )
-    same = same or (xm.shape == ym.shape and np.array_equal(xm, ym, equal_nan=True))
-    if missing == "listwise":
-        keep = ~(np.isnan(xm).any(axis=1) | np.isnan(ym).any(axis=1))
-        xm, ym = xm[keep], ym[keep]
-    return xm, ym, x_labels, y_labels, same
-
-
-def _pair_index(p: int, q: int, symmetric: bool) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Column indices of the pairs to compute (only ``j <= k`` when ``y`` is ``x``)."""
-    if symmetric:
-        tj, tk = np.triu_indices(p)
-        return tj.astype(np.intp), tk.astype(np.intp)
-    jj, kk = np.divmod(np.arange(p * q, dtype=np.intp), q)
-    return jj, kk
-
-
-def _to_matrix(
-    values: NDArray[Any],
-    jj: NDArray[np.intp],
-    kk: NDArray[np.intp],
-    shape: tuple[int, int],
-    symmetric: bool,
-) -> NDArray[Any]:
-    """Scatter per-pair values (last axis) into ``(..., p, q)``, mirroring symmetric pairs."""
-    out = np.zeros((*values.shape[:-1], *shape), dtype=values.dtype)
-    out[..., jj, kk] = values
-    if symmetric:
-        out[..., kk, jj] = values
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Vectorized pair moments of weighted data
-# --------------------------------------------------------------------------------------------
-
-
-def _pearson_pairs(
-    xc: NDArray[np.float64],
-    yc: NDArray[np.float64],
-    mask: NDArray[np.float64],
-    wt: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted Pearson r of aligned pair columns.
-
-    ``xc``, ``yc``: (n, P) centred data with zeros where missing; ``mask``: (n, P) 1.0 where
-    the pair is complete; ``wt``: (n, B) non-negative weights (bootstrap counts). Returns r and
-    the weighted n, both (P, B). All six moments come from one matrix product ``K.T @ wt``.
-    """
-    n, npairs = mask.shape
-    xs = xc * mask
-    ys = yc * mask
-    k = np.concatenate([mask, xs, ys, xs * xs, ys * ys, xs * ys], axis=1)
-    s = k.T @ wt  # (6P, B)
-    sn, sx, sy, sxx, syy, sxy = (s[i * npairs : (i + 1) * npairs] for i in range(6))
-    tol = 64.0 * max(n, 1) * np.finfo(np.float64).eps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 1.0 / sn
-        t = sx * inv
-        vx = sxx - sx * t
-        cov = sxy - sy * t
-        vy = sy * sy
-        vy *= inv
-        np.subtract(syy, vy, out=vy)
-        bad = sn < 3
-        bad |= vx <= tol * sxx
-        bad |= vy <= tol * syy
-        vx *= vy
-        np.sqrt(vx, out=vx)
-        r = np.divide(cov, vx, out=cov)
-        np.clip(r, -1.0, 1.0, out=r)
-    r[bad] = np.nan
-    return r, sn
-
-
-def _rank_kernel(col: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``C[..., i, i'] = [v_i' < v_i] + [v_i' == v_i] / 2`` for each column (first axis)."""
-    a = col[..., :, None]
-    b = col[..., None, :]
-    return (b < a) + 0.5 * (b == a)
-
-
-def _spearman_pairs(
-    xv: NDArray[np.float64],
-    yv: NDArray[np.float64],
-    mask: NDArray[np.float64],
-    wt: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted Spearman r of aligned pair columns (ranks within each pair's complete cases).
-
-    The rank of a complete case ``i`` among the weighted complete cases of a pair is
-    :math:`\\tfrac12 + \\sum_{i'} w_{i'} m_{i'} ([v_{i'} < v_i] + \\tfrac12 [v_{i'} = v_i])`,
-    the average rank of its tie group; one matrix product gives it for every pair and
-    replicate. Ranks are multiples of 1/2 and the weights are integers, so the rank moments
-    are exact. Returns r and the weighted n, both (P, B).
-    """
-    n, npairs = mask.shape
-    mt = mask.T
-    pair_mask = mt[:, :, None] * mt[:, None, :]  # (P, n, n)
-    cx = _rank_kernel(np.where(np.isnan(xv), 0.0, xv).T) * pair_mask
-    cy = _rank_kernel(np.where(np.isnan(yv), 0.0, yv).T) * pair_mask
-    # Ranks minus 1/2 (mean N/2), zero outside the complete cases: (P, n, B).
-    rx = (cx.reshape(npairs * n, n) @ wt).reshape(npairs, n, -1)
-    ry = (cy.reshape(npairs * n, n) @ wt).reshape(npairs, n, -1)
-    sn = mt @ wt  # (P, B)
-    rxw = rx * wt
-    sxy = np.einsum("pib,pib->pb", rxw, ry)
-    sxx = np.einsum("pib,pib->pb", rxw, rx)
-    ry *= ry
-    syy = np.einsum("pib,ib->pb", ry, wt)
-    mean2 = sn * (sn / 2.0) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vx = sxx - mean2
-        vy = syy - mean2
-        r = (sxy - mean2) / np.sqrt(vx * vy)
-    bad = (sn < 3) | (vx <= 0) | (vy <= 0)
-    r = np.where(bad, np.nan, np.clip(r, -1.0, 1.0))
-    return r, sn
-
-
-def _pair_correlations(
-    x: NDArray[np.float64],
-    y: NDArray[np.float64],
-    jj: NDArray[np.intp],
-    kk: NDArray[np.intp],
-    w: NDArray[np.float64],
-    method: str,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted pairwise-complete r and n for the pairs ``(jj, kk)``: arrays (P, B).
-
-    ``w`` holds one row of weights (B, n_obs) per replicate: resampling counts for the
-    bootstrap, ones for the data themselves, ``1 - I`` for the jackknife.
-    """
-    mx = ~np.isnan(x)
-    my = ~np.isnan(y)
-    # Centre each column on its mean over the rows present (r is unchanged, rounding shrinks).
-    x0 = np.where(mx, x, 0.0)
-    y0 = np.where(my, y, 0.0)
-    xc = np.where(mx, x0 - x0.sum(axis=0) / np.maximum(mx.sum(axis=0), 1), 0.0)
-    yc = np.where(my, y0 - y0.sum(axis=0) / np.maximum(my.sum(axis=0), 1), 0.0)
-    n_rep, n = w.shape
-    npairs = jj.size
-    per_pair = n * max(n_rep, n) if method == "spearman" else 6 * (n_rep + n)
-    chunk = max(1, _ELEMENT_BUDGET // max(per_pair, 1))
-    wt = np.ascontiguousarray(w.T)
-    r = np.empty((npairs, n_rep))
-    sn = np.empty((npairs, n_rep))
-    for start in range(0, npairs, chunk):
-        sl = slice(start, start + chunk)
-        j, k = jj[sl], kk[sl]
-        mask = (mx[:, j] & my[:, k]).astype(np.float64)
-        if method == "pearson":
-            r[sl], sn[sl] = _pearson_pairs(xc[:, j], yc[:, k], mask, wt)
-        else:
-            r[sl], sn[sl] = _spearman_pairs(x[:, j], y[:, k], mask, wt)
-    return r, sn
-
-
-def _t_pvalue(r: NDArray[np.float64], n: NDArray[Any]) -> NDArray[np.float64]:
-    """Two-sided p of the t-test of a correlation, df = n - 2 (NaN where r is NaN)."""
-    df = np.asarray(n, dtype=np.float64) - 2.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = r * np.sqrt(df / ((1.0 + r) * (1.0 - r)))
-        p = 2.0 * special.stdtr(df, -np.abs(t))
-    return np.where(np.isnan(r) | (df < 1), np.nan, np.minimum(p, 1.0))
-
-
-# --------------------------------------------------------------------------------------------
 # Public functions
 # --------------------------------------------------------------------------------------------
 
@@ -446,7 +210,7 @@ def fisher_ci(
     0.0738 0.7718
     """
     func = "fisher_ci"
-    level = _check_confidence_level(confidence_level, func)
+    level = check_confidence_level(confidence_level, func)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
         raise ValueError(
             f"The 'k' parameter of {func} must be a non-negative integer (the number of "
@@ -557,21 +321,21 @@ def correlate(
     0.8220 0.0877
     """
     func = "correlate"
-    method = _check_choice(method, "method", func, _METHODS)  # type: ignore[assignment]
-    missing = _check_choice(missing, "missing", func, _MISSING)  # type: ignore[assignment]
-    level = _check_confidence_level(confidence_level, func)
-    xm, ym, x_labels, y_labels, symmetric = _prepare(x, y, missing, func)
+    method = check_choice(method, "method", func, _METHODS)  # type: ignore[assignment]
+    missing = check_choice(missing, "missing", func, _MISSING)  # type: ignore[assignment]
+    level = check_confidence_level(confidence_level, func)
+    xm, ym, x_labels, y_labels, symmetric = prepare_pairs(x, y, missing, func)
     shape = (xm.shape[1], ym.shape[1])
-    jj, kk = _pair_index(*shape, symmetric)
+    jj, kk = pair_index(*shape, symmetric)
     ones = np.ones((1, xm.shape[0]))
-    r_pairs, n_pairs = _pair_correlations(xm, ym, jj, kk, ones, method)
-    r = _to_matrix(r_pairs[:, 0], jj, kk, shape, symmetric)
-    n = _to_matrix(np.rint(n_pairs[:, 0]).astype(np.int64), jj, kk, shape, symmetric)
+    r_pairs, n_pairs = pair_correlations(xm, ym, jj, kk, ones, method)
+    r = to_matrix(r_pairs[:, 0], jj, kk, shape, symmetric)
+    n = to_matrix(np.rint(n_pairs[:, 0]).astype(np.int64), jj, kk, shape, symmetric)
     ci = fisher_ci(r, n, confidence_level=level)
     return CorrelationResult(
         r=r,
         n=n,
-        p=_t_pvalue(r, n),
+        p=correlation_t(r, n - 2)[1],
         ci_low=ci.low,
         ci_high=ci.high,
         n_obs=xm.shape[0],
@@ -626,8 +390,8 @@ def pearson(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> Co
     r = 0.8220, n = 5
     """
     return correlate(
-        _as_vector(x, "x", "pearson"),
-        _as_vector(y, "y", "pearson"),
+        as_vector(x, "x", "pearson"),
+        as_vector(y, "y", "pearson"),
         method="pearson",
         confidence_level=confidence_level,
     )
@@ -672,18 +436,8 @@ def spearman(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> C
     0.8000
     """
     return correlate(
-        _as_vector(x, "x", "spearman"),
-        _as_vector(y, "y", "spearman"),
+        as_vector(x, "x", "spearman"),
+        as_vector(y, "y", "spearman"),
         method="spearman",
         confidence_level=confidence_level,
     )
-
-
-def _as_vector(a: ArrayLike, name: str, func: str) -> NDArray[np.float64]:
-    arr, _ = _as_matrix(a, name, func)
-    if arr.shape[1] != 1:
-        raise ValueError(
-            f"The '{name}' parameter of {func} must be one-dimensional, shape (n_obs,). Got an "
-            f"array with {arr.shape[1]} columns instead; use correlate for several variables."
-        )
-    return arr[:, 0]

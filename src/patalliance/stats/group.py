@@ -14,6 +14,8 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
+from patalliance.stats.tdist import t_two_sided_p
+
 __all__ = [
     "AncovaResult",
     "EffectSizeResult",
@@ -180,7 +182,7 @@ def welch_t(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> We
         if se > 0:
             df = (vx + vy) ** 2 / (vx**2 / (nx - 1) + vy**2 / (ny - 1))
             t = diff / se
-            p = float(2.0 * special.stdtr(df, -abs(t)))
+            p = t_two_sided_p(t, df)
             crit = float(stats.t.ppf(0.5 + level / 2.0, df))
     return WelchResult(
         n_x=nx,
@@ -359,7 +361,7 @@ def ancova(
     se = float(np.sqrt(cov[1, 1]))
     est = float(beta[1])
     t = est / se if se > 0 else np.nan
-    p = float(2.0 * special.stdtr(df, -abs(t))) if np.isfinite(t) else np.nan
+    p = t_two_sided_p(t, df) if np.isfinite(t) else np.nan
     crit = float(stats.t.ppf(0.5 + level / 2.0, df))
     return AncovaResult(
         n=int(n),
