@@ -15,7 +15,7 @@ from conftest import run_cli, write_study
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from patalliance.analysis.document import SCHEMA_PATH
+from patalliance.document import SCHEMA_PATH
 
 GRID_SHORT = {4, 5, 6, 12, 13, 14, 16, 17}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 from conftest import make_participants, run_cli, write_study
 
-from patalliance.analysis.document import SCHEMA_PATH
+from patalliance.document import SCHEMA_PATH
 
 ALL_FAMILIES = """
 [analysis.sensitivity]
@@ -91,13 +91,15 @@ def test_unknown_variable_exits_2(tmp_path: Path) -> None:
 
 
 def test_report_sections_render(tmp_path: Path) -> None:
+    import patalliance as pa
     from patalliance.report.beyond import render_sections
+    from patalliance.report.labels import Labeler
 
     study = write_study(tmp_path / "s", analysis_extra=ALL_FAMILIES)
     res = run_cli("analyze", str(study), "--out", str(tmp_path / "out"))
     assert res.returncode == 0, res.stderr
-    doc = json.loads((tmp_path / "out" / "results.json").read_text())
-    sections = render_sections(doc, None)
+    results = pa.analyze(study)
+    sections = render_sections(results, Labeler(results.study, results.keys))
     assert [s.id for s in sections] == [
         "efficacy",
         "partial-correlations",

@@ -1,36 +1,16 @@
-"""Efficacy family: Welch t vs scipy, ANCOVA vs statsmodels OLS, d/g formulas, Wilson vs statsmodels."""
+"""Two-group statistics (patalliance.stats.group): Welch t vs scipy, ANCOVA vs statsmodels OLS,
+d/g formulas, Wilson vs statsmodels."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 import statsmodels.api as sm
-from conftest import write_study
 from numpy.testing import assert_allclose
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from patalliance.analysis.efficacy import run_efficacy
-from patalliance.pipeline import prepare
 from patalliance.stats.group import ancova, cohens_d, welch_t, wilson_interval
-
-EFFICACY = """
-[[analysis.efficacy]]
-measure = "depression"
-timepoints = ["post1w", "fu4w"]
-baseline = "baseline"
-treatment_arm = "immediate"
-control_arm = "delayed"
-"""
-
-
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    path = write_study(tmp_path_factory.mktemp("eff") / "s", analysis_extra=EFFICACY)
-    return prepare(path)
 
 
 def test_welch_matches_scipy() -> None:
@@ -94,50 +74,6 @@ def test_wilson_matches_statsmodels(count: int, nobs: int) -> None:
     assert_allclose([res.ci_low, res.ci_high], [lo, hi], rtol=1e-10, atol=1e-14)
 
 
-def test_run_efficacy_against_scipy_on_table(prepared) -> None:  # type: ignore[no-untyped-def]
-    (section,) = run_efficacy(prepared.study, prepared.table)
-    vals, arms = prepared.table.values, prepared.table.arms.astype(str)
-    for comp in section["comparisons"]:
-        y = vals[comp["variable"]]
-        t, c = y[arms == "immediate"].dropna(), y[arms == "delayed"].dropna()
-        ref = stats.ttest_ind(c, t, equal_var=False)  # benefit orientation: control - treatment
-        assert comp["n_treatment"] == len(t) and comp["n_control"] == len(c)
-        assert_allclose([comp["t"], comp["p"]], [ref.statistic, ref.pvalue], rtol=1e-10)
-        assert_allclose(comp["mean_treatment"], t.mean(), rtol=1e-12)
-        data = vals[[comp["variable"], "depression.total@baseline"]].assign(
-            g=(arms == "immediate").astype(float)
-        )
-        data = data[arms.isin(["immediate", "delayed"])].dropna()
-        fit = sm.OLS(
-            data.iloc[:, 0], sm.add_constant(data[["g", "depression.total@baseline"]])
-        ).fit()
-        assert comp["adjusted_n"] == len(data)
-        assert_allclose(
-            [comp["adjusted_diff"], comp["adjusted_p"]],
-            [-fit.params["g"], fit.pvalues["g"]],
-            rtol=1e-8,
-        )
-    assert {r["outcome"] for r in section["rates"]} == {"response", "remission"}
-    for rate in section["rates"]:
-        flag = vals[f"depression.{rate['outcome']}@{rate['timepoint']}"][
-            arms == rate["arm"]
-        ].dropna()
-        assert rate["n"] == len(flag) and rate["count"] == int(flag.sum())
-    assert section["published"][1]["d_reported"] == 2.6
-    assert_allclose(section["published"][1]["d_implied"], 2.56925, atol=1e-5)
-
-
-def test_single_arm_is_not_estimable(tmp_path: Path) -> None:
-    from conftest import make_participants
-
-    parts = make_participants()
-    parts["arm"] = "immediate"
-    prepared = prepare(write_study(tmp_path / "s", participants=parts, analysis_extra=EFFICACY))
-    (section,) = run_efficacy(prepared.study, prepared.table)
-    assert section["status"] == "not_estimable"
-    assert any("delayed" in w for w in section["warnings"])
-
-
 def test_welch_with_a_single_observation_or_constant_groups_is_nan() -> None:
     # One observation in a group: no variance estimate, so Welch's t is undefined (NaN, not
     # ZeroDivisionError); the means are still the plain means.
@@ -154,31 +90,3 @@ def test_welch_with_a_single_observation_or_constant_groups_is_nan() -> None:
     t = (3.0 - y.mean()) / (y.std(ddof=1) / 2.0)
     assert_allclose([half.t, half.df], [t, 3.0], rtol=1e-12)
     assert_allclose(half.p, 2 * stats.t.sf(abs(t), 3), rtol=1e-12)
-
-
-def test_efficacy_with_one_participant_in_an_arm_is_not_estimable() -> None:
-    from patalliance.analysis.efficacy import efficacy
-    from patalliance.derive import AnalysisTable
-    from patalliance.study import EfficacySpec
-
-    ids = pd.Index([f"p{i}" for i in range(6)], name="participant_id")
-    values = pd.DataFrame(
-        {
-            "depression.total@baseline": [22.0, 24, 20, 23, 21, 25],
-            "depression.total@wk5": [8.0, np.nan, np.nan, 23, 21, 26],
-        },
-        index=ids,
-    )
-    arms = pd.Series(["immediate"] * 3 + ["delayed"] * 3, index=ids)
-    table = AnalysisTable(
-        values, arms, pd.Series(np.nan, index=ids, dtype=object), pd.DataFrame(index=ids), {},
-        pd.DataFrame(index=ids),
-    )  # fmt: skip
-    spec = EfficacySpec(
-        measure="depression", timepoints=["wk5"], baseline="baseline",
-        treatment_arm="immediate", control_arm="delayed",
-    )  # fmt: skip
-    (comp,) = efficacy(table, spec).comparisons
-    assert comp.status == "not_estimable" and comp.n_treatment == 1 and comp.n_control == 3
-    assert np.isnan(comp.t) and np.isnan(comp.p) and np.isnan(comp.d)
-    assert_allclose([comp.mean_treatment, comp.mean_control], [8.0, 70 / 3])

@@ -15,11 +15,11 @@ import pytest
 from conftest import run_cli
 from numpy.testing import assert_allclose
 
+import patalliance as pa
 from patalliance.errors import ConfigError, MissingDependencyError
 from patalliance.io import read_study_data
 from patalliance.io.export import TARGETS, export_study
 from patalliance.pipeline import prepare
-from patalliance.run import analyze
 from patalliance.study import load_study
 
 IO = Path(__file__).parent / "data" / "io"
@@ -235,16 +235,15 @@ def test_wide_file_of_unknown_type(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("demo")
-    return analyze(DEMO, out, report=False).document
+def demo_results() -> dict:
+    return pa.analyze(DEMO).to_dict()
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_round_trip(target: str, demo_results: dict, tmp_path: Path) -> None:
     files = export_study(DEMO, to=target, out=tmp_path / "export")
     assert tmp_path / "export" / "study.toml" in files
-    doc = analyze(tmp_path / "export" / "study.toml", tmp_path / "out", report=False).document
+    doc = pa.analyze(tmp_path / "export" / "study.toml").to_dict()
     for section in STAT_SECTIONS:
         assert doc[section] == demo_results[section], section
     assert doc["qc"]["rows_excluded"] == 0

@@ -185,7 +185,9 @@ def test_row_accounting_holds_under_both_policies(
     responses, participants, _ = case
     with tempfile.TemporaryDirectory() as tmp:
         path = write_study(Path(tmp) / "study", responses, participants)
-        reports = {policy: check(path, policy=policy)[3].report for policy in ("strict", "lenient")}
+        reports = {
+            policy: check(path, policy=policy).validated.report for policy in ("strict", "lenient")
+        }
     for policy, report in reports.items():
         assert report.policy == policy
         assert report.rows_read == len(responses) + len(participants)
@@ -207,7 +209,7 @@ def test_row_accounting_counts_the_lenient_exclusions(tmp_path: Path) -> None:
     responses.loc[[0, 5], "value"] = "99"
     responses.loc[7, "item"] = "0"
     path = write_study(tmp_path / "study", responses, make_participants(3))
-    _, _, _, validated = check(path, policy="lenient")
+    validated = check(path, policy="lenient").validated
     report = validated.report
     assert report.ok
     assert dict(report.excluded_by_reason) == {"item_out_of_key": 1, "out_of_range": 2}

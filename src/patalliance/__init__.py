@@ -3,13 +3,75 @@
 From item-level questionnaire data to the complete analysis of Levin et al. (2024),
 *PLoS One* 19(3):e0300501: scoring, quality control, change in alliance, and the associations
 between alliance, acute drug experience and depression outcomes.
+
+The public API (documented in ``docs/api.md``)::
+
+    import patalliance as pa
+
+    study = pa.load_study("study.toml")
+    res = pa.analyze(study)
+    res.correlations.to_frame()
+
+Names are imported on first use, so ``import patalliance`` (and ``patalliance --help``) stays
+fast: pandas, scipy and statsmodels load only when an analysis runs.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("patalliance")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["__version__"]
+from patalliance._version import __version__
+
+if TYPE_CHECKING:
+    from patalliance.api import analyze, demo_study, load_study, score, validate
+    from patalliance.errors import ConfigError, DataValidationError, PatallianceError
+    from patalliance.results import Results
+    from patalliance.status import Status
+    from patalliance.study import Study
+    from patalliance.validate import ValidationReport
+
+#: Public name → the module that defines it.
+_EXPORTS = {
+    "analyze": "patalliance.api",
+    "demo_study": "patalliance.api",
+    "load_study": "patalliance.api",
+    "score": "patalliance.api",
+    "validate": "patalliance.api",
+    "Results": "patalliance.results",
+    "Status": "patalliance.status",
+    "Study": "patalliance.study",
+    "ValidationReport": "patalliance.validate",
+    "PatallianceError": "patalliance.errors",
+    "ConfigError": "patalliance.errors",
+    "DataValidationError": "patalliance.errors",
+}
+
+__all__ = [
+    "ConfigError",
+    "DataValidationError",
+    "PatallianceError",
+    "Results",
+    "Status",
+    "Study",
+    "ValidationReport",
+    "__version__",
+    "analyze",
+    "demo_study",
+    "load_study",
+    "score",
+    "validate",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'patalliance' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,7 +1,7 @@
-"""The pipeline from a study file to the analysis table: read → validate → score → derive.
+"""The pipeline from a study to the analysis table: read → validate → score → derive.
 
 Each step is a pure function in its own module; this module only chains them so that the
-command line, the demo and the tests run exactly the same code.
+public API, the command line, the demo and the tests run exactly the same code.
 """
 
 from __future__ import annotations
@@ -15,20 +15,29 @@ from patalliance.derive import AnalysisTable, build_analysis_table
 from patalliance.errors import DataValidationError
 from patalliance.instruments.key import InstrumentKey
 from patalliance.instruments.registry import resolve_keys
-from patalliance.io import TrialData, read_study_data
+from patalliance.io import TrialData
+from patalliance.io.frames import read_with_frames
 from patalliance.scoring import score_trial
 from patalliance.study import Study, load_study
 from patalliance.validate import Policy, ValidatedData, ValidationReport, validate
 
+__all__ = ["Checked", "Prepared", "check", "prepare", "summarize_problems"]
+
 
 @dataclass(frozen=True)
-class Prepared:
-    """Everything up to the analysis table."""
+class Checked:
+    """A study with its keys, its data as read and the validated data."""
 
     study: Study
     keys: dict[str, InstrumentKey]
     raw: TrialData
     validated: ValidatedData
+
+
+@dataclass(frozen=True)
+class Prepared(Checked):
+    """Everything up to the analysis table."""
+
     scores: pd.DataFrame
     table: AnalysisTable
 
@@ -48,17 +57,30 @@ def summarize_problems(report: ValidationReport, *, limit: int = 3) -> str:
 
 
 def check(
-    study_path: str | Path, *, policy: Policy | None = None
-) -> tuple[Study, dict[str, InstrumentKey], TrialData, ValidatedData]:
-    """Load the study and its keys, read the data and validate it (never raises for data)."""
-    study = load_study(study_path)
-    keys = resolve_keys(study)
-    raw = read_study_data(study)
-    validated = validate(raw, study, keys, policy=policy)
-    return study, keys, raw, validated
+    study: Study | str | Path,
+    *,
+    policy: Policy | None = None,
+    responses: pd.DataFrame | None = None,
+    participants: pd.DataFrame | None = None,
+) -> Checked:
+    """Load the study (when given a path) and its keys, read the data and validate it.
+
+    Never raises for bad data: the problems are in ``validated.report``.
+    """
+    loaded = study if isinstance(study, Study) else load_study(study)
+    keys = resolve_keys(loaded)
+    raw = read_with_frames(loaded, responses=responses, participants=participants)
+    validated = validate(raw, loaded, keys, policy=policy)
+    return Checked(loaded, keys, raw, validated)
 
 
-def prepare(study_path: str | Path, *, policy: Policy | None = None) -> Prepared:
+def prepare(
+    study: Study | str | Path,
+    *,
+    policy: Policy | None = None,
+    responses: pd.DataFrame | None = None,
+    participants: pd.DataFrame | None = None,
+) -> Prepared:
     """Run read → validate → score → derive.
 
     Raises
@@ -66,10 +88,12 @@ def prepare(study_path: str | Path, *, policy: Policy | None = None) -> Prepared
     DataValidationError
         When the data fail validation under the policy (exit code 1).
     """
-    study, keys, raw, validated = check(study_path, policy=policy)
-    report = validated.report
+    checked = check(study, policy=policy, responses=responses, participants=participants)
+    report = checked.validated.report
     if not report.ok:
         raise DataValidationError(summarize_problems(report), report)
-    scores = score_trial(validated, study, keys)
-    table = build_analysis_table(scores, validated.participants, study, keys)
-    return Prepared(study, keys, raw, validated, scores, table)
+    scores = score_trial(checked.validated, checked.study, checked.keys)
+    table = build_analysis_table(
+        scores, checked.validated.participants, checked.study, checked.keys
+    )
+    return Prepared(checked.study, checked.keys, checked.raw, checked.validated, scores, table)

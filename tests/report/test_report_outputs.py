@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from conftest import make_participants, make_responses, run_cli, write_study
 
-from patalliance.pipeline import prepare
+import patalliance as pa
 from patalliance.report import write_report
+from patalliance.report.beyond import render_sections
 from patalliance.report.html import UnsafeSVGError, safe_svg
-from patalliance.report.sections import Figure, Section, extra_sections
-from patalliance.run import analyze
+from patalliance.report.labels import Labeler
+from patalliance.report.sections import Figure, Section
 
 EVIL_ID = "<script>alert(1)</script>"
 EVIL_LABEL = "<img src=x onerror=alert(2)>"
@@ -33,8 +37,16 @@ class _Tags(HTMLParser):
         self.attributes.update(name for name, _ in attrs)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    results: pa.Results
+    files: dict[str, Path]
+    out_dir: Path
+    document: dict[str, Any]
+
+
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     root = tmp_path_factory.mktemp("report")
     responses = make_responses()
     participants = make_participants()
@@ -45,7 +57,10 @@ def outcome(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
         'label = "Preparation"', f'label = "{EVIL_LABEL}"'
     )
     study.write_text(text, encoding="utf-8")
-    return analyze(study, root / "out")
+    results = pa.analyze(study)
+    files = results.write(root / "out")
+    document = json.loads((root / "out" / "results.json").read_text(encoding="utf-8"))
+    return Outcome(results, files, root / "out", document)
 
 
 def test_files_are_written(outcome) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +152,7 @@ def test_docx_has_real_tables_with_captions(outcome) -> None:  # type: ignore[no
 
 
 def test_report_is_deterministic(outcome, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    files = write_report(outcome.prepared, outcome.results, outcome.document, tmp_path)
+    files = write_report(outcome.results, tmp_path)
     first = (outcome.out_dir / "report.html").read_text(encoding="utf-8")
     assert files["report.html"].read_text(encoding="utf-8") == first
 
@@ -158,12 +173,7 @@ def test_figures_degrade_when_variables_are_absent(tmp_path: Path) -> None:
     text = study.read_text(encoding="utf-8")
     text = text[: text.index('[[analysis.correlations]]\nfamily = "acute"')]
     study.write_text(text, encoding="utf-8")
-    prepared = prepare(study)
-    from patalliance.analysis import run_analysis
-    from patalliance.analysis.document import build_document
-
-    results = run_analysis(prepared.study, prepared.table)
-    files = write_report(prepared, results, build_document(prepared, results), tmp_path / "o")
+    files = write_report(pa.analyze(study), tmp_path / "o")
     html = files["report.html"].read_text(encoding="utf-8")
     assert "Acute-experience distributions: skipped" in html
 
@@ -192,12 +202,13 @@ def test_extra_sections_render(outcome, tmp_path: Path, monkeypatch: pytest.Monk
         tables=[("A table", pd.DataFrame({"arm": ["<x>"], "effect": [0.123456]}))],
         figures=[Figure(svg=svg, caption="cap", alt="alt")],
     )
-    monkeypatch.setattr(writer, "extra_sections", lambda document, table: [section])
-    files = write_report(outcome.prepared, outcome.results, outcome.document, tmp_path)
+    monkeypatch.setattr(writer, "render_sections", lambda results, labeler: [section])
+    files = write_report(outcome.results, tmp_path)
     html = files["report.html"].read_text(encoding="utf-8")
     assert "Efficacy &lt;b&gt;beyond&lt;/b&gt;" in html
     assert "&lt;i&gt;markup&lt;/i&gt;" in html and "0.12" in html
-    assert isinstance(extra_sections(outcome.document, outcome.prepared.table), list)
+    labeler = Labeler(outcome.results.study, outcome.results.keys)
+    assert render_sections(outcome.results, labeler) == []  # the plan asks for no extra family
 
 
 def test_emoji_label_draws_without_a_font_warning() -> None:

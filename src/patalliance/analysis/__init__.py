@@ -1,6 +1,6 @@
-"""The analysis plan from the study file, run family by family into frozen results."""
+"""The analysis plan from the study file, run family by family into frozen, typed results."""
 
-from patalliance.analysis.core import run_analysis, validate_plan
-from patalliance.analysis.results import AnalysisResults
+from patalliance.analysis.results import AnalysisResults, PlanResults
+from patalliance.analysis.runner import run_plan
 
-__all__ = ["AnalysisResults", "run_analysis", "validate_plan"]
+__all__ = ["AnalysisResults", "PlanResults", "run_plan"]

@@ -7,12 +7,9 @@ the prior width.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
+from patalliance.analysis.records import Family, Record
 from patalliance.derive import AnalysisTable
 from patalliance.stats.bayes import bayes_factor_pearson
 from patalliance.stats.correlation import correlate
@@ -22,7 +19,7 @@ __all__ = ["BayesFactorRecord", "bayes_factors", "run_bayes_factors"]
 
 
 @dataclass(frozen=True)
-class BayesFactorRecord:
+class BayesFactorRecord(Record):
     """BF10 of one Pearson correlation of a family."""
 
     family: str
@@ -35,14 +32,10 @@ class BayesFactorRecord:
     kappa: float
     method: str = "jeffreys_ly2016"
 
-    def to_frame(self) -> pd.DataFrame:
-        """A one-row DataFrame."""
-        return pd.DataFrame([asdict(self)])
-
 
 def bayes_factors(
     study: Study, table: AnalysisTable, *, kappa: float = 1.0, families: list[str] | None = None
-) -> list[BayesFactorRecord]:
+) -> Family[BayesFactorRecord]:
     r"""BF10 (Ly et al., 2016) for each Pearson correlation of the selected families.
 
     Parameters
@@ -58,7 +51,7 @@ def bayes_factors(
 
     Returns
     -------
-    list of BayesFactorRecord
+    Family of BayesFactorRecord
 
     Notes
     -----
@@ -96,12 +89,11 @@ def bayes_factors(
                         kappa=kappa,
                     )
                 )
-    return out
+    return Family(tuple(out), BayesFactorRecord)
 
 
-def run_bayes_factors(study: Study, table: AnalysisTable) -> list[dict[str, Any]]:
-    """The ``bayes_factors`` results section: one JSON-ready record per correlation."""
+def run_bayes_factors(study: Study, table: AnalysisTable) -> Family[BayesFactorRecord]:
+    """The ``bayes_factors`` family: BF10 of each correlation of the selected families."""
     spec = study.analysis.bayes_factors
     opts = spec if isinstance(spec, BayesFactorSpec) else BayesFactorSpec()
-    records = bayes_factors(study, table, kappa=opts.kappa, families=opts.families)
-    return [asdict(r) for r in records if r is not None and not np.isnan(r.n)]
+    return bayes_factors(study, table, kappa=opts.kappa, families=opts.families)

@@ -18,62 +18,22 @@ References
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from patalliance.analysis.records import Family, Record, records_frame
 from patalliance.derive import AnalysisTable
 from patalliance.stats.group import ancova, cohens_d, welch_t, wilson_interval
+from patalliance.status import Status
 from patalliance.study import EfficacySpec, Study
 
-__all__ = ["DAVIS_2021", "EfficacyComparison", "EfficacyResult", "RateRecord", "run_efficacy"]
-
-#: Davis et al. (2021), GRID-HAMD-17, immediate (n = 13) vs delayed (n = 11) arm. ``d`` is
-#: the effect size the abstract reports; ``d_implied`` is what the published means and SDs
-#: imply with the pooled SD (computed here, not published). The reported d values could not
-#: be re-checked against the article text in this build; see docs.
-DAVIS_2021: tuple[dict[str, Any], ...] = (
-    {
-        "comparison": "week 5 (immediate: 1 week after session 2)",
-        "mean_treatment": 8.0,
-        "sd_treatment": 7.1,
-        "mean_control": 23.8,
-        "sd_control": 5.4,
-        "n_treatment": 13,
-        "n_control": 11,
-        "d_reported": 2.2,
-        "source": "Davis et al. (2021), JAMA Psychiatry 78(5):481-489, abstract",
-    },
-    {
-        "comparison": "week 8 (immediate: 4 weeks after session 2)",
-        "mean_treatment": 8.5,
-        "sd_treatment": 5.7,
-        "mean_control": 23.5,
-        "sd_control": 6.0,
-        "n_treatment": 13,
-        "n_control": 11,
-        "d_reported": 2.6,
-        "source": "Davis et al. (2021), JAMA Psychiatry 78(5):481-489, abstract",
-    },
-)
-
-
-def _published() -> list[dict[str, Any]]:
-    out = []
-    for row in DAVIS_2021:
-        n1, n2 = row["n_treatment"], row["n_control"]
-        sp = np.sqrt(
-            ((n1 - 1) * row["sd_treatment"] ** 2 + (n2 - 1) * row["sd_control"] ** 2)
-            / (n1 + n2 - 2)
-        )
-        out.append({**row, "d_implied": float((row["mean_control"] - row["mean_treatment"]) / sp)})
-    return out
+__all__ = ["Efficacy", "EfficacyComparison", "EfficacyResult", "RateRecord", "run_efficacy"]
 
 
 @dataclass(frozen=True)
-class EfficacyComparison:
+class EfficacyComparison(Record):
     """Treatment versus control at one timepoint. Floats are unrounded."""
 
     timepoint: str
@@ -104,12 +64,12 @@ class EfficacyComparison:
     g_ci_low: float
     g_ci_high: float
     confidence_level: float
-    status: str = "ok"
+    status: Status = Status.OK
     reason: str = ""
 
 
 @dataclass(frozen=True)
-class RateRecord:
+class RateRecord(Record):
     """Response or remission rate of one arm at one timepoint, with a Wilson interval."""
 
     timepoint: str
@@ -120,11 +80,16 @@ class RateRecord:
     proportion: float
     ci_low: float
     ci_high: float
+    confidence_level: float
 
 
 @dataclass(frozen=True)
-class EfficacyResult:
-    """Everything one ``[[analysis.efficacy]]`` entry produced."""
+class EfficacyResult(Record):
+    """Everything one ``[[analysis.efficacy]]`` entry produced.
+
+    ``status`` is ``ok``, ``partial`` (some comparisons not estimable) or ``not_estimable``
+    (none).
+    """
 
     measure: str
     scale: str
@@ -132,30 +97,45 @@ class EfficacyResult:
     treatment_arm: str
     control_arm: str
     improvement: str
+    status: Status
     comparisons: tuple[EfficacyComparison, ...]
     rates: tuple[RateRecord, ...]
-    published: tuple[dict[str, Any], ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per timepoint comparison."""
-        return pd.DataFrame([asdict(c) for c in self.comparisons])
+        return records_frame(self.comparisons, EfficacyComparison)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the spec, ``comparisons``, ``rates``, ``published`` and ``warnings``."""
-        return {
-            "measure": self.measure,
-            "scale": self.scale,
-            "baseline": self.baseline,
-            "treatment_arm": self.treatment_arm,
-            "control_arm": self.control_arm,
-            "improvement": self.improvement,
-            "status": "ok",
-            "comparisons": [asdict(c) for c in self.comparisons],
-            "rates": [asdict(r) for r in self.rates],
-            "published": list(self.published),
-            "warnings": list(self.warnings),
-        }
+
+_SPEC_FIELDS = ("measure", "scale", "treatment_arm", "control_arm")
+
+
+@dataclass(frozen=True)
+class Efficacy(Family[EfficacyResult]):
+    """Every ``[[analysis.efficacy]]`` entry."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per comparison (entry × timepoint): the entry's measure, scale and arms,
+        then the comparison's fields."""
+        rows = [
+            {**{k: getattr(res, k) for k in _SPEC_FIELDS}, **c.to_row()}
+            for res in self.records
+            for c in res.comparisons
+        ]
+        if not rows:
+            return records_frame((), EfficacyComparison).reindex(
+                columns=[*_SPEC_FIELDS, *records_frame((), EfficacyComparison).columns]
+            )
+        return pd.DataFrame(rows)
+
+    def rates_frame(self) -> pd.DataFrame:
+        """One row per response/remission rate (entry × timepoint × arm)."""
+        rows = [
+            {"measure": res.measure, "scale": res.scale, **r.to_row()}
+            for res in self.records
+            for r in res.rates
+        ]
+        return pd.DataFrame(rows) if rows else records_frame((), RateRecord)
 
 
 def _compare(
@@ -176,7 +156,7 @@ def _compare(
     w = welch_t(first, second, confidence_level=level)
     es = cohens_d(first, second, confidence_level=level)
     nan = float("nan")
-    status, reason = "ok", ""
+    status, reason = Status.OK, ""
     adj_n, adj, adj_lo, adj_hi, adj_p = 0, nan, nan, nan, nan
     sel = is_t | is_c
     try:
@@ -188,11 +168,11 @@ def _compare(
             adj, adj_lo, adj_hi = -a.estimate, -a.ci_high, -a.ci_low
         adj_p = a.p
     except ValueError as exc:
-        status, reason = "partial", f"baseline-adjusted difference not estimable: {exc}"
+        status, reason = Status.PARTIAL, f"baseline-adjusted difference not estimable: {exc}"
     n_t = int(np.sum(~np.isnan(yt)))
     n_c = int(np.sum(~np.isnan(yc)))
     if n_t < 2 or n_c < 2:
-        status = "not_estimable"
+        status = Status.NOT_ESTIMABLE
         reason = f"each arm needs at least 2 participants with data; got {n_t} and {n_c}"
     wt = welch_t(yt, yc, confidence_level=level)
     return EfficacyComparison(
@@ -297,8 +277,19 @@ def efficacy(
                     int(vals.sum()), int(vals.size), confidence_level=confidence_level
                 )
                 rates.append(
-                    RateRecord(tp, outcome, arm, w.count, w.nobs, w.proportion, w.ci_low, w.ci_high)
-                )
+                    RateRecord(
+                        tp, outcome, arm, w.count, w.nobs, w.proportion, w.ci_low, w.ci_high,
+                        confidence_level,
+                    )
+                )  # fmt: skip
+    n_bad = sum(c.status == Status.NOT_ESTIMABLE for c in comparisons)
+    status = (
+        Status.OK
+        if n_bad == 0
+        else Status.NOT_ESTIMABLE
+        if n_bad == len(comparisons)
+        else Status.PARTIAL
+    )
     return EfficacyResult(
         measure=spec.measure,
         scale=spec.scale,
@@ -306,32 +297,17 @@ def efficacy(
         treatment_arm=spec.treatment_arm,
         control_arm=spec.control_arm,
         improvement=spec.improvement,
+        status=status,
         comparisons=tuple(comparisons),
         rates=tuple(rates),
         warnings=tuple(warnings),
     )
 
 
-def run_efficacy(study: Study, table: AnalysisTable) -> list[dict[str, Any]]:
-    """Every ``[[analysis.efficacy]]`` entry as a JSON-ready dict (the results section)."""
-    out = []
-    for spec in study.analysis.efficacy:
-        res = efficacy(table, spec, confidence_level=study.analysis.confidence_level)
-        doc = res.to_dict()
-        measure = study.measures.get(spec.measure)
-        if measure is not None and measure.instrument == "grid_hamd17":
-            doc["published"] = _published()
-            doc["published_note"] = (
-                "Davis et al. (2021) reported Cohen's d = 2.2 (week 5) and 2.6 (week 8), "
-                "immediate vs delayed arm, in the abstract (values as given to the developers; "
-                "not re-checked against the article text in this build); d_implied is what "
-                "their published means and SDs give with the pooled SD."
-            )
-        if any(c.status == "not_estimable" for c in res.comparisons):
-            doc["status"] = (
-                "not_estimable"
-                if all(c.status == "not_estimable" for c in res.comparisons)
-                else "partial"
-            )
-        out.append(doc)
-    return out
+def run_efficacy(study: Study, table: AnalysisTable) -> Efficacy:
+    """Every ``[[analysis.efficacy]]`` entry, in plan order."""
+    level = study.analysis.confidence_level
+    return Efficacy(
+        tuple(efficacy(table, spec, confidence_level=level) for spec in study.analysis.efficacy),
+        EfficacyResult,
+    )

@@ -9,19 +9,21 @@ results then carry an explicit warning.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from patalliance.analysis.mixed import _to_dict as _mixed_dict
+from patalliance.analysis.mixed import ModelRecord
+from patalliance.analysis.records import Record, records_frame
 from patalliance.derive import AnalysisTable
-from patalliance.stats.icc import icc1
+from patalliance.stats.icc import ICCResult, icc1
 from patalliance.stats.mixedlm import fit_random_intercept
+from patalliance.status import Status
 from patalliance.study import Study
 
-__all__ = ["run_facilitator"]
+__all__ = ["FacilitatorResults", "ICCRecord", "cluster_warnings", "run_facilitator"]
 
 MIN_CLUSTERS = 5
 
@@ -43,37 +45,81 @@ def cluster_warnings(sizes: np.ndarray) -> list[str]:
     return out
 
 
-def run_facilitator(study: Study, table: AnalysisTable) -> dict[str, Any]:
-    """The ``facilitator`` results section: ICCs, random-intercept models and warnings."""
+@dataclass(frozen=True)
+class ICCRecord(Record):
+    """ICC(1) of one alliance variable by facilitator, with warnings about the clusters."""
+
+    result: ICCResult
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ICC's fields, then ``warnings``."""
+        return {**Record.to_dict(self)["result"], "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
+class FacilitatorResults(Record):
+    """The ``facilitator`` section: ICC(1) per alliance variable and alliance–outcome models
+    with a facilitator random intercept.
+
+    ``status`` is ``not_estimable`` (with ``reason``) when the participants file has no
+    facilitators, or when no ICC could be estimated.
+    """
+
+    status: Status = Status.OK
+    reason: str = ""
+    n_facilitators: int = 0
+    cluster_sizes: dict[str, int] = field(default_factory=dict)
+    icc: tuple[ICCRecord, ...] = ()
+    models: tuple[ModelRecord, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.icc or self.models or self.reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As in ``results.json``: status, counts, ``icc``, ``models`` and ``warnings``."""
+        doc: dict[str, Any] = {"status": self.status.value}
+        if self.reason:
+            doc["reason"] = self.reason
+        if self.status == Status.OK or self.n_facilitators:
+            doc["n_facilitators"] = self.n_facilitators
+            doc["cluster_sizes"] = dict(self.cluster_sizes)
+        doc["icc"] = [r.to_dict() for r in self.icc]
+        doc["models"] = [m.to_dict() for m in self.models]
+        doc["warnings"] = list(self.warnings)
+        return doc
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per ICC (alliance variable)."""
+        return records_frame(self.icc, ICCRecord)
+
+    def models_frame(self) -> pd.DataFrame:
+        """One row per alliance × outcome model."""
+        return records_frame(self.models, ModelRecord)
+
+
+def run_facilitator(study: Study, table: AnalysisTable) -> FacilitatorResults:
+    """ICC(1) of each alliance variable by facilitator, and each alliance × outcome model with
+    a facilitator random intercept."""
     level = study.analysis.confidence_level
     fac = table.facilitators.astype(str).to_numpy()
     present = ~np.isin(fac, ["", "nan", "None", "<NA>"])
     if not present.any():
-        return {
-            "status": "not_estimable",
-            "reason": "the participants file has no 'facilitator' column (or it is empty)",
-            "icc": [],
-            "models": [],
-            "warnings": [],
-        }
+        return FacilitatorResults(
+            status=Status.NOT_ESTIMABLE,
+            reason="the participants file has no 'facilitator' column (or it is empty)",
+        )
     sizes = pd.Series(fac[present]).value_counts()
-    section: dict[str, Any] = {
-        "status": "ok",
-        "n_facilitators": len(sizes),
-        "cluster_sizes": {str(k): int(v) for k, v in sizes.sort_index().items()},
-        "icc": [],
-        "models": [],
-        "warnings": cluster_warnings(sizes.to_numpy()),
-    }
+    iccs: list[ICCRecord] = []
+    models: list[ModelRecord] = []
     for spec in study.analysis.facilitator:
         for var in spec.alliance:
-            res = icc1(table.values[var].to_numpy(dtype=float), fac, confidence_level=level,
-                       name=var, cluster_name="facilitator")  # fmt: skip
-            sizes_var = pd.Series(fac[present & ~np.isnan(table.values[var].to_numpy(dtype=float))])
-            notes = cluster_warnings(sizes_var.value_counts().to_numpy())
-            section["icc"].append({**asdict(res), "warnings": notes})
+            x = table.values[var].to_numpy(dtype=float)
+            res = icc1(x, fac, confidence_level=level, name=var, cluster_name="facilitator")
+            seen = pd.Series(fac[present & ~np.isnan(x)]).value_counts().to_numpy()
+            iccs.append(ICCRecord(res, tuple(cluster_warnings(seen))))
             for outcome in spec.outcomes:
-                x = table.values[var].to_numpy(dtype=float)
                 y = table.values[outcome].to_numpy(dtype=float)
                 ok = ~np.isnan(x) & ~np.isnan(y) & present
                 model = fit_random_intercept(
@@ -86,8 +132,16 @@ def run_facilitator(study: Study, table: AnalysisTable) -> dict[str, Any]:
                     groups_name="facilitator",
                     confidence_level=level,
                 )
-                section["models"].append(_mixed_dict(model))
-    if all(r["status"] != "ok" for r in section["icc"]) and section["icc"]:
-        section["status"] = "not_estimable"
-        section["reason"] = section["icc"][0]["reason"]
-    return section
+                models.append(ModelRecord(model))
+    status, reason = Status.OK, ""
+    if iccs and all(r.result.status != Status.OK for r in iccs):
+        status, reason = Status.NOT_ESTIMABLE, iccs[0].result.reason
+    return FacilitatorResults(
+        status=status,
+        reason=reason,
+        n_facilitators=len(sizes),
+        cluster_sizes={str(k): int(v) for k, v in sizes.sort_index().items()},
+        icc=tuple(iccs),
+        models=tuple(models),
+        warnings=tuple(cluster_warnings(sizes.to_numpy())),
+    )

@@ -7,36 +7,96 @@ observed follow-up of every participant with the predictor. With N ≈ 24 the Wa
 can be too narrow, so the predictor's effect also gets a seeded parametric-bootstrap interval,
 whose refits use the vectorized exact REML of :mod:`patalliance.stats.mixed`.
 
-Convergence problems and singular fits never raise: they are recorded as ``warnings`` (and
-``converged = false``) in the results.
+Convergence problems and singular fits never raise: they are recorded as ``warnings``, and a
+model that did not converge has the status ``not_converged``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
+from patalliance.analysis.records import Family, Record, records_frame
 from patalliance.derive import AnalysisTable
-from patalliance.stats.mixedlm import MixedModelResult, fit_random_intercept
+from patalliance.stats.mixedlm import FixedEffect, MixedModelResult, fit_random_intercept
 from patalliance.study import MixedModelSpec, Study
 
-__all__ = ["mixed_model", "run_mixed_models"]
+__all__ = ["MixedModelRecord", "ModelRecord", "mixed_model", "run_mixed_models"]
 
 _FAMILY_STREAM = 4
 
 
-def _to_dict(self: MixedModelResult) -> dict[str, Any]:
-    """JSON-ready, with the predictor's estimate copied to ``effect``/``effect_*``."""
-    doc = asdict(self)
-    eff = next((f for f in self.fixed_effects if f.term == self.predictor), None)
-    doc["effect"] = eff.estimate if eff else float("nan")
-    doc["effect_se"] = eff.se if eff else float("nan")
-    doc["effect_p"] = eff.p if eff else float("nan")
-    doc["effect_ci_low"] = eff.ci_low if eff else float("nan")
-    doc["effect_ci_high"] = eff.ci_high if eff else float("nan")
-    return doc
+@dataclass(frozen=True)
+class ModelRecord(Record):
+    """A fitted random-intercept model, with the focus predictor's effect copied out."""
+
+    result: MixedModelResult
+
+    derived_keys: ClassVar[tuple[str, ...]] = (
+        "effect",
+        "effect_se",
+        "effect_p",
+        "effect_ci_low",
+        "effect_ci_high",
+    )
+
+    @property
+    def effect(self) -> FixedEffect | None:
+        """The fixed effect of the model's predictor (``None`` when not estimated)."""
+        res = self.result
+        return next((f for f in res.fixed_effects if f.term == res.predictor), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model's fields, then ``effect``, ``effect_se``, ``effect_p`` and its interval."""
+        doc = dict(Record.to_dict(self)["result"])
+        eff = self.effect
+        nan = float("nan")
+        doc["effect"] = eff.estimate if eff else nan
+        doc["effect_se"] = eff.se if eff else nan
+        doc["effect_p"] = eff.p if eff else nan
+        doc["effect_ci_low"] = eff.ci_low if eff else nan
+        doc["effect_ci_high"] = eff.ci_high if eff else nan
+        return doc
+
+    def fixed_effects_frame(self) -> pd.DataFrame:
+        """One row per fixed effect (term, estimate, se, z, p, ci_low, ci_high)."""
+        return records_frame(self.result.fixed_effects, FixedEffect)
+
+
+@dataclass(frozen=True)
+class MixedModelRecord(ModelRecord):
+    """One predictor's model of one ``[[analysis.mixed_models]]`` entry."""
+
+    label: str = ""
+    timepoints: tuple[str, ...] = ()
+    baseline: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``label``, ``timepoints`` and ``baseline`` of the entry, then the model."""
+        return {
+            "label": self.label,
+            "timepoints": list(self.timepoints),
+            "baseline": self.baseline,
+            **ModelRecord.to_dict(self),
+        }
+
+
+@dataclass(frozen=True)
+class MixedModels(Family[MixedModelRecord]):
+    """Every predictor of every ``[[analysis.mixed_models]]`` entry."""
+
+    def fixed_effects_frame(self) -> pd.DataFrame:
+        """One row per model × fixed effect, with the model's outcome and predictor."""
+        frames = []
+        for rec in self.records:
+            frame = rec.fixed_effects_frame()
+            frame.insert(0, "predictor", rec.result.predictor)
+            frame.insert(0, "outcome", rec.result.outcome)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def mixed_model(
@@ -82,8 +142,8 @@ def mixed_model(
     )
 
 
-def run_mixed_models(study: Study, table: AnalysisTable) -> list[dict[str, Any]]:
-    """Every predictor of every ``[[analysis.mixed_models]]`` entry, JSON-ready."""
+def run_mixed_models(study: Study, table: AnalysisTable) -> MixedModels:
+    """Every predictor of every ``[[analysis.mixed_models]]`` entry, each with its own stream."""
     out = []
     plan = study.analysis
     for i, spec in enumerate(plan.mixed_models):
@@ -92,12 +152,5 @@ def run_mixed_models(study: Study, table: AnalysisTable) -> list[dict[str, Any]]
             res = mixed_model(
                 table, spec, predictor, rng=rng, confidence_level=plan.confidence_level
             )
-            out.append(
-                {
-                    "label": spec.label,
-                    "timepoints": list(spec.timepoints),
-                    "baseline": spec.baseline,
-                    **_to_dict(res),
-                }
-            )
-    return out
+            out.append(MixedModelRecord(res, spec.label, tuple(spec.timepoints), spec.baseline))
+    return MixedModels(tuple(out), MixedModelRecord)

@@ -2,23 +2,40 @@
 
 The paper's correlations ignore baseline severity; a partial correlation with baseline
 GRID-HAMD as covariate answers whether alliance predicts *change* rather than level.
-Each pair uses the complete cases on x, y and all covariates (listwise within the pair).
+Each pair uses the complete cases on x, y and all covariates (listwise within the pair); the
+estimator is :func:`patalliance.stats.partial_correlation`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import dataclass
 from typing import Any
 
+from patalliance.analysis.records import Family, Record
 from patalliance.derive import AnalysisTable
-from patalliance.stats.partial import partial_correlation
+from patalliance.stats.partial import PartialCorrelationResult, partial_correlation
 from patalliance.study import Study
 
-__all__ = ["run_partial_correlations"]
+__all__ = ["PartialCorrelationRecord", "run_partial_correlations"]
 
 
-def run_partial_correlations(study: Study, table: AnalysisTable) -> list[dict[str, Any]]:
-    """Every pair of every ``[[analysis.partial_correlations]]`` family, JSON-ready."""
+@dataclass(frozen=True)
+class PartialCorrelationRecord(Record):
+    """One pair of a partial-correlation family: the family's name and the estimate."""
+
+    family: str
+    result: PartialCorrelationResult
+
+    def to_dict(self) -> dict[str, Any]:
+        """``family`` then the fields of the estimate, as in ``results.json``."""
+        inner = Record.to_dict(self)["result"]
+        return {"family": self.family, **inner}
+
+
+def run_partial_correlations(
+    study: Study, table: AnalysisTable
+) -> Family[PartialCorrelationRecord]:
+    """Every pair of every ``[[analysis.partial_correlations]]`` family, in plan order."""
     out = []
     level = study.analysis.confidence_level
     for fam in study.analysis.partial_correlations:
@@ -32,5 +49,5 @@ def run_partial_correlations(study: Study, table: AnalysisTable) -> list[dict[st
                     confidence_level=level,
                     names=(xv, yv, tuple(fam.covariates)),
                 )
-                out.append({"family": fam.family, **asdict(res)})
-    return out
+                out.append(PartialCorrelationRecord(fam.family, res))
+    return Family(tuple(out), PartialCorrelationRecord)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
+from patalliance.derive import AnalysisTable
 from patalliance.errors import ConfigError
 from patalliance.study import Study
 
@@ -85,6 +86,20 @@ def beyond_references(study: Study) -> dict[str, str]:
             for j, var in enumerate(getattr(fac, axis)):
                 refs[f"analysis.facilitator[{i}].{axis}[{j}]"] = var
     return refs
+
+
+def validate_plan(study: Study, table: AnalysisTable) -> None:
+    """Check that every variable, arm and family the plan names exists.
+
+    Raises
+    ------
+    ConfigError
+        Naming every unknown name with a suggestion (exit code 2).
+    """
+    check_variables(study, plan_references(study), table.values.columns)
+    problems = beyond_problems(study)
+    if problems:
+        raise ConfigError(f"{study.path}: " + "; ".join(problems))
 
 
 def beyond_problems(study: Study) -> list[str]:

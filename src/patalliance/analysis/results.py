@@ -1,97 +1,105 @@
-"""Frozen result records of the paper-level analysis. Floats are unrounded."""
+"""Everything one analysis produced, typed: :class:`AnalysisResults`.
+
+One attribute per family, each a frozen :class:`~patalliance.analysis.records.Family` (or the
+facilitator and QC objects) with ``to_frame()``; and the context the outputs need: the study,
+the scoring keys, the analysis table, the QC report and the input files. The report reads
+these attributes; the ``results.json`` document is built from them only where it is written
+(:mod:`patalliance.document`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from patalliance.analysis.bayes import BayesFactorRecord
+from patalliance.analysis.change import ChangeRecord
+from patalliance.analysis.correlations import CorrelationRecord
+from patalliance.analysis.descriptives import Descriptive, Descriptives
+from patalliance.analysis.efficacy import Efficacy, EfficacyResult
+from patalliance.analysis.facilitator import FacilitatorResults
+from patalliance.analysis.mediation import MediationModels, MediationRecord
+from patalliance.analysis.mixed import MixedModelRecord, MixedModels
+from patalliance.analysis.partial import PartialCorrelationRecord
+from patalliance.analysis.records import Family, PublishedComparison
+from patalliance.analysis.sensitivity import Sensitivity, SensitivityRecord
+from patalliance.derive import AnalysisTable
+from patalliance.instruments.key import InstrumentKey
+from patalliance.io.trialdata import InputFile
+from patalliance.study import Study
+from patalliance.validate import ValidationReport
 
-class _Record:
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
-
-
-def records_frame(records: list[Any]) -> pd.DataFrame:
-    """A DataFrame with one row per record."""
-    return pd.DataFrame([r.to_dict() for r in records])
-
-
-@dataclass(frozen=True)
-class Descriptive(_Record):
-    variable: str
-    n: int
-    mean: float
-    sd: float
-    min: float
-    max: float
-
-
-@dataclass(frozen=True)
-class ArmDescriptive(_Record):
-    arm: str
-    variable: str
-    n: int
-    mean: float
-    sd: float
+__all__ = ["AnalysisResults", "PlanResults"]
 
 
 @dataclass(frozen=True)
-class ChangeRecord(_Record):
-    """A paired change test, ``variable_from`` → ``variable_to`` (complete pairs)."""
+class PlanResults:
+    """The families of the analysis plan, in report order. Families the plan does not ask for
+    are empty."""
 
-    variable_from: str
-    variable_to: str
-    label: str
-    n: int
-    n_dropped: int
-    mean_from: float
-    mean_to: float
-    sd_from: float
-    sd_to: float
-    mean_diff: float
-    diff_ci_low: float
-    diff_ci_high: float
-    t: float
-    df: float
-    p: float
-    d_z: float
-    d_z_ci_low: float
-    d_z_ci_high: float
-    d_av: float
-    wilcoxon_statistic: float
-    wilcoxon_p: float
-    confidence_level: float
-    notes: str = ""  # why a statistic is NaN, and warnings of the tests ("; "-separated)
+    descriptives: Descriptives = field(default_factory=lambda: Descriptives((), Descriptive))
+    change: Family[ChangeRecord] = field(default_factory=lambda: Family((), ChangeRecord))
+    correlations: Family[CorrelationRecord] = field(
+        default_factory=lambda: Family((), CorrelationRecord)
+    )
+    efficacy: Efficacy = field(default_factory=lambda: Efficacy((), EfficacyResult))
+    partial_correlations: Family[PartialCorrelationRecord] = field(
+        default_factory=lambda: Family((), PartialCorrelationRecord)
+    )
+    mixed_models: MixedModels = field(default_factory=lambda: MixedModels((), MixedModelRecord))
+    mediation: MediationModels = field(default_factory=lambda: MediationModels((), MediationRecord))
+    facilitator: FacilitatorResults = field(default_factory=FacilitatorResults)
+    sensitivity: Sensitivity = field(default_factory=lambda: Sensitivity((), SensitivityRecord))
+    bayes_factors: Family[BayesFactorRecord] = field(
+        default_factory=lambda: Family((), BayesFactorRecord)
+    )
 
 
 @dataclass(frozen=True)
-class CorrelationRecord(_Record):
-    """One correlation of a family, with its interval and multiplicity adjustment."""
+class AnalysisResults(PlanResults):
+    """The plan's families with the context of the run.
 
-    family: str
-    x: str
-    y: str
-    method: str
-    missing: str
-    n: int
-    r: float
-    ci_low: float
-    ci_high: float
-    ci_method: str
-    p: float
-    p_adj: float
-    adjust: str
-    confidence_level: float
+    Attributes
+    ----------
+    study : Study
+        The study file as loaded (its ``analysis`` table is the plan that was run).
+    keys : mapping of measure id to InstrumentKey
+        The scoring key of each measure.
+    table : AnalysisTable
+        Participant × variable scores (``scores.csv``), with arms and facilitators.
+    qc : ValidationReport
+        Row accounting and every problem found (``qc`` in ``results.json``).
+    inputs : tuple of InputFile
+        Every input read: path, sha256, rows, role.
+    study_sha256 : str
+        sha256 of the study file (empty when the study was not read from a file).
+    reproduction : tuple of PublishedComparison, optional
+        Published statistics beside their reproduction (the demo only).
+    """
 
+    study: Study = field(kw_only=True)
+    keys: Mapping[str, InstrumentKey] = field(kw_only=True)
+    table: AnalysisTable = field(kw_only=True)
+    qc: ValidationReport = field(kw_only=True)
+    inputs: tuple[InputFile, ...] = field(kw_only=True, default=())
+    study_sha256: str = field(kw_only=True, default="")
+    reproduction: tuple[PublishedComparison, ...] | None = field(kw_only=True, default=None)
 
-@dataclass(frozen=True)
-class AnalysisResults:
-    """Everything the paper-level analysis produced."""
+    @property
+    def confidence_level(self) -> float:
+        """The confidence level of every interval of this analysis."""
+        return self.study.analysis.confidence_level
 
-    descriptives: list[Descriptive]
-    descriptives_by_arm: list[ArmDescriptive]
-    change: list[ChangeRecord]
-    correlations: list[CorrelationRecord]
-    extra: dict[str, Any] = field(default_factory=dict)
+    @property
+    def n_participants(self) -> int:
+        """Participants in the analysis table."""
+        return self.table.n_participants
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """The analysis table as :func:`patalliance.score` returns it: indexed by
+        ``participant_id``, column ``arm``, then one column per ``measure.scale@timepoint``
+        (and severity-band labels), the values of ``scores.csv``."""
+        return self.table.to_frame().set_index("participant_id")

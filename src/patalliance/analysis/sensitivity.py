@@ -12,25 +12,34 @@ that participant.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from patalliance.analysis.core import family_adjust
+from patalliance.analysis.correlations import family_adjust
+from patalliance.analysis.records import Family, Record, records_frame
 from patalliance.derive import AnalysisTable
 from patalliance.stats import bootstrap_correlations, correlate
-from patalliance.stats.influence import leave_one_out
-from patalliance.study import SensitivitySpec, Study
+from patalliance.stats.influence import LeaveOneOut, leave_one_out
+from patalliance.study import CorrelationFamily, SensitivitySpec, Study
 
-__all__ = ["SensitivityRecord", "run_sensitivity"]
+__all__ = ["LeaveOneOutRow", "Sensitivity", "SensitivityRecord", "run_sensitivity"]
 
 _FAMILY_STREAM = 6
 
 
 @dataclass(frozen=True)
-class SensitivityRecord:
+class LeaveOneOutRow(Record):
+    """The correlation without one participant."""
+
+    participant_id: str
+    r: float
+    p: float
+
+
+@dataclass(frozen=True)
+class SensitivityRecord(Record):
     """Robustness of one correlation."""
 
     family: str
@@ -56,104 +65,109 @@ class SensitivityRecord:
     p_fdr_bh: float
     alpha: float
     confidence_level: float
-    leave_one_out: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    leave_one_out: tuple[LeaveOneOutRow, ...] = field(default_factory=tuple)
 
-    def to_frame(self) -> pd.DataFrame:
-        """A one-row DataFrame (without the per-participant leave-one-out list)."""
-        row = asdict(self)
-        row.pop("leave_one_out")
-        row["flip_participants"] = ", ".join(self.flip_participants)
-        return pd.DataFrame([row])
+
+@dataclass(frozen=True)
+class Sensitivity(Family[SensitivityRecord]):
+    """One record per correlation of the selected families."""
+
+    def leave_one_out_frame(self) -> pd.DataFrame:
+        """One row per correlation × participant left out: ``family, x, y, participant_id,
+        r, p``."""
+        rows = [
+            {"family": rec.family, "x": rec.x, "y": rec.y, **row.to_dict()}
+            for rec in self.records
+            for row in rec.leave_one_out
+        ]
+        return pd.DataFrame(rows) if rows else records_frame((), LeaveOneOutRow)
+
+
+@dataclass(frozen=True)
+class _Influence:
+    """What leaving out one participant at a time does to one correlation."""
+
+    lo: float = float("nan")
+    hi: float = float("nan")
+    most: str = ""
+    most_r: float = float("nan")
+    most_p: float = float("nan")
+    flips: tuple[str, ...] = ()
+
+
+def _influence(loo: LeaveOneOut, r: float, p: float, alpha: float) -> _Influence:
+    finite = np.isfinite(loo.r)
+    if not (finite.any() and np.isfinite(r)):
+        return _Influence()
+    i_max = int(np.nanargmax(np.where(finite, np.abs(loo.r - r), -np.inf)))
+    sig = p < alpha
+    flips = tuple(
+        pid
+        for pid, pv in zip(loo.participants, loo.p, strict=True)
+        if np.isfinite(p) and np.isfinite(pv) and (pv < alpha) != sig
+    )
+    return _Influence(
+        float(np.nanmin(loo.r)),
+        float(np.nanmax(loo.r)),
+        loo.participants[i_max],
+        float(loo.r[i_max]),
+        float(loo.p[i_max]),
+        flips,
+    )
 
 
 def _family_records(
     study: Study, table: AnalysisTable, fam_index: int, n_resamples: int
 ) -> list[SensitivityRecord]:
     plan = study.analysis
-    fam = plan.correlations[fam_index]
+    fam: CorrelationFamily = plan.correlations[fam_index]
     xv = table.values[fam.x].to_numpy(dtype=float)
     yv = table.values[fam.y].to_numpy(dtype=float)
     method = plan.correlation
-    main = correlate(xv, yv, method=method, missing=plan.missing,
-                     confidence_level=plan.confidence_level)  # fmt: skip
-    spear = correlate(xv, yv, method="spearman", missing=plan.missing,
-                      confidence_level=plan.confidence_level)  # fmt: skip
+    level = plan.confidence_level
+    main = correlate(xv, yv, method=method, missing=plan.missing, confidence_level=level)
+    spear = correlate(xv, yv, method="spearman", missing=plan.missing, confidence_level=level)
     rng = np.random.default_rng(np.random.SeedSequence([plan.seed, _FAMILY_STREAM, fam_index]))
     boot = bootstrap_correlations(
-        xv,
-        yv,
-        method=method,
-        missing=plan.missing,
-        n_resamples=n_resamples,
-        confidence_level=plan.confidence_level,
-        ci_method="bca",
-        rng=rng,
-    )
+        xv, yv, method=method, missing=plan.missing, n_resamples=n_resamples,
+        confidence_level=level, ci_method="bca", rng=rng,
+    )  # fmt: skip
     p_main, holm = family_adjust(main.p, fam.x, fam.y, method="holm")
     _, fdr = family_adjust(main.p, fam.x, fam.y, method="fdr_bh")
     ids = [str(i) for i in table.values.index]
-    alpha = plan.alpha
+    keep = ~(np.isnan(xv).any(1) | np.isnan(yv).any(1))
     records = []
     for j, xn in enumerate(fam.x):
         for k, yn in enumerate(fam.y):
             xcol, ycol = xv[:, j], yv[:, k]
             if plan.missing == "listwise":
-                keep = ~(np.isnan(xv).any(1) | np.isnan(yv).any(1))
                 xcol, ycol = np.where(keep, xcol, np.nan), np.where(keep, ycol, np.nan)
             loo = leave_one_out(xcol, ycol, ids, method=method)
             r, p = float(main.r[j, k]), float(p_main[j, k])
-            finite = np.isfinite(loo.r)
-            if finite.any() and np.isfinite(r):
-                i_max = int(np.nanargmax(np.where(finite, np.abs(loo.r - r), -np.inf)))
-                infl, infl_r, infl_p = loo.participants[i_max], loo.r[i_max], loo.p[i_max]
-                sig = p < alpha
-                flips = tuple(
-                    pid
-                    for pid, pv in zip(loo.participants, loo.p, strict=True)
-                    if np.isfinite(p) and np.isfinite(pv) and (pv < alpha) != sig
-                )
-                lo, hi = float(np.nanmin(loo.r)), float(np.nanmax(loo.r))
-            else:
-                infl, infl_r, infl_p, flips = "", np.nan, np.nan, ()
-                lo = hi = float("nan")
+            inf = _influence(loo, r, p, plan.alpha)
             records.append(
                 SensitivityRecord(
-                    family=fam.family,
-                    x=xn,
-                    y=yn,
-                    method=method,
-                    n=int(main.n[j, k]),
-                    r=r,
-                    p=p,
-                    spearman_r=float(spear.r[j, k]),
-                    spearman_p=float(spear.p[j, k]),
-                    bca_ci_low=float(boot.ci_low[j, k]),
-                    bca_ci_high=float(boot.ci_high[j, k]),
-                    n_resamples=n_resamples,
-                    loo_r_min=lo,
-                    loo_r_max=hi,
-                    most_influential=infl,
-                    most_influential_r=float(infl_r),
-                    most_influential_p=float(infl_p),
-                    conclusion_flips=bool(flips),
-                    flip_participants=flips,
-                    p_holm=float(holm[j, k]),
-                    p_fdr_bh=float(fdr[j, k]),
-                    alpha=alpha,
-                    confidence_level=plan.confidence_level,
+                    family=fam.family, x=xn, y=yn, method=method, n=int(main.n[j, k]),
+                    r=r, p=p, spearman_r=float(spear.r[j, k]), spearman_p=float(spear.p[j, k]),
+                    bca_ci_low=float(boot.ci_low[j, k]), bca_ci_high=float(boot.ci_high[j, k]),
+                    n_resamples=n_resamples, loo_r_min=inf.lo, loo_r_max=inf.hi,
+                    most_influential=inf.most, most_influential_r=inf.most_r,
+                    most_influential_p=inf.most_p, conclusion_flips=bool(inf.flips),
+                    flip_participants=inf.flips, p_holm=float(holm[j, k]),
+                    p_fdr_bh=float(fdr[j, k]), alpha=plan.alpha, confidence_level=level,
                     leave_one_out=tuple(
-                        {"participant_id": pid, "r": float(rv), "p": float(pv)}
+                        LeaveOneOutRow(pid, float(rv), float(pv))
                         for pid, rv, pv in zip(loo.participants, loo.r, loo.p, strict=True)
                     ),
                 )
-            )
+            )  # fmt: skip
     return records
 
 
 def sensitivity(
     study: Study, table: AnalysisTable, *, families: list[str] | None = None,
     n_resamples: int = 2000,
-) -> list[SensitivityRecord]:  # fmt: skip
+) -> Sensitivity:  # fmt: skip
     """Sensitivity records for the selected correlation families (all when ``None``).
 
     Each family's bootstrap draws from its own stream, spawned from the plan's seed and the
@@ -163,12 +177,11 @@ def sensitivity(
     for i, fam in enumerate(study.analysis.correlations):
         if families is None or fam.family in families:
             out.extend(_family_records(study, table, i, n_resamples))
-    return out
+    return Sensitivity(tuple(out), SensitivityRecord)
 
 
-def run_sensitivity(study: Study, table: AnalysisTable) -> list[dict[str, Any]]:
-    """The ``sensitivity`` results section: one JSON-ready record per correlation."""
+def run_sensitivity(study: Study, table: AnalysisTable) -> Sensitivity:
+    """The ``sensitivity`` family: one record per correlation of the selected families."""
     spec = study.analysis.sensitivity
     opts = spec if isinstance(spec, SensitivitySpec) else SensitivitySpec()
-    records = sensitivity(study, table, families=opts.families, n_resamples=opts.n_resamples)
-    return [asdict(r) for r in records]
+    return sensitivity(study, table, families=opts.families, n_resamples=opts.n_resamples)

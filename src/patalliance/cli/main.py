@@ -9,15 +9,13 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from patalliance import __version__
+from patalliance._version import __version__
 from patalliance.cli._common import DEBUG, console, err_console, escape, handle_errors
 from patalliance.errors import DataValidationError
-from patalliance.instruments.key import builtin_keys
-from patalliance.pipeline import check, prepare
-from patalliance.validate import ValidationReport
 
 if TYPE_CHECKING:
-    from patalliance.run import AnalyzeOutcome
+    from patalliance.results import Results
+    from patalliance.validate import ValidationReport
 
 app = typer.Typer(
     name="patalliance",
@@ -76,6 +74,8 @@ def _report_summary(report: ValidationReport) -> None:
 @handle_errors
 def instruments() -> None:
     """List the shipped scoring keys, their sources and whether each was verified."""
+    from patalliance.instruments.key import builtin_keys
+
     keys = builtin_keys()
     table = Table(title="Instrument scoring keys (item numbers and scoring only)")
     table.add_column("id")
@@ -116,8 +116,9 @@ def validate_command(
     ),
 ) -> None:
     """Check the data completely and write a QC report (exit 1 when it fails)."""
-    _, _, _, validated = check(study, policy="lenient" if lenient else None)
-    qc = validated.report
+    import patalliance as pa
+
+    qc = pa.validate(study, policy="lenient" if lenient else None)
     qc.write(report)
     _report_summary(qc)
     for problem in qc.warnings:
@@ -143,8 +144,10 @@ def score(
     lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
 ) -> None:
     """Score every instrument: one row per participant, one column per measure.scale@timepoint."""
+    import patalliance as pa
+
     try:
-        prepared = prepare(study, policy="lenient" if lenient else None)
+        scores = pa.score(study, policy="lenient" if lenient else None)
     except DataValidationError as exc:
         if exc.report is not None:
             qc_path = out.with_name(out.stem + "_qc.json")
@@ -153,11 +156,9 @@ def score(
             raise DataValidationError(f"{exc} The full report is in {qc_path}.") from None
         raise
     out.parent.mkdir(parents=True, exist_ok=True)
-    prepared.table.to_frame().to_csv(out, index=False)
-    console.print(
-        f"Scored {prepared.table.n_participants} participants, "
-        f"{len(prepared.table.variables)} variables → {escape(out)}"
-    )
+    scores.to_csv(out)
+    n_vars = sum(1 for c in scores.columns if c != "arm")
+    console.print(f"Scored {len(scores)} participants, {n_vars} variables → {escape(out)}")
 
 
 @app.command(name="analyze")
@@ -171,30 +172,43 @@ def analyze_command(
     ),
 ) -> None:
     """The main job: QC, scoring, change in alliance and correlations; results.json and report."""
-    from patalliance.run import analyze
-
-    outcome = analyze(
-        study,
-        out,
-        policy="lenient" if lenient else None,
-        report=not no_report,
-        progress=lambda message: (
-            err_console.print(f"[dim]{message}…[/]") if sys.stderr.isatty() else None
-        ),
-    )
-    _print_outcome(outcome)
+    results = _analyze(study, out, policy="lenient" if lenient else None)
+    files = results.write(out, report=not no_report, progress=_progress)
+    _print_outcome(results, out, files)
 
 
-def _print_outcome(outcome: AnalyzeOutcome) -> None:
-    qc = outcome.prepared.validated.report
+def _progress(message: str) -> None:
+    if sys.stderr.isatty():
+        err_console.print(f"[dim]{message}…[/]")
+
+
+def _analyze(study: Path, out: Path, *, policy: str | None) -> Results:
+    """``patalliance.analyze``; when the data fail validation, write the QC report to ``out``
+    first and say where it is."""
+    import patalliance as pa
+    from patalliance.output import write_qc_report
+
+    _progress("reading and validating the data")
+    try:
+        results = pa.analyze(study, policy=policy)  # type: ignore[arg-type]
+    except DataValidationError as exc:
+        if exc.report is None:
+            raise
+        path = write_qc_report(exc.report, out)
+        raise DataValidationError(f"{exc} The full QC report is in {path}.", exc.report) from None
+    return results
+
+
+def _print_outcome(results: Results, out: Path, files: dict[str, Path]) -> None:
+    qc = results.qc
     console.print(
-        f"{outcome.prepared.table.n_participants} participants; rows read {qc.rows_read}, "
+        f"{results.n_participants} participants; rows read {qc.rows_read}, "
         f"used {qc.rows_used}, excluded {qc.rows_excluded}."
     )
-    for name, path in outcome.files.items():
+    for name, path in files.items():
         if "/" not in name or name.startswith("tables/tables."):
             console.print(f"  {name}: {escape(path)}")
-    console.print(f"  tables: {escape(outcome.out_dir / 'tables')}")
+    console.print(f"  tables: {escape(out / 'tables')}")
 
 
 @app.command()
@@ -206,22 +220,14 @@ def demo(
     ),
 ) -> None:
     """The whole analysis on the bundled SYNTHETIC trial, compared with the published results."""
-    from patalliance.demo import compare_targets, copy_demo, demo_targets, reproduction_section
-    from patalliance.run import analyze
+    from patalliance.demo import run_demo
 
-    study = copy_demo(out / "study")
-    targets = demo_targets()
     console.print(
         "Demo trial levin2024: [bold]synthetic data[/] calibrated to Levin et al. (2024) "
         "PLoS One 19(3):e0300501 and Davis et al. (2021) JAMA Psychiatry 78(5):481-489."
     )
-    comparisons = []
-
-    def annotate(document: dict[str, object]) -> dict[str, object]:
-        comparisons.extend(compare_targets(document, targets))
-        return {"reproduction": reproduction_section(comparisons)}
-
-    outcome = analyze(study, out, report=not no_report, annotate=annotate)
+    results, comparisons = run_demo(out)
+    files = results.write(out, report=not no_report, progress=_progress)
     table = Table(title="Published vs reproduced")
     table.add_column("")
     table.add_column("target")
@@ -243,7 +249,7 @@ def demo(
             f"warning: {len(comparisons) - met} target(s) not reproduced; see the table above.",
             markup=False,
         )
-    _print_outcome(outcome)
+    _print_outcome(results, out, files)
 
 
 @app.command(name="export")

@@ -239,3 +239,38 @@ def fmt_mean_sd(mean: Any, sd: Any, decimals: int = 2) -> str:
     if is_missing(mean):
         return NA
     return f"{fmt_num(mean, decimals)} ({fmt_num(sd, decimals)})"
+
+
+def fmt_interval(low: Any, high: Any, *, decimals: int = 2, leading_zero: bool = True) -> str:
+    """The bounds of an interval for a table cell whose header names it: ``[−0.85, −0.29]``.
+
+    >>> fmt_interval(-0.853, -0.291, leading_zero=False)
+    '[−.85, −.29]'
+    >>> fmt_interval(None, 1.0)
+    'n/a'
+    """
+    if is_missing(low) or is_missing(high):
+        return NA
+    lo = fmt_num(low, decimals, leading_zero=leading_zero)
+    hi = fmt_num(high, decimals, leading_zero=leading_zero)
+    return f"[{lo}, {hi}]"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def fmt_bf(bf: Any) -> str:
+    """A Bayes factor: two decimals between 0.01 and 1,000, else ``1.2 × 10⁵``.
+
+    >>> fmt_bf(3.456), fmt_bf(117785.86), fmt_bf(0.00042)
+    ('3.46', '1.2 × 10⁵', '4.2 × 10⁻⁴')
+    """
+    if is_missing(bf):
+        return NA
+    x = float(bf)
+    if x == 0:
+        return "0"
+    if 0.01 <= x < 1000:
+        return fmt_num(x, 2)
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"

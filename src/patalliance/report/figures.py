@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from patalliance.analysis.correlations import CorrelationRecord
+from patalliance.analysis.results import AnalysisResults
 from patalliance.report import apa
 from patalliance.report.labels import Labeler
 from patalliance.report.sections import Figure
-from patalliance.report.tables import family_title, significance_p
+from patalliance.report.tables import family_title, significant
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
@@ -104,21 +106,30 @@ def _mean_ci(values: np.ndarray, confidence_level: float) -> tuple[int, float, f
 
 @dataclass(frozen=True)
 class FigureContext:
-    """What the figure builders need: the analysis table, study, labels and the document."""
+    """What the figure builders need: the typed results and the labels."""
 
-    table: AnalysisTable
-    study: Study
-    keys: Mapping[str, Any]
+    results: AnalysisResults
     labeler: Labeler
-    document: Mapping[str, Any]
+
+    @property
+    def table(self) -> AnalysisTable:
+        return self.results.table
+
+    @property
+    def study(self) -> Study:
+        return self.results.study
+
+    @property
+    def keys(self) -> Mapping[str, Any]:
+        return self.results.keys
 
     @property
     def confidence_level(self) -> float:
-        return float(self.document.get("plan", {}).get("confidence_level", 0.95))
+        return self.results.confidence_level
 
     @property
     def alpha(self) -> float:
-        return float(self.document.get("plan", {}).get("alpha", 0.05))
+        return self.study.analysis.alpha
 
     def column(self, variable: str) -> np.ndarray | None:
         values = self.table.values
@@ -152,8 +163,8 @@ def _ci_text(level: float) -> str:
 def trajectories(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     """Per-participant lines between the two timepoints of each change test, by arm."""
     out = []
-    for i, spec in enumerate(ctx.document.get("change", [])):
-        a, b = str(spec["variable_from"]), str(spec["variable_to"])
+    for i, spec in enumerate(ctx.results.change):
+        a, b = spec.variable_from, spec.variable_to
         va, vb = ctx.column(a), ctx.column(b)
         if va is None or vb is None:
             continue
@@ -206,22 +217,16 @@ def trajectories(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     return out
 
 
-def _scatter_pairs(ctx: FigureContext) -> list[Mapping[str, Any]]:
-    records = ctx.document.get("correlations", [])
-    chosen: list[Mapping[str, Any]] = []
-    for family in ctx.document.get("plan", {}).get("correlations", []):
-        fam_records = [r for r in records if r.get("family") == family["family"]]
-        marked = family.get("scatter")
-        if marked:
-            wanted = [(str(p[0]), str(p[1])) for p in marked if len(p) == 2]
-            by_pair = {(str(r["x"]), str(r["y"])): r for r in fam_records}
+def _scatter_pairs(ctx: FigureContext) -> list[CorrelationRecord]:
+    chosen: list[CorrelationRecord] = []
+    for family in ctx.study.analysis.correlations:
+        fam_records = [r for r in ctx.results.correlations if r.family == family.family]
+        if family.scatter:
+            wanted = [(str(p[0]), str(p[1])) for p in family.scatter if len(p) == 2]
+            by_pair = {(r.x, r.y): r for r in fam_records}
             chosen.extend(by_pair[w] for w in wanted if w in by_pair)
         else:
-            chosen.extend(
-                r
-                for r in fam_records
-                if not apa.is_missing(significance_p(r)) and float(significance_p(r)) < ctx.alpha
-            )
+            chosen.extend(r for r in fam_records if significant(r, ctx.alpha))
     return chosen[:MAX_SCATTER]
 
 
@@ -230,7 +235,7 @@ def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     pairs = _scatter_pairs(ctx)
     out = []
     for i, rec in enumerate(pairs):
-        x, y = str(rec["x"]), str(rec["y"])
+        x, y = rec.x, rec.y
         vx, vy = ctx.column(x), ctx.column(y)
         if vx is None or vy is None:
             continue
@@ -256,23 +261,22 @@ def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
             xs = np.linspace(vx[both].min(), vx[both].max(), 50)
             ax.plot(xs, intercept + slope * xs, color="#333333", linewidth=1.4)
         stat = apa.apa_correlation(
-            rec.get("r"),
-            n=rec.get("n"),
-            p=rec.get("p"),
-            ci_low=rec.get("ci_low"),
-            ci_high=rec.get("ci_high"),
-            confidence_level=ctx.confidence_level,
-            method=str(rec.get("method", "pearson")),
+            rec.r,
+            n=rec.n,
+            p=rec.p,
+            ci_low=rec.ci_low,
+            ci_high=rec.ci_high,
+            confidence_level=rec.confidence_level,
+            method=rec.method,
         )
         ax.set_title(_wrap(stat, 48), fontsize=9)
         ax.set_xlabel(_wrap(ctx.labeler.variable(x), 50))
         ax.set_ylabel(_wrap(ctx.labeler.variable(y), 36))
         if len(arms) > 1:
             fig.legend(loc="outside lower center", ncols=len(arms), frameon=False, fontsize=8)
-        r = rec.get("r")
         direction = (
             "higher values went with higher values"
-            if r is not None and not apa.is_missing(r) and float(r) > 0
+            if not apa.is_missing(rec.r) and rec.r > 0
             else "higher values went with lower values"
         )
         caption = (
@@ -295,20 +299,17 @@ def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
 def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     """A heatmap of r for each correlation family, with significance markers."""
     out = []
-    records = ctx.document.get("correlations", [])
-    for i, family in enumerate(ctx.document.get("plan", {}).get("correlations", [])):
-        by_pair = {
-            (str(r["x"]), str(r["y"])): r for r in records if r.get("family") == family["family"]
-        }
-        xs, ys = list(family["x"]), list(family["y"])
+    for i, family in enumerate(ctx.study.analysis.correlations):
+        by_pair = {(r.x, r.y): r for r in ctx.results.correlations if r.family == family.family}
+        xs, ys = list(family.x), list(family.y)
         if not by_pair:
             continue
         mat = np.full((len(xs), len(ys)), np.nan)
         for j, xv in enumerate(xs):
             for k, yv in enumerate(ys):
                 rec = by_pair.get((xv, yv))
-                if rec is not None and not apa.is_missing(rec.get("r")):
-                    mat[j, k] = float(rec["r"])
+                if rec is not None and not apa.is_missing(rec.r):
+                    mat[j, k] = rec.r
         xl, x_common = ctx.labeler.axis(xs)
         yl, y_common = ctx.labeler.axis(ys)
         fig = _new_figure(min(1.3 * len(ys) + 2.8, 9.0), 0.55 * len(xs) + 1.9)
@@ -319,7 +320,7 @@ def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                 rec = by_pair.get((xs[j], ys[k]))
                 if rec is None:
                     continue
-                text = apa.fmt_r(rec.get("r")) + apa.sig_marker(significance_p(rec))
+                text = apa.fmt_r(rec.r) + apa.sig_marker(rec.decision_p)
                 dark = not np.isnan(mat[j, k]) and abs(mat[j, k]) > 0.55
                 ax.text(
                     k,
@@ -342,8 +343,7 @@ def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         fig.colorbar(image, ax=ax, shrink=0.8, label="r")
         title = family_title(family, ctx.labeler)
         strongest = max(
-            by_pair.values(),
-            key=lambda r: abs(float(r["r"])) if not apa.is_missing(r.get("r")) else -1.0,
+            by_pair.values(), key=lambda r: abs(r.r) if not apa.is_missing(r.r) else -1.0
         )
         caption = (
             f"{title}: red cells are positive, blue cells negative "
@@ -352,8 +352,8 @@ def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         )
         alt = (
             f"Heatmap of {len(xs)} by {len(ys)} correlations. Strongest: "
-            f"{ctx.labeler.variable(str(strongest['x']))} with "
-            f"{ctx.labeler.variable(str(strongest['y']))}, r = {apa.fmt_r(strongest.get('r'))}."
+            f"{ctx.labeler.variable(strongest.x)} with "
+            f"{ctx.labeler.variable(strongest.y)}, r = {apa.fmt_r(strongest.r)}."
         )
         out.append((f"fig-heatmap-{i + 1}", Figure(to_svg(fig, f"fhm{i + 1}"), caption, alt)))
     return out or "Correlation heatmaps: skipped (the plan has no correlation families)."

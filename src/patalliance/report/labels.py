@@ -62,6 +62,22 @@ class Labeler:
             return variable, "", ""
         return self.measure(m), self.scale(m, s), self.timepoint(t)
 
+    def head(self, name: str) -> str:
+        """``Depression (GRID-HAMD-17) Total`` style label of ``measure.scale`` (no timepoint);
+        a full variable name gets its timepoint too."""
+        if "@" in name:
+            return self.variable(name)
+        measure, dot, scale = name.partition(".")
+        if not dot:
+            return name
+        return f"{self.measure(measure)} {self.scale(measure, scale)}"
+
+    def term(self, term: str) -> str:
+        """A model term: ``Intercept``, ``Time: 3 months`` for ``time[fu3m]``, or a variable."""
+        if term.startswith("time[") and term.endswith("]"):
+            return f"Time: {self.timepoint(term[5:-1])}"
+        return self.variable(term) if "@" in term else term
+
     def variable(self, variable: str) -> str:
         """``WAI-SR Total, Final preparation session``."""
         m, s, t = self.parts(variable)

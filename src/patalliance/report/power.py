@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from patalliance import __version__
+from patalliance._version import __version__
 from patalliance.report.figures import PALETTE, RC, _new_figure, to_svg
 from patalliance.simulate.plan import PlanSource
 from patalliance.simulate.power_mc import PowerCurveResult

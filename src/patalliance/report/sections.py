@@ -1,23 +1,16 @@
-"""Extra result sections of the HTML report, contributed by other modules.
+"""Building blocks of the report's extra sections: :class:`Figure` and :class:`Section`.
 
 A :class:`Section` is presentation-ready content: plain-text paragraphs (escaped when
 rendered), titled tables (pandas DataFrames, rendered with ``<th scope>`` headers and
 exported to the XLSX/DOCX workbooks) and figures (inline SVG text with a caption and alt
-text). :func:`extra_sections` collects the sections of
-``patalliance.report.beyond.render_sections(document, table)`` when that module exists.
+text). :mod:`patalliance.report.beyond` builds one per family beyond the paper.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-
-if TYPE_CHECKING:
-    from patalliance.derive import AnalysisTable
 
 
 @dataclass(frozen=True)
@@ -47,18 +40,3 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
-
-
-def extra_sections(document: dict[str, Any], table: AnalysisTable) -> list[Section]:
-    """Sections beyond the paper-level analysis (efficacy, mediation, ...), or ``[]``.
-
-    Imports ``patalliance.report.beyond`` lazily when it exists and returns its
-    ``render_sections(document, table)``.
-    """
-    if importlib.util.find_spec("patalliance.report.beyond") is None:
-        return []
-    module = importlib.import_module("patalliance.report.beyond")
-    render = getattr(module, "render_sections", None)
-    if render is None:
-        return []
-    return list(render(document, table))

@@ -1,4 +1,4 @@
-"""The report's tables, built from the results document (``results.json``).
+"""The report's tables, built from the typed results.
 
 Each :class:`ReportTable` has two frames with the same rows:
 
@@ -10,15 +10,24 @@ Each :class:`ReportTable` has two frames with the same rows:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from patalliance.analysis.change import ChangeRecord
+from patalliance.analysis.correlations import CorrelationRecord
+from patalliance.analysis.descriptives import Descriptives
+from patalliance.analysis.records import Family, PublishedComparison
+from patalliance.analysis.results import AnalysisResults
 from patalliance.report import apa
 from patalliance.report.labels import Labeler
+from patalliance.study import AnalysisPlan, CorrelationFamily
+from patalliance.validate import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -38,14 +47,20 @@ def _num(value: Any) -> float:
     return float("nan") if apa.is_missing(value) else float(value)
 
 
-def qc_summary(document: Mapping[str, Any]) -> ReportTable:
+def _relative(path: str, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return path
+
+
+def qc_summary(qc: ValidationReport, base_dir: Path) -> ReportTable:
     """Rows read, used and excluded, per input file and in total, then excluded by reason."""
-    qc = document.get("qc", {})
     rows: list[dict[str, Any]] = []
-    for f in qc.get("files", []):
+    for f in qc.files:
         rows.append(
             {
-                "Source": f"{f.get('role', 'input')}: {f.get('path', '')}",
+                "Source": f"{f.get('role', 'input')}: {_relative(str(f.get('path', '')), base_dir)}",
                 "Rows read": f.get("rows"),
                 "Rows used": f.get("rows_used"),
                 "Rows excluded": f.get("rows_excluded"),
@@ -54,12 +69,12 @@ def qc_summary(document: Mapping[str, Any]) -> ReportTable:
     rows.append(
         {
             "Source": "Total",
-            "Rows read": qc.get("rows_read"),
-            "Rows used": qc.get("rows_used"),
-            "Rows excluded": qc.get("rows_excluded"),
+            "Rows read": qc.rows_read,
+            "Rows used": qc.rows_used,
+            "Rows excluded": qc.rows_excluded,
         }
     )
-    for reason, count in sorted(qc.get("excluded_by_reason", {}).items()):
+    for reason, count in sorted(qc.excluded_by_reason.items()):
         rows.append(
             {
                 "Source": f"Excluded: {reason}",
@@ -74,7 +89,7 @@ def qc_summary(document: Mapping[str, Any]) -> ReportTable:
         display[col] = [("" if apa.is_missing(v) else str(int(v))) for v in data[col]]
         data[col] = [(None if apa.is_missing(v) else int(v)) for v in data[col]]
     note = (
-        f"Validation policy: {qc.get('policy', 'strict')}. Every input row is either used or "
+        f"Validation policy: {qc.policy}. Every input row is either used or "
         "excluded with a reason: rows read = rows used + rows excluded."
     )
     return ReportTable(
@@ -87,70 +102,62 @@ def qc_summary(document: Mapping[str, Any]) -> ReportTable:
     )
 
 
-def reproduction(document: Mapping[str, Any]) -> ReportTable | None:
-    """Published vs reproduced statistics, when the document has a ``reproduction`` list."""
-    items = document.get("reproduction")
+def reproduction(items: Sequence[PublishedComparison] | None) -> ReportTable | None:
+    """Published vs reproduced statistics (the demo's comparison with the papers)."""
     if not items:
         return None
-    rows = []
-    for item in items:
-        ok = item.get("ok")
-        rows.append(
-            {
-                "Target": str(item.get("target", "")),
-                "Published": "" if item.get("published") is None else str(item.get("published")),
-                "Reproduced": "" if item.get("reproduced") is None else str(item.get("reproduced")),
-                "Match": "yes" if ok else ("no" if ok is not None else "n/a"),
-            }
-        )
+    rows = [
+        {
+            "Target": item.target,
+            "Published": item.published,
+            "Reproduced": item.reproduced,
+            "Match": "yes" if item.ok else "no",
+        }
+        for item in items
+    ]
     display = pd.DataFrame(rows, columns=["Target", "Published", "Reproduced", "Match"])
-    n_ok = sum(1 for item in items if item.get("ok"))
+    n_ok = sum(1 for item in items if item.ok)
     note = f"{n_ok} of {len(items)} published statistics reproduced to the reported precision."
     return ReportTable(
         "reproduction", "Published vs reproduced results", display, display.copy(), note
     )
 
 
-def _descriptive_variables(document: Mapping[str, Any]) -> list[str]:
+def _descriptive_variables(descriptives: Descriptives, change: Family[ChangeRecord]) -> list[str]:
     """Totals of every measure, plus every scale of the measures in the change tests."""
     change_measures = {
-        str(c.get(k, "")).partition(".")[0]
-        for c in document.get("change", [])
-        for k in ("variable_from", "variable_to")
+        var.partition(".")[0] for c in change for var in (c.variable_from, c.variable_to)
     }
     chosen = []
-    for d in document.get("descriptives", []):
-        var = str(d["variable"])
-        head = var.partition("@")[0]
+    for d in descriptives:
+        head = d.variable.partition("@")[0]
         measure, _, scale = head.partition(".")
         if scale.endswith(("_pct", "_change")) or scale in {"response", "remission"}:
             continue
         if scale == "total" or measure in change_measures:
-            chosen.append(var)
+            chosen.append(d.variable)
     return chosen
 
 
 def descriptives(
-    document: Mapping[str, Any], labeler: Labeler, arm_labels: Mapping[str, str]
+    results: AnalysisResults, labeler: Labeler, arm_labels: Mapping[str, str]
 ) -> ReportTable:
     """n, M (SD) and range of each total (and the alliance subscales), overall and by arm."""
-    overall = {str(d["variable"]): d for d in document.get("descriptives", [])}
-    by_arm: dict[tuple[str, str], Mapping[str, Any]] = {
-        (str(d["arm"]), str(d["variable"])): d for d in document.get("descriptives_by_arm", [])
-    }
+    overall = {d.variable: d for d in results.descriptives}
+    by_arm = {(d.arm, d.variable): d for d in results.descriptives.by_arm}
     arms = [a for a in arm_labels if any(k[0] == a for k in by_arm)]
     disp_rows, data_rows = [], []
-    for var in _descriptive_variables(document):
+    for var in _descriptive_variables(results.descriptives, results.change):
         d = overall[var]
         m, s, t = labeler.parts(var)
         disp: dict[str, Any] = {
             "Measure": f"{m} {s}",
             "Timepoint": t,
-            "n": apa.fmt_int(d.get("n")),
-            "M (SD)": apa.fmt_mean_sd(d.get("mean"), d.get("sd")),
+            "n": apa.fmt_int(d.n),
+            "M (SD)": apa.fmt_mean_sd(d.mean, d.sd),
             "Range": (
-                f"{apa.fmt_num(d.get('min'))}–{apa.fmt_num(d.get('max'))}"
-                if not apa.is_missing(d.get("min"))
+                f"{apa.fmt_num(d.min)}–{apa.fmt_num(d.max)}"
+                if not apa.is_missing(d.min)
                 else apa.NA
             ),
         }
@@ -158,20 +165,20 @@ def descriptives(
             "Measure": f"{m} {s}",
             "Timepoint": t,
             "Variable": var,
-            "n": d.get("n"),
-            "M": _num(d.get("mean")),
-            "SD": _num(d.get("sd")),
-            "Min": _num(d.get("min")),
-            "Max": _num(d.get("max")),
+            "n": d.n,
+            "M": _num(d.mean),
+            "SD": _num(d.sd),
+            "Min": _num(d.min),
+            "Max": _num(d.max),
         }
         for arm in arms:
-            a = by_arm.get((arm, var), {})
+            a = by_arm.get((arm, var))
             label = arm_labels[arm]
-            disp[f"{label}: n"] = apa.fmt_int(a.get("n"))
-            disp[f"{label}: M (SD)"] = apa.fmt_mean_sd(a.get("mean"), a.get("sd"))
-            row[f"{label}: n"] = a.get("n")
-            row[f"{label}: M"] = _num(a.get("mean"))
-            row[f"{label}: SD"] = _num(a.get("sd"))
+            disp[f"{label}: n"] = apa.fmt_int(a.n if a else None)
+            disp[f"{label}: M (SD)"] = apa.fmt_mean_sd(a.mean if a else None, a.sd if a else None)
+            row[f"{label}: n"] = a.n if a else None
+            row[f"{label}: M"] = _num(a.mean if a else None)
+            row[f"{label}: SD"] = _num(a.sd if a else None)
         disp_rows.append(disp)
         data_rows.append(row)
     display = pd.DataFrame(disp_rows)
@@ -191,62 +198,65 @@ def descriptives(
     )
 
 
-def change(document: Mapping[str, Any], labeler: Labeler) -> ReportTable | None:
+def change_name(c: ChangeRecord, labeler: Labeler) -> str:
+    """The change test's label, or ``WAI-SR Total: prep → post``."""
+    return c.label or (
+        f"{labeler.short(c.variable_from)}: {labeler.parts(c.variable_from)[2]} → "
+        f"{labeler.parts(c.variable_to)[2]}"
+    )
+
+
+def _change_display(c: ChangeRecord, name: str, ci: str) -> dict[str, Any]:
+    return {
+        "Change": name,
+        "n": apa.fmt_int(c.n),
+        "M (SD) before": apa.fmt_mean_sd(c.mean_from, c.sd_from),
+        "M (SD) after": apa.fmt_mean_sd(c.mean_to, c.sd_to),
+        f"Mdiff [{ci} CI]": (
+            f"{apa.fmt_num(c.mean_diff)} "
+            f"[{apa.fmt_num(c.diff_ci_low)}, {apa.fmt_num(c.diff_ci_high)}]"
+        ),
+        "t": apa.fmt_num(c.t),
+        "df": apa.fmt_int(c.df),
+        "p": apa.fmt_p_value(c.p),
+        f"d_z [{ci} CI]": (
+            f"{apa.fmt_num(c.d_z)} [{apa.fmt_num(c.d_z_ci_low)}, {apa.fmt_num(c.d_z_ci_high)}]"
+        ),
+        "d_av": apa.fmt_num(c.d_av),
+        "Wilcoxon p": apa.fmt_p_value(c.wilcoxon_p),
+    }
+
+
+def _change_data(c: ChangeRecord, name: str, ci: str) -> dict[str, Any]:
+    return {
+        "Change": name,
+        "n": c.n,
+        "M before": _num(c.mean_from),
+        "SD before": _num(c.sd_from),
+        "M after": _num(c.mean_to),
+        "SD after": _num(c.sd_to),
+        "Mdiff": _num(c.mean_diff),
+        f"Mdiff {ci} CI low": _num(c.diff_ci_low),
+        f"Mdiff {ci} CI high": _num(c.diff_ci_high),
+        "t": _num(c.t),
+        "df": _num(c.df),
+        "p": _num(c.p),
+        "d_z": _num(c.d_z),
+        f"d_z {ci} CI low": _num(c.d_z_ci_low),
+        f"d_z {ci} CI high": _num(c.d_z_ci_high),
+        "d_av": _num(c.d_av),
+        "Wilcoxon p": _num(c.wilcoxon_p),
+    }
+
+
+def change(records: Family[ChangeRecord], labeler: Labeler) -> ReportTable | None:
     """Paired change tests: means, mean difference with CI, t, p, d_z with CI, d_av."""
-    records = document.get("change", [])
     if not records:
         return None
-    level = float(records[0].get("confidence_level") or document["plan"]["confidence_level"])
-    ci = apa.ci_label(level)
-    disp_rows, data_rows = [], []
-    for c in records:
-        name = c.get("label") or (
-            f"{labeler.short(c['variable_from'])}: {labeler.parts(c['variable_from'])[2]} → "
-            f"{labeler.parts(c['variable_to'])[2]}"
-        )
-        disp_rows.append(
-            {
-                "Change": name,
-                "n": apa.fmt_int(c.get("n")),
-                "M (SD) before": apa.fmt_mean_sd(c.get("mean_from"), c.get("sd_from")),
-                "M (SD) after": apa.fmt_mean_sd(c.get("mean_to"), c.get("sd_to")),
-                f"Mdiff [{ci} CI]": (
-                    f"{apa.fmt_num(c.get('mean_diff'))} "
-                    f"[{apa.fmt_num(c.get('diff_ci_low'))}, {apa.fmt_num(c.get('diff_ci_high'))}]"
-                ),
-                "t": apa.fmt_num(c.get("t")),
-                "df": apa.fmt_int(c.get("df")),
-                "p": apa.fmt_p_value(c.get("p")),
-                f"d_z [{ci} CI]": (
-                    f"{apa.fmt_num(c.get('d_z'))} "
-                    f"[{apa.fmt_num(c.get('d_z_ci_low'))}, {apa.fmt_num(c.get('d_z_ci_high'))}]"
-                ),
-                "d_av": apa.fmt_num(c.get("d_av")),
-                "Wilcoxon p": apa.fmt_p_value(c.get("wilcoxon_p")),
-            }
-        )
-        data_rows.append(
-            {
-                "Change": name,
-                "n": c.get("n"),
-                "M before": _num(c.get("mean_from")),
-                "SD before": _num(c.get("sd_from")),
-                "M after": _num(c.get("mean_to")),
-                "SD after": _num(c.get("sd_to")),
-                "Mdiff": _num(c.get("mean_diff")),
-                "Mdiff CI low": _num(c.get("diff_ci_low")),
-                "Mdiff CI high": _num(c.get("diff_ci_high")),
-                "t": _num(c.get("t")),
-                "df": _num(c.get("df")),
-                "p": _num(c.get("p")),
-                "d_z": _num(c.get("d_z")),
-                "d_z CI low": _num(c.get("d_z_ci_low")),
-                "d_z CI high": _num(c.get("d_z_ci_high")),
-                "d_av": _num(c.get("d_av")),
-                "Wilcoxon p": _num(c.get("wilcoxon_p")),
-            }
-        )
-    data = pd.DataFrame(data_rows)
+    ci = apa.ci_label(records[0].confidence_level)
+    names = [change_name(c, labeler) for c in records]
+    display = pd.DataFrame([_change_display(c, n, ci) for c, n in zip(records, names, strict=True)])
+    data = pd.DataFrame([_change_data(c, n, ci) for c, n in zip(records, names, strict=True)])
     formats = {c: "0.00" for c in data.columns if c != "Change"}
     formats.update({"n": "0", "p": "0.000", "Wilcoxon p": "0.000"})
     note = (
@@ -255,22 +265,20 @@ def change(document: Mapping[str, Any], labeler: Labeler) -> ReportTable | None:
         "SDs (Lakens, 2013), the d reported by Levin et al. (2024). Wilcoxon signed-rank p as a "
         "sensitivity check."
     )
-    return ReportTable(
-        "change", "Change over time (paired tests)", pd.DataFrame(disp_rows), data, note, formats
-    )
+    return ReportTable("change", "Change over time (paired tests)", display, data, note, formats)
 
 
-def significance_p(record: Mapping[str, Any]) -> Any:
-    """The p-value that decides significance markers: adjusted when an adjustment is used."""
-    adjust = record.get("adjust") or "none"
-    return record.get("p_adj") if adjust != "none" else record.get("p")
+def significant(record: CorrelationRecord, alpha: float) -> bool:
+    """Whether the correlation is significant at ``alpha`` (adjusted p when adjusted)."""
+    p = record.decision_p
+    return not apa.is_missing(p) and float(p) < alpha
 
 
-def family_title(family: Mapping[str, Any], labeler: Labeler) -> str:
+def family_title(family: CorrelationFamily, labeler: Labeler) -> str:
     """The family's label, or "Correlations of <x> with <y>" from the variable names."""
-    return _family_title(
-        family, labeler, labeler.axis(family["x"])[1], labeler.axis(family["y"])[1]
-    )
+    if family.label:
+        return family.label
+    return f"Correlations of {_axis_title(family.x, labeler)} with {_axis_title(family.y, labeler)}"
 
 
 def _axis_title(variables: Sequence[str], labeler: Labeler) -> str:
@@ -287,111 +295,109 @@ def _axis_title(variables: Sequence[str], labeler: Labeler) -> str:
     return ", ".join(shorts)
 
 
-def _family_title(family: Mapping[str, Any], labeler: Labeler, x_common: str, y_common: str) -> str:
-    del x_common, y_common
-    if family.get("label"):
-        return str(family["label"])
-    xs = _axis_title(family["x"], labeler)
-    ys = _axis_title(family["y"], labeler)
-    return f"Correlations of {xs} with {ys}"
-
-
-def correlation_table(
-    document: Mapping[str, Any], family: Mapping[str, Any], labeler: Labeler
-) -> ReportTable:
-    """One family in paper layout: rows = x variables, columns = y variables, cells r + n."""
-    name = str(family["family"])
-    records = {
-        (str(r["x"]), str(r["y"])): r
-        for r in document.get("correlations", [])
-        if r.get("family") == name
-    }
-    xs: Sequence[str] = family["x"]
-    ys: Sequence[str] = family["y"]
-    x_labels, x_common = labeler.axis(xs)
-    y_labels, y_common = labeler.axis(ys)
-    first = "Variable" if not x_common else x_common
-    disp_rows, data_rows = [], []
-    adjust = "none"
-    method = document.get("plan", {}).get("correlation", "pearson")
-    for xv, xl in zip(xs, x_labels, strict=True):
-        disp: dict[str, Any] = {first: xl}
-        row: dict[str, Any] = {first: xl}
-        for yv, yl in zip(ys, y_labels, strict=True):
-            rec = records.get((xv, yv))
-            if rec is None:
-                disp[yl] = apa.NA
-                row[f"{yl}: r"] = row[f"{yl}: n"] = row[f"{yl}: p"] = None
-                continue
-            adjust = rec.get("adjust") or "none"
-            method = rec.get("method", method)
-            marker = apa.sig_marker(significance_p(rec))
-            r_text = apa.fmt_r(rec.get("r"))
-            disp[yl] = f"{r_text}{marker} (n = {apa.fmt_int(rec.get('n'))})"
-            row[f"{yl}: r"] = _num(rec.get("r"))
-            row[f"{yl}: n"] = rec.get("n")
-            row[f"{yl}: p"] = _num(rec.get("p"))
-            if adjust != "none":
-                row[f"{yl}: p adjusted"] = _num(rec.get("p_adj"))
-        disp_rows.append(disp)
-        data_rows.append(row)
-    data = pd.DataFrame(data_rows)
-    formats = {}
-    for c in data.columns[1:]:
-        formats[c] = "0" if c.endswith(": n") else ("0.000" if ": p" in c else "0.00")
-    sym = "Spearman's r_s" if method == "spearman" else "Pearson's r"
+def _correlation_note(plan: AnalysisPlan, adjust: str, x_common: str, y_common: str) -> str:
+    sym = "Spearman's r_s" if plan.correlation == "spearman" else "Pearson's r"
+    n_kind = "pairwise n" if plan.missing == "pairwise" else "n after listwise deletion"
     basis = (
-        f"p adjusted within the family ({_adjust_name(adjust)})"
+        f"p adjusted within the family ({adjust_name(adjust)})"
         if adjust != "none"
         else "two-tailed p, not adjusted for multiple comparisons"
     )
     note = (
-        f"Cells: {sym} with the number of participants with both values (pairwise n). "
+        f"Cells: {sym} with the number of participants with both values ({n_kind}). "
         f"* p < .05, ** p < .01, *** p < .001 ({basis})."
     )
     if x_common and y_common:
         note += f" Rows: {x_common}; columns: {y_common}."
     elif y_common:
         note += f" Columns: {y_common}."
+    return note
+
+
+def correlation_table(
+    family: CorrelationFamily, records: Family[CorrelationRecord], labeler: Labeler,
+    plan: AnalysisPlan,
+) -> ReportTable:  # fmt: skip
+    """One family in paper layout: rows = x variables, columns = y variables, cells r + n."""
+    by_pair = {(r.x, r.y): r for r in records if r.family == family.family}
+    x_labels, x_common = labeler.axis(family.x)
+    y_labels, y_common = labeler.axis(family.y)
+    first = x_common or "Variable"
+    disp_rows, data_rows = [], []
+    adjust: str = plan.adjust
+    for xv, xl in zip(family.x, x_labels, strict=True):
+        disp: dict[str, Any] = {first: xl}
+        row: dict[str, Any] = {first: xl}
+        for yv, yl in zip(family.y, y_labels, strict=True):
+            rec = by_pair.get((xv, yv))
+            if rec is None:
+                disp[yl] = apa.NA
+                row[f"{yl}: r"] = row[f"{yl}: n"] = row[f"{yl}: p"] = None
+                continue
+            adjust = rec.adjust
+            marker = apa.sig_marker(rec.decision_p)
+            disp[yl] = f"{apa.fmt_r(rec.r)}{marker} (n = {apa.fmt_int(rec.n)})"
+            row[f"{yl}: r"] = _num(rec.r)
+            row[f"{yl}: n"] = rec.n
+            row[f"{yl}: p"] = _num(rec.p)
+            if adjust != "none":
+                row[f"{yl}: p adjusted"] = _num(rec.p_adj)
+        disp_rows.append(disp)
+        data_rows.append(row)
+    data = pd.DataFrame(data_rows)
+    formats = {
+        c: "0" if c.endswith(": n") else ("0.000" if ": p" in c else "0.00")
+        for c in data.columns[1:]
+    }
     return ReportTable(
-        f"correlations_{name}",
-        _family_title(family, labeler, x_common, y_common),
+        f"correlations_{family.family}",
+        family_title(family, labeler),
         pd.DataFrame(disp_rows),
         data,
-        note,
+        _correlation_note(plan, adjust, x_common, y_common),
         formats,
         kind="correlation",
     )
 
 
-def _adjust_name(adjust: str) -> str:
+def adjust_name(adjust: str) -> str:
+    """``Holm`` or ``Benjamini–Hochberg false discovery rate``."""
     return {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg false discovery rate"}.get(adjust, adjust)
 
 
-def qc_problems(document: Mapping[str, Any], limit: int = 500) -> pd.DataFrame:
+def qc_problems(qc: ValidationReport, base_dir: Path, limit: int = 500) -> pd.DataFrame:
     """The validation problems (file, row, column, code, message), at most ``limit`` rows."""
-    problems = document.get("qc", {}).get("problems", [])
     cols = ["severity", "file", "row", "column", "code", "message"]
-    frame = pd.DataFrame(problems[:limit], columns=cols) if problems else pd.DataFrame(columns=cols)
-    frame["row"] = [("" if apa.is_missing(v) else str(int(v))) for v in frame["row"]]
-    return frame.fillna("").astype(str)
+    rows = [
+        {
+            "severity": p.severity,
+            "file": _relative(p.file, base_dir) if p.file else "",
+            "row": "" if p.row is None else str(int(p.row)),
+            "column": p.column,
+            "code": p.code,
+            "message": p.message,
+        }
+        for p in qc.problems[:limit]
+    ]
+    return pd.DataFrame(rows, columns=cols).fillna("").astype(str)
 
 
 def build_tables(
-    document: Mapping[str, Any], labeler: Labeler, arm_labels: Mapping[str, str]
+    results: AnalysisResults, labeler: Labeler, arm_labels: Mapping[str, str]
 ) -> list[ReportTable]:
     """Every table of the report in order: reproduction, descriptives, change, families, QC."""
     tables: list[ReportTable] = []
-    rep = reproduction(document)
+    rep = reproduction(results.reproduction)
     if rep is not None:
         tables.append(rep)
-    tables.append(descriptives(document, labeler, arm_labels))
-    ch = change(document, labeler)
+    tables.append(descriptives(results, labeler, arm_labels))
+    ch = change(results.change, labeler)
     if ch is not None:
         tables.append(ch)
-    for family in document.get("plan", {}).get("correlations", []):
-        tables.append(correlation_table(document, family, labeler))
-    tables.append(qc_summary(document))
+    plan = results.study.analysis
+    for family in plan.correlations:
+        tables.append(correlation_table(family, results.correlations, labeler, plan))
+    tables.append(qc_summary(results.qc, results.study.base_dir))
     return tables
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
+from patalliance._version import __version__
+from patalliance.analysis.change import ChangeRecord
+from patalliance.analysis.results import AnalysisResults
+from patalliance.document import package_versions
 from patalliance.report import apa
 from patalliance.report.labels import Labeler
-from patalliance.report.tables import family_title, significance_p
-from patalliance.study import Study
+from patalliance.report.tables import family_title, significant
+from patalliance.study import AnalysisPlan, Study
 
 LAKENS_2013 = (
     "Lakens, D. (2013). Calculating and reporting effect sizes to facilitate cumulative "
@@ -74,7 +77,7 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + f", and {items[-1]}"
 
 
-def _arm_counts(document: Mapping[str, Any], study: Study, arms: Mapping[str, int]) -> str:
+def _arm_counts(study: Study, arms: Mapping[str, int]) -> str:
     parts = [f"{n} {study.arms[a].label if a in study.arms else a}" for a, n in arms.items()]
     return f" ({'; '.join(parts)})" if parts else ""
 
@@ -84,102 +87,134 @@ def _paren(labeler: Labeler, variable: str) -> str:
     return f"{m} {sc} ({t.lower() if t == 'Peak' else t})" if sc else m
 
 
-def summary(
-    document: Mapping[str, Any], study: Study, labeler: Labeler, arms: Mapping[str, int]
-) -> list[str]:
-    """A plain-language summary for clinicians: what was found, with n."""
-    out = []
-    n = document.get("n_participants", 0)
-    alpha = float(document.get("plan", {}).get("alpha", 0.05))
-    out.append(
-        f"This report analyses {n} participants{_arm_counts(document, study, arms)} of the study "
-        f"“{study.study.title}”."
+def _change_summary(c: ChangeRecord, labeler: Labeler, alpha: float) -> str:
+    name = labeler.short(c.variable_from)
+    t0 = labeler.parts(c.variable_from)[2]
+    t1 = labeler.parts(c.variable_to)[2]
+    if apa.is_missing(c.mean_diff):
+        return f"Change in {name} from {t0} to {t1} could not be tested (n = {c.n} complete pairs)."
+    went = "rose" if c.mean_diff > 0 else "fell"
+    sig = (not apa.is_missing(c.p)) and c.p < alpha
+    return (
+        f"Among the {c.n} participants rated at both times, {name} {went} from "
+        f"{apa.fmt_num(c.mean_from)} at {t0} to {apa.fmt_num(c.mean_to)} at {t1} "
+        f"({apa.fmt_p(c.p)}; effect size d_av = {apa.fmt_num(c.d_av)}); "
+        + (
+            "this change is statistically significant."
+            if sig
+            else "this change is not statistically significant."
+        )
     )
-    for c in document.get("change", []):
-        name = labeler.short(str(c["variable_from"]))
-        t0 = labeler.parts(str(c["variable_from"]))[2]
-        t1 = labeler.parts(str(c["variable_to"]))[2]
-        if apa.is_missing(c.get("mean_diff")):
-            out.append(
-                f"Change in {name} from {t0} to {t1} could not be tested "
-                f"(n = {c.get('n')} complete pairs)."
-            )
-            continue
-        went = "rose" if float(c["mean_diff"]) > 0 else "fell"
-        sig = (not apa.is_missing(c.get("p"))) and float(c["p"]) < alpha
-        out.append(
-            f"Among the {c['n']} participants rated at both times, {name} {went} from "
-            f"{apa.fmt_num(c['mean_from'])} at {t0} to {apa.fmt_num(c['mean_to'])} at {t1} "
-            f"({apa.fmt_p(c.get('p'))}; effect size d_av = {apa.fmt_num(c.get('d_av'))}); "
-            + (
-                "this change is statistically significant."
-                if sig
-                else "this change is not statistically significant."
-            )
-        )
-    corrs = document.get("correlations", [])
-    if corrs:
-        sig_recs = [
-            r
-            for r in corrs
-            if not apa.is_missing(significance_p(r)) and float(significance_p(r)) < alpha
-        ]
-        adjust = corrs[0].get("adjust", "none")
-        basis = "" if adjust == "none" else " after correction for multiple comparisons"
-        out.append(
-            f"Of {len(corrs)} planned correlations, {len(sig_recs)} were statistically "
-            f"significant (p < {apa.fmt_r(alpha)}{basis})."
-        )
-        strongest = sorted(sig_recs, key=lambda r: -abs(float(r["r"])))[:5]
-        phrases = []
-        for r in strongest:
-            dirn = "higher" if float(r["r"]) > 0 else "lower"
-            phrases.append(
-                f"higher {_paren(labeler, str(r['x']))} went with {dirn} "
-                f"{_paren(labeler, str(r['y']))} (r = {apa.fmt_r(r['r'])}, n = {r['n']})"
-            )
-        if phrases:
-            out.append("The strongest associations: " + "; ".join(phrases) + ".")
-        out.append(
-            "Correlations describe how scores go together across participants; they do not "
-            "show that one causes the other. With small samples, estimates are imprecise: see "
-            "the confidence intervals."
-        )
+
+
+def summary(results: AnalysisResults, labeler: Labeler, arms: Mapping[str, int]) -> list[str]:
+    """A plain-language summary for clinicians: what was found, with n."""
+    study = results.study
+    alpha = study.analysis.alpha
+    out = [
+        f"This report analyses {results.n_participants} participants{_arm_counts(study, arms)} "
+        f"of the study “{study.study.title}”."
+    ]
+    out.extend(_change_summary(c, labeler, alpha) for c in results.change)
+    corrs = results.correlations
+    if not corrs:
+        return out
+    sig_recs = [r for r in corrs if significant(r, alpha)]
+    basis = "" if study.analysis.adjust == "none" else " after correction for multiple comparisons"
+    out.append(
+        f"Of {len(corrs)} planned correlations, {len(sig_recs)} were statistically "
+        f"significant (p < {apa.fmt_r(alpha)}{basis})."
+    )
+    strongest = sorted(sig_recs, key=lambda r: -abs(r.r))[:5]
+    phrases = [
+        f"higher {_paren(labeler, r.x)} went with {'higher' if r.r > 0 else 'lower'} "
+        f"{_paren(labeler, r.y)} (r = {apa.fmt_r(r.r)}, n = {r.n})"
+        for r in strongest
+    ]
+    if phrases:
+        out.append("The strongest associations: " + "; ".join(phrases) + ".")
+    out.append(
+        "Correlations describe how scores go together across participants; they do not "
+        "show that one causes the other. With small samples, estimates are imprecise: see "
+        "the confidence intervals."
+    )
     return out
 
 
-def methods(
-    document: Mapping[str, Any], study: Study, labeler: Labeler
-) -> tuple[list[str], list[str]]:
-    """The methods paragraphs and the reference list, generated from the plan and the keys."""
-    plan = document.get("plan", {})
-    level = apa.ci_label(float(plan.get("confidence_level", 0.95)))
-    refs: list[str] = []
-    instruments = []
-    for mid, info in document.get("instruments", {}).items():
+def _instruments(results: AnalysisResults, labeler: Labeler, refs: list[str]) -> str:
+    study = results.study
+    parts = []
+    for mid, key in results.keys.items():
         measure = study.measures.get(mid)
         tps = [labeler.timepoint(t) for t in (measure.timepoints if measure else [])]
-        citation = str(info.get("citation", ""))
+        citation = key.instrument.citation
         cite = f" ({short_citation(citation)})" if citation else ""
         if citation and citation not in refs:
             refs.append(citation)
-        what = labeler.measure_long(mid)
         peak = (
-            " (peak = the "
-            + ("higher" if measure and measure.peak == "max" else "lower")
-            + " of the sessions)"
+            " (peak = the " + ("higher" if measure.peak == "max" else "lower") + " of the sessions)"
             if measure is not None and measure.peak
             else ""
         )
-        instruments.append(
-            f"{what} was measured with the {info.get('abbreviation', mid)}{cite} at "
-            f"{_join(tps)}{peak}"
+        parts.append(
+            f"{labeler.measure_long(mid)} was measured with the {key.instrument.abbreviation}"
+            f"{cite} at {_join(tps)}{peak}"
         )
+    return "; ".join(parts) + "." if parts else ""
+
+
+def _correlation_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
+    level = apa.ci_label(plan.confidence_level)
+    name = "Pearson product-moment" if plan.correlation == "pearson" else "Spearman rank"
+    handling = (
+        "pairwise deletion: each correlation used every participant with both values, and "
+        "its n is reported"
+        if plan.missing == "pairwise"
+        else "listwise deletion within each family: only participants with every variable of "
+        "the family were used; n is reported per test"
+    )
+    out = [f"Associations were estimated with {name} correlations, using {handling}."]
+    if plan.ci == "bootstrap":
+        kind = (
+            "bias-corrected and accelerated (BCa)" if plan.bootstrap_ci == "bca" else "percentile"
+        )
+        out.append(
+            f"{level} confidence intervals for r are {kind} bootstrap intervals "
+            f"({plan.n_resamples:,} resamples, seed {plan.seed}; Efron, 1987)."
+        )
+        refs.append(EFRON_1987)
+    else:
+        out.append(
+            f"{level} confidence intervals for r use the Fisher z transformation "
+            "(no interval is given for n < 4)."
+        )
+    if plan.adjust == "holm":
+        out.append(
+            "p-values were adjusted within each family of correlations with the "
+            "Holm (1979) procedure."
+        )
+        refs.append(HOLM_1979)
+    elif plan.adjust == "fdr_bh":
+        out.append(
+            "p-values were adjusted within each family of correlations to control "
+            "the false discovery rate (Benjamini & Hochberg, 1995)."
+        )
+        refs.append(BH_1995)
+    else:
+        out.append("p-values are two-tailed and were not adjusted for multiple comparisons.")
+    return out
+
+
+def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list[str]]:
+    """The methods paragraphs and the reference list, generated from the plan and the keys."""
+    plan = results.study.analysis
+    refs: list[str] = []
     paras = []
+    instruments = _instruments(results, labeler, refs)
     if instruments:
-        paras.append("; ".join(instruments) + ".")
+        paras.append(instruments)
     tests = []
-    if document.get("change"):
+    if results.change:
         tests.append(
             "Change over time was tested with paired t tests on participants with both scores, "
             "with the Wilcoxon signed-rank test as a sensitivity analysis. Two standardized "
@@ -189,111 +224,53 @@ def methods(
             "standard deviations (Lakens, 2013), which is the d reported by Levin et al. (2024)."
         )
         refs.extend([LAKENS_2013, LEVIN_2024, STEIGER_1997])
-    method = plan.get("correlation", "pearson")
-    missing = plan.get("missing", "pairwise")
-    if plan.get("correlations"):
-        name = "Pearson product-moment" if method == "pearson" else "Spearman rank"
-        handling = (
-            "pairwise deletion: each correlation used every participant with both values, and "
-            "its n is reported"
-            if missing == "pairwise"
-            else "listwise deletion within each family: only participants with every variable of "
-            "the family were used; n is reported per test"
-        )
-        tests.append(f"Associations were estimated with {name} correlations, using {handling}.")
-        if plan.get("ci") == "bootstrap":
-            kind = (
-                "bias-corrected and accelerated (BCa)"
-                if plan.get("bootstrap_ci") == "bca"
-                else "percentile"
-            )
-            tests.append(
-                f"{level} confidence intervals for r are {kind} bootstrap intervals "
-                f"({plan.get('n_resamples', 10000):,} resamples, seed {plan.get('seed')}; "
-                "Efron, 1987)."
-            )
-            refs.append(EFRON_1987)
-        else:
-            tests.append(
-                f"{level} confidence intervals for r use the Fisher z transformation "
-                "(no interval is given for n < 4)."
-            )
-        adjust = plan.get("adjust", "none")
-        if adjust == "holm":
-            tests.append(
-                "p-values were adjusted within each family of correlations with the "
-                "Holm (1979) procedure."
-            )
-            refs.append(HOLM_1979)
-        elif adjust == "fdr_bh":
-            tests.append(
-                "p-values were adjusted within each family of correlations to control "
-                "the false discovery rate (Benjamini & Hochberg, 1995)."
-            )
-            refs.append(BH_1995)
-        else:
-            tests.append("p-values are two-tailed and were not adjusted for multiple comparisons.")
+    if plan.correlations:
+        tests.extend(_correlation_methods(plan, refs))
     tests.append(
-        f"Significance was judged at α = {apa.fmt_r(float(plan.get('alpha', 0.05)))}; "
+        f"Significance was judged at α = {apa.fmt_r(plan.alpha)}; "
         "descriptive statistics use all available scores at each timepoint."
     )
     paras.append(" ".join(tests))
-    sw = document.get("software", {})
-    versions = ", ".join(f"{k} {v}" for k, v in sw.items() if k not in {"name", "version"})
+    versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
     paras.append(
-        f"All analyses were run with {sw.get('name', 'patalliance')} {sw.get('version', '')} "
-        f"({versions}); the random seed was {plan.get('seed')}."
+        f"All analyses were run with patalliance {__version__} ({versions}); the random seed "
+        f"was {plan.seed}."
     )
     return paras, refs
 
 
-def results(document: Mapping[str, Any], labeler: Labeler) -> list[tuple[str, list[str]]]:
+def results(res: AnalysisResults, labeler: Labeler) -> list[tuple[str, list[str]]]:
     """APA results sentences, grouped: (heading, sentences)."""
-    plan = document.get("plan", {})
-    level = float(plan.get("confidence_level", 0.95))
+    level = res.confidence_level
     groups: list[tuple[str, list[str]]] = []
     change_lines = []
-    for c in document.get("change", []):
-        name = labeler.short(str(c["variable_from"]))
-        t0 = labeler.parts(str(c["variable_from"]))[2]
-        t1 = labeler.parts(str(c["variable_to"]))[2]
+    for c in res.change:
+        name = labeler.short(c.variable_from)
+        t0 = labeler.parts(c.variable_from)[2]
+        t1 = labeler.parts(c.variable_to)[2]
         stat = apa.apa_t(
-            c.get("t"),
-            df=c.get("df"),
-            p=c.get("p"),
-            d_av=c.get("d_av"),
-            d_z=c.get("d_z"),
-            d_z_ci_low=c.get("d_z_ci_low"),
-            d_z_ci_high=c.get("d_z_ci_high"),
-            confidence_level=level,
-        )
+            c.t, df=c.df, p=c.p, d_av=c.d_av, d_z=c.d_z, d_z_ci_low=c.d_z_ci_low,
+            d_z_ci_high=c.d_z_ci_high, confidence_level=c.confidence_level,
+        )  # fmt: skip
         change_lines.append(
-            f"{name} changed from M = {apa.fmt_num(c.get('mean_from'))} "
-            f"(SD = {apa.fmt_num(c.get('sd_from'))}) at {t0} to M = "
-            f"{apa.fmt_num(c.get('mean_to'))} (SD = {apa.fmt_num(c.get('sd_to'))}) at {t1}, "
-            f"n = {c.get('n')}: {stat} (Wilcoxon signed-rank {apa.fmt_p(c.get('wilcoxon_p'))})."
+            f"{name} changed from M = {apa.fmt_num(c.mean_from)} "
+            f"(SD = {apa.fmt_num(c.sd_from)}) at {t0} to M = "
+            f"{apa.fmt_num(c.mean_to)} (SD = {apa.fmt_num(c.sd_to)}) at {t1}, "
+            f"n = {c.n}: {stat} (Wilcoxon signed-rank {apa.fmt_p(c.wilcoxon_p)})."
         )
     if change_lines:
         groups.append(("Change over time", change_lines))
-    records = document.get("correlations", [])
-    for family in plan.get("correlations", []):
+    for family in res.study.analysis.correlations:
         lines = []
-        for r in records:
-            if r.get("family") != family["family"]:
+        for r in res.correlations:
+            if r.family != family.family:
                 continue
             stat = apa.apa_correlation(
-                r.get("r"),
-                n=r.get("n"),
-                p=r.get("p"),
-                ci_low=r.get("ci_low"),
-                ci_high=r.get("ci_high"),
-                confidence_level=level,
-                method=str(r.get("method")),
-            )
-            if (r.get("adjust") or "none") != "none":
-                stat += f", adjusted {apa.fmt_p(r.get('p_adj'))}"
-            lines.append(
-                f"{labeler.variable(str(r['x']))} × {labeler.variable(str(r['y']))}: {stat}."
-            )
+                r.r, n=r.n, p=r.p, ci_low=r.ci_low, ci_high=r.ci_high,
+                confidence_level=r.confidence_level or level, method=r.method,
+            )  # fmt: skip
+            if r.adjust != "none":
+                stat += f", adjusted {apa.fmt_p(r.p_adj)}"
+            lines.append(f"{labeler.variable(r.x)} × {labeler.variable(r.y)}: {stat}.")
         groups.append((family_title(family, labeler), lines))
     return groups

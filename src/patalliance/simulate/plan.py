@@ -154,7 +154,7 @@ def plan_from_study(
     study = prepared.study
     tests = _tests(study)
     variables = list(dict.fromkeys(v for _, x, y in tests for v in (x, y)))
-    from patalliance.analysis import validate_plan
+    from patalliance.analysis.plan import validate_plan
 
     validate_plan(study, prepared.table)
     values = prepared.table.values[variables].to_numpy(dtype=float)

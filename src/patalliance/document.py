@@ -18,13 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from patalliance import __version__
+from patalliance._version import __version__
 from patalliance.analysis.results import AnalysisResults
-from patalliance.io.tidy import sha256_of
-from patalliance.pipeline import Prepared
 
 SCHEMA_ID = "patalliance.results/1"
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "results.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent / "results.schema.json"
 KEY_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels", "pydantic", "matplotlib")
 
 
@@ -58,18 +56,48 @@ def clean(value: Any) -> Any:
     return value
 
 
-def _relative(path: str, base: Path) -> str:
+def relative_path(path: str, base: Path) -> str:
+    """``path`` relative to ``base`` (the study file's folder) when possible."""
     try:
         return os.path.relpath(path, base)
     except ValueError:  # pragma: no cover - different drive on Windows
         return path
 
 
-def build_document(prepared: Prepared, results: AnalysisResults) -> dict[str, Any]:
-    """Assemble the results document from the prepared data and the analysis results."""
-    study = prepared.study
-    report = prepared.validated.report
+def _qc(results: AnalysisResults) -> dict[str, Any]:
+    report = results.qc
+    base = results.study.base_dir
+    return {
+        "policy": report.policy,
+        "rows_read": report.rows_read,
+        "rows_used": report.rows_used,
+        "rows_excluded": report.rows_excluded,
+        "excluded_by_reason": dict(report.excluded_by_reason),
+        "files": [{**f, "path": relative_path(str(f["path"]), base)} for f in report.files],
+        "problems": [
+            {**asdict(p), "file": relative_path(p.file, base) if p.file else ""}
+            for p in report.problems
+        ],
+    }
+
+
+#: Families beyond the paper: written only when the plan asks for them.
+_OPTIONAL = (
+    "efficacy",
+    "partial_correlations",
+    "mixed_models",
+    "mediation",
+    "facilitator",
+    "sensitivity",
+    "bayes_factors",
+)
+
+
+def build_document(results: AnalysisResults) -> dict[str, Any]:
+    """The content of ``results.json`` (JSON-safe: NaN and infinities are ``None``)."""
+    study = results.study
     base = study.base_dir
+    plan = study.analysis
     doc: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "software": {"name": "patalliance", "version": __version__, **package_versions()},
@@ -77,12 +105,12 @@ def build_document(prepared: Prepared, results: AnalysisResults) -> dict[str, An
             "id": study.study.id,
             "title": study.study.title,
             "file": study.path.name,
-            "sha256": sha256_of(study.path),
+            "sha256": results.study_sha256,
         },
         "inputs": [
-            {**inp.to_dict(), "path": _relative(inp.path, base)} for inp in prepared.raw.inputs
+            {**inp.to_dict(), "path": relative_path(inp.path, base)} for inp in results.inputs
         ],
-        "plan": study.analysis.model_dump(mode="json"),
+        "plan": plan.model_dump(mode="json"),
         "instruments": {
             mid: {
                 "instrument": key.id,
@@ -90,28 +118,21 @@ def build_document(prepared: Prepared, results: AnalysisResults) -> dict[str, An
                 "citation": key.instrument.citation,
                 "verified": key.verified_everywhere,
             }
-            for mid, key in prepared.keys.items()
+            for mid, key in results.keys.items()
         },
-        "qc": {
-            "policy": report.policy,
-            "rows_read": report.rows_read,
-            "rows_used": report.rows_used,
-            "rows_excluded": report.rows_excluded,
-            "excluded_by_reason": dict(report.excluded_by_reason),
-            "files": [{**f, "path": _relative(str(f["path"]), base)} for f in report.files],
-            "problems": [
-                {**asdict(p), "file": _relative(p.file, base) if p.file else ""}
-                for p in report.problems
-            ],
-        },
-        "n_participants": prepared.table.n_participants,
-        "descriptives": [d.to_dict() for d in results.descriptives],
-        "descriptives_by_arm": [d.to_dict() for d in results.descriptives_by_arm],
-        "change": [c.to_dict() for c in results.change],
-        "correlations": [c.to_dict() for c in results.correlations],
+        "qc": _qc(results),
+        "n_participants": results.n_participants,
+        "descriptives": results.descriptives.to_list(),
+        "descriptives_by_arm": [d.to_dict() for d in results.descriptives.by_arm],
+        "change": results.change.to_list(),
+        "correlations": results.correlations.to_list(),
     }
-    for name, section in results.extra.items():
-        doc[name] = section
+    for name in _OPTIONAL:
+        if getattr(plan, name):
+            family = getattr(results, name)
+            doc[name] = family.to_dict() if name == "facilitator" else family.to_list()
+    if results.reproduction is not None:
+        doc["reproduction"] = [c.to_dict() for c in results.reproduction]
     return clean(doc)
 
 

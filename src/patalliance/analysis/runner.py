@@ -1,0 +1,55 @@
+"""Running the analysis plan: every family the study file asks for, in report order.
+
+This module only runs the plan; each family's statistics are in its own module, and every
+estimator is in :mod:`patalliance.stats`.
+"""
+
+from __future__ import annotations
+
+from patalliance.analysis.bayes import run_bayes_factors
+from patalliance.analysis.change import run_change
+from patalliance.analysis.correlations import run_correlations
+from patalliance.analysis.descriptives import describe
+from patalliance.analysis.efficacy import run_efficacy
+from patalliance.analysis.facilitator import run_facilitator
+from patalliance.analysis.mediation import run_mediation
+from patalliance.analysis.mixed import run_mixed_models
+from patalliance.analysis.partial import run_partial_correlations
+from patalliance.analysis.plan import validate_plan
+from patalliance.analysis.results import PlanResults
+from patalliance.analysis.sensitivity import run_sensitivity
+from patalliance.derive import AnalysisTable
+from patalliance.study import Study
+
+__all__ = ["run_plan"]
+
+
+def run_plan(study: Study, table: AnalysisTable) -> PlanResults:
+    """Check the plan's variable names, then run every family it asks for.
+
+    Raises
+    ------
+    ConfigError
+        When the plan names an unknown variable, arm or correlation family (exit code 2).
+    """
+    validate_plan(study, table)
+    plan = study.analysis
+    empty = PlanResults()
+    return PlanResults(
+        descriptives=describe(table),
+        change=run_change(table, plan),
+        correlations=run_correlations(table, plan),
+        efficacy=run_efficacy(study, table) if plan.efficacy else empty.efficacy,
+        partial_correlations=(
+            run_partial_correlations(study, table)
+            if plan.partial_correlations
+            else empty.partial_correlations
+        ),
+        mixed_models=run_mixed_models(study, table) if plan.mixed_models else empty.mixed_models,
+        mediation=run_mediation(study, table) if plan.mediation else empty.mediation,
+        facilitator=run_facilitator(study, table) if plan.facilitator else empty.facilitator,
+        sensitivity=run_sensitivity(study, table) if plan.sensitivity else empty.sensitivity,
+        bayes_factors=run_bayes_factors(study, table)
+        if plan.bayes_factors
+        else empty.bayes_factors,
+    )

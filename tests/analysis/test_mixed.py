@@ -1,0 +1,80 @@
+"""analysis.mixed: the longitudinal models against statsmodels MixedLM fitted directly on the
+same long data."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from conftest import write_study
+from numpy.testing import assert_allclose
+
+from patalliance.analysis.mixed import run_mixed_models
+from patalliance.pipeline import prepare
+
+MIXED = """
+[[analysis.mixed_models]]
+outcome = "depression.total"
+timepoints = ["post1w", "fu4w"]
+predictors = ["alliance.total@prep", "alliance.total@post1w"]
+baseline = "depression.total@baseline"
+n_boot = 25
+"""
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from conftest import make_participants, make_responses
+
+    path = write_study(
+        tmp_path_factory.mktemp("mixed") / "s",
+        make_responses(n=30, seed=11),
+        make_participants(30),
+        analysis_extra=MIXED,
+    )
+    return prepare(path)
+
+
+def test_matches_statsmodels_formula_fit(prepared) -> None:  # type: ignore[no-untyped-def]
+    out = run_mixed_models(prepared.study, prepared.table).to_list()
+    assert len(out) == 2
+    vals = prepared.table.values
+    for rec, pred in zip(out, ["alliance.total@prep", "alliance.total@post1w"], strict=True):
+        long = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "pid": vals.index,
+                        "time": tp,
+                        "y": vals[f"depression.total@{tp}"],
+                        "a": vals[pred],
+                        "b": vals["depression.total@baseline"],
+                    }
+                )
+                for tp in ["post1w", "fu4w"]
+            ]
+        ).dropna()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = smf.mixedlm(
+                "y ~ C(time, levels=['post1w', 'fu4w']) + a + b", long, groups=long["pid"]
+            ).fit(reml=True)
+        assert rec["n_obs"] == len(long) and rec["n_groups"] == long["pid"].nunique()
+        assert rec["inference"] == "Wald z"
+        est = [f["estimate"] for f in rec["fixed_effects"]]
+        se = [f["se"] for f in rec["fixed_effects"]]
+        p = [f["p"] for f in rec["fixed_effects"]]
+        assert_allclose(est, ref.fe_params.to_numpy(), rtol=1e-5, atol=1e-8)
+        assert_allclose(se, ref.bse_fe.to_numpy(), rtol=1e-4)
+        assert_allclose(p, ref.pvalues.to_numpy()[: len(p)], rtol=1e-3, atol=1e-10)
+        assert rec["effect"] == est[2]
+        assert rec["n_boot_valid"] > 0
+        assert rec["boot_ci_low"] <= rec["effect"] <= rec["boot_ci_high"]
+
+
+def test_bootstrap_is_reproducible(prepared) -> None:  # type: ignore[no-untyped-def]
+    a = run_mixed_models(prepared.study, prepared.table).to_list()
+    b = run_mixed_models(prepared.study, prepared.table).to_list()
+    assert [r["boot_ci_low"] for r in a] == [r["boot_ci_low"] for r in b]
