@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from patalliance._version import __version__
 
 if TYPE_CHECKING:
-    from patalliance.api import analyze, demo_study, load_study, score, validate
+    from patalliance.api import analyze, demo_study, load_study, score, validate_data
     from patalliance.errors import ConfigError, DataValidationError, PatallianceError
     from patalliance.results import Results
     from patalliance.status import Status
@@ -37,7 +37,7 @@ _EXPORTS = {
     "demo_study": "patalliance.api",
     "load_study": "patalliance.api",
     "score": "patalliance.api",
-    "validate": "patalliance.api",
+    "validate_data": "patalliance.api",
     "Results": "patalliance.results",
     "Status": "patalliance.status",
     "Study": "patalliance.study",
@@ -60,7 +60,7 @@ __all__ = [
     "demo_study",
     "load_study",
     "score",
-    "validate",
+    "validate_data",
 ]
 
 

@@ -29,7 +29,7 @@ from patalliance.results import Results
 from patalliance.study import Study, load_study
 from patalliance.validate import Policy, ValidationReport
 
-__all__ = ["analyze", "demo_study", "load_study", "score", "validate"]
+__all__ = ["analyze", "demo_study", "load_study", "score", "validate_data"]
 
 
 def _study_hash(study: Study) -> str:
@@ -67,7 +67,7 @@ def _check_plan_has_data(prepared: Prepared) -> None:
         )
 
 
-def validate(
+def validate_data(
     study: Study | str | Path,
     *,
     responses: pd.DataFrame | None = None,

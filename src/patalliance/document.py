@@ -57,7 +57,10 @@ def clean(value: Any) -> Any:
 
 
 def relative_path(path: str, base: Path) -> str:
-    """``path`` relative to ``base`` (the study file's folder) when possible."""
+    """``path`` relative to ``base`` (the study file's folder) when possible; the name of a
+    DataFrame input (``<responses DataFrame>``) as it is."""
+    if path.startswith("<"):
+        return path
     try:
         return os.path.relpath(path, base)
     except ValueError:  # pragma: no cover - different drive on Windows

@@ -118,7 +118,7 @@ def validate_command(
     """Check the data completely and write a QC report (exit 1 when it fails)."""
     import patalliance as pa
 
-    qc = pa.validate(study, policy="lenient" if lenient else None)
+    qc = pa.validate_data(study, policy="lenient" if lenient else None)
     qc.write(report)
     _report_summary(qc)
     for problem in qc.warnings:

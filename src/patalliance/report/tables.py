@@ -10,7 +10,6 @@ Each :class:`ReportTable` has two frames with the same rows:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from patalliance.analysis.correlations import CorrelationRecord
 from patalliance.analysis.descriptives import Descriptives
 from patalliance.analysis.records import Family, PublishedComparison
 from patalliance.analysis.results import AnalysisResults
+from patalliance.document import relative_path
 from patalliance.report import apa
 from patalliance.report.labels import Labeler
 from patalliance.study import AnalysisPlan, CorrelationFamily
@@ -47,20 +47,13 @@ def _num(value: Any) -> float:
     return float("nan") if apa.is_missing(value) else float(value)
 
 
-def _relative(path: str, base: Path) -> str:
-    try:
-        return os.path.relpath(path, base)
-    except ValueError:  # pragma: no cover - different drive on Windows
-        return path
-
-
 def qc_summary(qc: ValidationReport, base_dir: Path) -> ReportTable:
     """Rows read, used and excluded, per input file and in total, then excluded by reason."""
     rows: list[dict[str, Any]] = []
     for f in qc.files:
         rows.append(
             {
-                "Source": f"{f.get('role', 'input')}: {_relative(str(f.get('path', '')), base_dir)}",
+                "Source": f"{f.get('role', 'input')}: {relative_path(str(f.get('path', '')), base_dir)}",
                 "Rows read": f.get("rows"),
                 "Rows used": f.get("rows_used"),
                 "Rows excluded": f.get("rows_excluded"),
@@ -371,7 +364,7 @@ def qc_problems(qc: ValidationReport, base_dir: Path, limit: int = 500) -> pd.Da
     rows = [
         {
             "severity": p.severity,
-            "file": _relative(p.file, base_dir) if p.file else "",
+            "file": relative_path(p.file, base_dir) if p.file else "",
             "row": "" if p.row is None else str(int(p.row)),
             "column": p.column,
             "code": p.code,

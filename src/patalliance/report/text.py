@@ -136,7 +136,7 @@ def summary(results: AnalysisResults, labeler: Labeler, arms: Mapping[str, int])
     out.append(
         "Correlations describe how scores go together across participants; they do not "
         "show that one causes the other. With small samples, estimates are imprecise: see "
-        "the confidence intervals."
+        f"the {apa.ci_label(study.analysis.confidence_level)} confidence intervals."
     )
     return out
 
@@ -219,9 +219,10 @@ def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list
             "Change over time was tested with paired t tests on participants with both scores, "
             "with the Wilcoxon signed-rank test as a sensitivity analysis. Two standardized "
             "effect sizes are reported: d_z, the mean difference divided by the standard "
-            "deviation of the differences (with a noncentral-t confidence interval; Steiger & "
-            "Fouladi, 1997), and d_av, the mean difference divided by the average of the two "
-            "standard deviations (Lakens, 2013), which is the d reported by Levin et al. (2024)."
+            f"deviation of the differences (with a noncentral-t {apa.ci_label(plan.confidence_level)} "
+            "confidence interval; Steiger & Fouladi, 1997), and d_av, the mean difference divided "
+            "by the average of the two standard deviations (Lakens, 2013), which is the d "
+            "reported by Levin et al. (2024)."
         )
         refs.extend([LAKENS_2013, LEVIN_2024, STEIGER_1997])
     if plan.correlations:
