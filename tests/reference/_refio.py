@@ -45,7 +45,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-_FLAT_LIST = re.compile(r"\[\s*([^\[\]{}\"]*?)\s*\]", re.DOTALL)
+# a JSON list of scalars (numbers, null, true/false, strings without brackets or braces)
+_FLAT_LIST = re.compile(r'\[\s*((?:[^\[\]{}"]|"[^"\[\]{}]*")*?)\s*\]', re.DOTALL)
 
 
 def dump(obj: dict[str, Any], name: str) -> Path:
@@ -56,7 +57,8 @@ def dump(obj: dict[str, Any], name: str) -> Path:
     one line so that data columns and index matrices stay readable.
     """
     text = json.dumps(plain(obj), indent=2, allow_nan=False, ensure_ascii=True)
-    text = _FLAT_LIST.sub(lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+    # JSON strings hold no raw newline, so only the indentation between items is collapsed
+    text = _FLAT_LIST.sub(lambda m: "[" + re.sub(r"\n\s*", " ", m.group(1)) + "]", text)
     path = HERE / name
     path.write_text(text + "\n", encoding="utf-8")
     return path
