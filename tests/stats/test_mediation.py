@@ -4,8 +4,11 @@
 a, b, c and c' paths of statsmodels OLS fits and the percentile and BCa intervals of the
 indirect effect from ``scipy.stats.bootstrap``, whose statistic refits both equations with
 statsmodels OLS, together with the resample-index matrix scipy drew. The tests hand that
-stored matrix to ``mediation`` through its ``rng`` argument (``mediation`` draws one
-``rng.integers(0, n, size=(n_boot, n))``), so the intervals are deterministic.
+stored matrix to ``mediation`` through its ``rng`` argument, so the intervals are
+deterministic. This relies on ``mediation`` drawing its resamples with one call
+``rng.integers(0, n, size=(n_boot, n))`` on the complete cases: its docstring says only that
+each resample "draws n rows with replacement", so the stand-in Generator asserts that call
+and fails loudly if the draw changes.
 
 Paths are compared at ``rtol = 1e-10`` (closed forms). The bootstrap replicates are solved
 by batched normal equations in ``mediation`` and by a pseudo-inverse in statsmodels. Normal
