@@ -1,6 +1,18 @@
-"""Vectorized bootstrap against a slow per-pair loop and scipy.stats.bootstrap."""
+"""Vectorized bootstrap against a slow per-pair loop and scipy.stats.bootstrap.
+
+Live oracles: a slow per-replicate scipy loop on the same draws, and scipy.stats.bootstrap
+(other draws, so compared only loosely). Frozen oracle: ``tests/reference/bootstrap.json``
+(made by ``tests/reference/make_bootstrap.py``), the percentile and BCa intervals of
+``scipy.stats.bootstrap`` together with the resample-index matrix scipy drew. The tests hand
+that stored matrix to ``bootstrap_correlations`` through its ``rng`` argument (the documented
+draw ``rng.integers(0, n_obs, size=(n_resamples, n_obs))``), so with the same resamples the
+intervals are closed forms of the data and are compared at ``rtol = 1e-10``.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -192,3 +204,52 @@ def test_property_intervals_are_ordered_and_bounded(seed, n, method, ci_method):
     assert np.all(res.ci_low[ok] <= res.ci_high[ok])
     assert np.all((res.ci_low[ok] >= -1.0) & (res.ci_high[ok] <= 1.0))
     assert np.all((res.n_excluded >= 0) & (res.n_excluded <= 200))
+
+
+# ------------------------------------------------------------------ frozen reference values
+
+REFERENCE = json.loads(
+    (Path(__file__).resolve().parents[1] / "reference" / "bootstrap.json").read_text("utf-8")
+)
+
+
+class _StoredDraws(np.random.Generator):
+    """A Generator whose one ``integers`` call returns the stored resample-index matrix."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        super().__init__(np.random.PCG64(0))
+        self.matrix = matrix
+        self.calls = 0
+
+    def integers(self, low, high=None, size=None, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.calls += 1
+        assert (low, high, tuple(size)) == (0, self.matrix.shape[1], self.matrix.shape)
+        return self.matrix.copy()
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+@pytest.mark.parametrize("ci_method", ["percentile", "bca"])
+def test_intervals_match_frozen_scipy_bootstrap_on_stored_draws(method, ci_method):
+    inputs = REFERENCE["inputs"]
+    x, y = np.array(inputs["x"]), np.array(inputs["y"])
+    draws = _StoredDraws(np.array(REFERENCE["resample_indices"]["matrix"]))
+    res = bootstrap_correlations(
+        x,
+        y,
+        method=method,
+        ci_method=ci_method,
+        n_resamples=inputs["n_resamples"],
+        confidence_level=inputs["level"],
+        rng=draws,
+    )
+    assert draws.calls == 1
+    assert_array_equal(res.n_excluded, 0)
+    expected = REFERENCE["intervals"][f"{method}_{ci_method}"]
+    for row in expected:
+        j = row["x_column"]
+        assert_allclose(
+            [res.ci_low[j, 0], res.ci_high[j, 0]], [row["ci_low"], row["ci_high"]], rtol=1e-10
+        )
+        if ci_method == "bca":
+            assert_allclose(res.bias_correction[j, 0], row["bias_correction"], rtol=1e-10)
+            assert_allclose(res.acceleration[j, 0], row["acceleration"], rtol=1e-10)

@@ -1,6 +1,16 @@
-"""Paired change against scipy, pingouin and hand computations from the defining papers."""
+"""Paired change against scipy, pingouin and hand computations from the defining papers.
+
+Two kinds of oracle: live calls to scipy and pingouin at test time, and frozen reference values
+in ``tests/reference/change.json`` (scipy.stats.ttest_rel, scipy.stats.wilcoxon, the
+noncentral-t root found with scipy.optimize.brentq on scipy.stats.nct.cdf, and the closed
+forms of d_z and d_av; made by ``tests/reference/make_change.py``). Closed forms are compared
+at ``rtol = 1e-10``; the d_z interval, a root of a numerically evaluated CDF, at ``1e-9``.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pingouin
@@ -168,3 +178,38 @@ def test_property_intervals_contain_estimates(pairs, level):
     assert res.diff_ci_low <= res.mean_diff <= res.diff_ci_high
     assert res.d_z_ci_low <= res.d_z <= res.d_z_ci_high
     assert 0.0 <= res.p <= 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# Frozen reference values (tests/reference/change.json)
+# --------------------------------------------------------------------------------------------
+
+REFERENCE = json.loads(
+    (Path(__file__).resolve().parents[1] / "reference" / "change.json").read_text("utf-8")
+)
+# The d_z interval is the root of scipy.stats.nct.cdf(t, df, nc) - target in nc, here and in
+# the reference (both by Brent's method to ~1e-14). The CDF is accurate to about 1e-13 and its
+# slope in nc is about 0.1 at the roots, so the roots agree to about 1e-12: rtol 1e-9 leaves a
+# margin for a different special-function build, and is still far below any reported digit.
+RTOL_NCT_ROOT = 1e-9
+_EXACT_FIELDS = [
+    "mean_from", "mean_to", "sd_from", "sd_to", "mean_diff", "t", "df", "p", "diff_ci_low",
+    "diff_ci_high", "d_z", "d_av", "wilcoxon_statistic", "wilcoxon_p",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE["datasets"]))
+def test_matches_frozen_reference(name):
+    data = REFERENCE["datasets"][name]
+    x_from = np.array(data["x_from"], dtype=float)
+    x_to = np.array(data["x_to"], dtype=float)
+    res = paired_change(x_from, x_to, confidence_level=data["confidence_level"])
+    expected = data["expected"]
+    assert (res.n, res.n_dropped) == (expected["n"], expected["n_dropped"])
+    for field in _EXACT_FIELDS:
+        assert_allclose(getattr(res, field), expected[field], rtol=RTOL, err_msg=field)
+    assert_allclose(
+        [res.d_z_ci_low, res.d_z_ci_high],
+        [expected["d_z_ci_low"], expected["d_z_ci_high"]],
+        rtol=RTOL_NCT_ROOT,
+    )

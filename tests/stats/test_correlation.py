@@ -1,6 +1,15 @@
-"""Correlations against scipy, pingouin and the Fisher (1921) interval formula."""
+"""Correlations against scipy, pingouin and the Fisher (1921) interval formula.
+
+Two kinds of oracle: live calls to scipy and pingouin at test time, and frozen reference values
+in ``tests/reference/correlation.json`` (scipy.stats.pearsonr / spearmanr and the Fisher-z
+closed form, made by ``tests/reference/make_correlation.py``), compared at ``rtol = 1e-10``
+because every value is a closed form.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -227,3 +236,68 @@ def test_property_r_in_range_and_ci_contains_r(data, method):
     assert np.all(res.ci_low[has_ci] <= res.r[has_ci])
     assert np.all(res.r[has_ci] <= res.ci_high[has_ci])
     assert np.all((res.p[ok] >= 0) & (res.p[ok] <= 1))
+
+
+# --------------------------------------------------------------------------------------------
+# Frozen reference values (tests/reference/correlation.json)
+# --------------------------------------------------------------------------------------------
+
+REFERENCE = json.loads(
+    (Path(__file__).resolve().parents[1] / "reference" / "correlation.json").read_text("utf-8")
+)
+
+
+def _ref_inputs() -> tuple[np.ndarray, np.ndarray]:
+    """The data of the JSON file, with ``null`` read as NaN."""
+    return (
+        np.array(REFERENCE["inputs"]["x"], dtype=float),
+        np.array(REFERENCE["inputs"]["y"], dtype=float),
+    )
+
+
+def _check_block(res, block) -> None:
+    """Compare a (p, 1) CorrelationResult with one ``per_x_column`` block of the JSON."""
+    rows = block["per_x_column"]
+    assert res.r.shape == (len(rows), 1)
+    assert_array_equal(res.n[:, 0], [row["n"] for row in rows])
+    for key, field in [("r", "r"), ("p", "p"), ("ci_low", "ci_low"), ("ci_high", "ci_high")]:
+        assert_allclose(getattr(res, field)[:, 0], [row[key] for row in rows], rtol=RTOL)
+
+
+@pytest.mark.parametrize(
+    ("block", "method"),
+    [("pearson", "pearson"), ("pearson_90", "pearson"), ("spearman", "spearman")],
+)
+def test_pairwise_matches_frozen_reference(block, method):
+    x, y = _ref_inputs()
+    ref = REFERENCE["pairwise"][block]
+    res = correlate(x, y, method=method, confidence_level=ref["confidence_level"])
+    _check_block(res, ref)
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_listwise_matches_frozen_reference(method):
+    x, y = _ref_inputs()
+    ref = REFERENCE["listwise"]
+    res = correlate(x, y, method=method, missing="listwise")
+    assert res.n_obs == len(ref["rows_kept"])
+    _check_block(res, ref[method])
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_scalar_functions_match_frozen_reference(method):
+    x, y = _ref_inputs()
+    row = REFERENCE["pairwise"][method]["per_x_column"][1]
+    res = (pearson if method == "pearson" else spearman)(x[:, 1], y)
+    assert res.n[0, 0] == row["n"]
+    assert_allclose(
+        [res.r[0, 0], res.p[0, 0], res.ci_low[0, 0], res.ci_high[0, 0]],
+        [row["r"], row["p"], row["ci_low"], row["ci_high"]],
+        rtol=RTOL,
+    )
+
+
+@pytest.mark.parametrize("case", REFERENCE["fisher_ci"]["cases"], ids=lambda c: f"r={c['r']}")
+def test_fisher_ci_matches_frozen_reference(case):
+    ci = fisher_ci(case["r"], case["n"], k=case["k"], confidence_level=case["confidence_level"])
+    assert_allclose([ci.low, ci.high], [case["ci_low"], case["ci_high"]], rtol=RTOL)

@@ -1,6 +1,15 @@
-"""P-value adjustment against statsmodels and pingouin."""
+"""P-value adjustment against statsmodels and pingouin, live and frozen.
+
+Live oracles: statsmodels ``multipletests`` and ``pingouin.multicomp`` at test time. Frozen
+oracles: ``tests/reference/multiplicity.json`` (``multipletests`` output made by
+``tests/reference/make_multiplicity.py``, compared at ``rtol = 1e-10``: a closed form) and
+the worked example of Benjamini & Hochberg (1995), compared by its printed decision.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pingouin
@@ -105,3 +114,33 @@ def test_adjust_rejects_bad_input() -> None:
         adjust_pvalues_batch(np.array([0.1]), method="bonf")
     with pytest.raises(ValueError, match=r"in \[0, 1\]"):
         adjust_pvalues_batch(np.array([1.2]), method="holm")
+
+
+# ------------------------------------------------------------------ frozen reference values
+
+REFERENCE = json.loads(
+    (Path(__file__).resolve().parents[1] / "reference" / "multiplicity.json").read_text("utf-8")
+)
+
+
+@pytest.mark.parametrize("method", ["holm", "fdr_bh"])
+def test_family_with_missing_matches_frozen_reference(method: str) -> None:
+    ref = REFERENCE["family_with_missing"]
+    out = adjust_pvalues(np.array(ref["p"], dtype=float), method=method)
+    assert_allclose(out, np.array(ref[method], dtype=float), rtol=RTOL, equal_nan=True)
+
+
+@pytest.mark.parametrize("method", ["holm", "fdr_bh"])
+def test_batch_matches_frozen_reference(method: str) -> None:
+    ref = REFERENCE["batch"]
+    out = adjust_pvalues_batch(np.array(ref["p"]), method=method)
+    assert_allclose(out, np.array(ref[method]), rtol=RTOL)
+
+
+def test_benjamini_hochberg_1995_worked_example() -> None:
+    ref = REFERENCE["published_bh_1995"]
+    p = np.array(ref["p"])
+    out = adjust_pvalues(p, method="fdr_bh")
+    rejected = out <= ref["q"]
+    assert rejected.sum() == ref["rejected_by_fdr_bh"]
+    assert_array_equal(rejected, p <= np.sort(p)[ref["rejected_by_fdr_bh"] - 1])
