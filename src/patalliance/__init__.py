@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from patalliance._version import __version__
 
 if TYPE_CHECKING:
-    from patalliance.api import analyze, demo_study, load_study, score, validate_data
+    from patalliance.api import analyze, load_study, score, validate_data
+    from patalliance.demo import demo_study
     from patalliance.errors import ConfigError, DataValidationError, PatallianceError
     from patalliance.results import Results
     from patalliance.status import Status
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 #: Public name → the module that defines it.
 _EXPORTS = {
     "analyze": "patalliance.api",
-    "demo_study": "patalliance.api",
+    "demo_study": "patalliance.demo",
     "load_study": "patalliance.api",
     "score": "patalliance.api",
     "validate_data": "patalliance.api",

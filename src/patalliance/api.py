@@ -29,7 +29,7 @@ from patalliance.results import Results
 from patalliance.study import Study, load_study
 from patalliance.validate import Policy, ValidationReport
 
-__all__ = ["analyze", "demo_study", "load_study", "score", "validate_data"]
+__all__ = ["analyze", "load_study", "score", "validate_data"]
 
 
 def _study_hash(study: Study) -> str:
@@ -174,14 +174,3 @@ def analyze(
         inputs=prepared.raw.inputs,
         study_sha256=_study_hash(prepared.study),
     )
-
-
-def demo_study() -> Study:
-    """The bundled SYNTHETIC demo study (``levin2024``), loaded from the installed package.
-
-    Its data are simulated, calibrated to the published results of Levin et al. (2024) and
-    Davis et al. (2021); no real participant is in them.
-    """
-    from patalliance.demo import DEMO_DIR
-
-    return load_study(DEMO_DIR / "study.toml")

@@ -20,12 +20,22 @@ from patalliance.analysis.records import PublishedComparison
 from patalliance.analysis.results import AnalysisResults
 from patalliance.report import apa
 from patalliance.simulate.calibrate import Reported, Targets, load_targets
+from patalliance.study import Study, load_study
 
 if TYPE_CHECKING:
     from patalliance.results import Results
 
 DEMO_DIR = Path(__file__).parent / "data" / "levin2024"
 DEMO_FILES = ("study.toml", "responses.csv", "participants.csv", "targets.toml", "README.md")
+
+
+def demo_study() -> Study:
+    """The bundled SYNTHETIC demo study (``levin2024``), loaded from the installed package.
+
+    Its data are simulated, calibrated to the published results of Levin et al. (2024) and
+    Davis et al. (2021); no real participant is in them.
+    """
+    return load_study(DEMO_DIR / "study.toml")
 
 
 def copy_demo(folder: Path) -> Path:

@@ -63,21 +63,12 @@ def test_unbalanced_clusters_match_frozen_reference(expected):
     data = REFERENCE["unbalanced"]
     values = np.array(data["values"], dtype=float)
     labelled = np.array([c is not None for c in data["clusters"]])
-    # The row without a cluster label is dropped here: see the xfail test below.
+    # The row without a cluster label is dropped here; the next test passes it to icc1.
     clusters = np.array(data["clusters"], dtype=object)[labelled]
     res = icc1(values[labelled], clusters, confidence_level=expected["confidence_level"])
     _check(res, expected)
 
 
-@pytest.mark.xfail(
-    raises=ValueError,
-    strict=True,
-    reason=(
-        "icc1 documents that missing cluster labels are left out, but with pandas >= 3 "
-        "Series.astype(str) keeps None/NaN as missing (not the string 'None'), the label "
-        "filter misses it, pandas.factorize gives -1 and numpy.bincount raises"
-    ),
-)
 def test_missing_cluster_label_is_left_out():
     data = REFERENCE["unbalanced"]
     expected = REFERENCE["unbalanced"]["expected"][0]

@@ -104,7 +104,7 @@ def run_facilitator(study: Study, table: AnalysisTable) -> FacilitatorResults:
     a facilitator random intercept."""
     level = study.analysis.confidence_level
     fac = table.facilitators.astype(str).to_numpy()
-    present = ~np.isin(fac, ["", "nan", "None", "<NA>"])
+    present = table.facilitators.notna().to_numpy() & ~np.isin(fac, ["", "nan", "None", "<NA>"])
     if not present.any():
         return FacilitatorResults(
             status=Status.NOT_ESTIMABLE,

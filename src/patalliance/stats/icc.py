@@ -105,8 +105,9 @@ def icc1(
     """
     level = float(confidence_level)
     v = np.asarray(values, dtype=np.float64)
-    c = pd.Series(np.asarray(clusters, dtype=object)).astype(str).to_numpy()
-    ok = ~np.isnan(v) & ~np.isin(c, ["", "nan", "None", "<NA>"])
+    raw = pd.Series(np.asarray(clusters, dtype=object))
+    c = raw.astype(str).to_numpy()
+    ok = ~np.isnan(v) & ~raw.isna().to_numpy() & ~np.isin(c, ["", "nan", "None", "<NA>"])
     v, c = v[ok], c[ok]
     codes, uniq = pd.factorize(pd.Series(c))
     a, n = len(uniq), v.size
