@@ -15,7 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import statsmodels.api as sm
 from numpy.testing import assert_allclose
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from patalliance.stats import ancova, cohens_d, welch_t, wilson_interval
 
@@ -89,3 +92,82 @@ def test_wilson_interval_reproduces_newcombe_1998_table_ii(row):
     decimals = REFERENCE["published_wilson"]["printed_decimals"]
     assert round(res.ci_low, decimals) == row["ci_low"]
     assert round(res.ci_high, decimals) == row["ci_high"]
+
+
+def test_welch_matches_scipy() -> None:
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(8, 7, 13), rng.normal(23, 5, 11)
+    res = welch_t(x, y)
+    ref = stats.ttest_ind(x, y, equal_var=False)
+    ci = ref.confidence_interval(0.95)
+    assert_allclose(
+        [res.t, res.p, res.df, res.ci_low, res.ci_high],
+        [ref.statistic, ref.pvalue, ref.df, ci.low, ci.high],
+        rtol=1e-10,
+    )
+
+
+def test_cohens_d_published_means_give_davis_effect_size() -> None:
+    # Pooled-SD d from Davis et al. 2021 week-8 means/SDs: (23.5 - 8.5) / s_p = 2.569.
+    sp = np.sqrt((12 * 5.7**2 + 10 * 6.0**2) / 22)
+    assert_allclose(15 / sp, 2.56925, atol=1e-5)
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=13), rng.normal(1, 1, 11)
+    res = cohens_d(x, y)
+    n1, n2 = 13, 11
+    sp = np.sqrt(((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2))
+    d = (x.mean() - y.mean()) / sp
+    se = np.sqrt((n1 + n2) / (n1 * n2) + d**2 / (2 * (n1 + n2)))
+    j = 1 - 3 / (4 * (n1 + n2 - 2) - 1)  # Hedges' approximation, accurate to ~1e-4 here
+    assert_allclose(res.d, d, rtol=1e-12)
+    assert_allclose(
+        [res.d_ci_low, res.d_ci_high],
+        [d - 1.959963984540054 * se, d + 1.959963984540054 * se],
+        rtol=1e-12,
+    )
+    assert_allclose(res.g, j * d, rtol=1e-3)
+
+
+def test_ancova_matches_statsmodels_ols() -> None:
+    rng = np.random.default_rng(3)
+    g = np.r_[np.ones(13), np.zeros(11)]
+    base = rng.normal(22, 4, 24)
+    y = 10 + 0.5 * base - 14 * g + rng.normal(0, 5, 24)
+    res = ancova(y, g, base)
+    fit = sm.OLS(y, sm.add_constant(np.column_stack([g, base]))).fit()
+    ci = fit.conf_int()
+    assert_allclose(
+        [res.estimate, res.se, res.p, res.ci_low, res.ci_high],
+        [fit.params[1], fit.bse[1], fit.pvalues[1], ci[1, 0], ci[1, 1]],
+        rtol=1e-8,
+    )
+
+
+def test_ancova_constant_covariate_is_clear() -> None:
+    with pytest.raises(ValueError, match="constant"):
+        ancova([1.0, 2, 3, 4, 5], [1, 1, 0, 0, 0], [3.0] * 5)
+
+
+@pytest.mark.parametrize(("count", "nobs"), [(0, 11), (7, 13), (13, 13), (3, 5)])
+def test_wilson_matches_statsmodels(count: int, nobs: int) -> None:
+    res = wilson_interval(count, nobs)
+    lo, hi = proportion_confint(count, nobs, alpha=0.05, method="wilson")
+    assert_allclose([res.ci_low, res.ci_high], [lo, hi], rtol=1e-10, atol=1e-14)
+
+
+def test_welch_with_a_single_observation_or_constant_groups_is_nan() -> None:
+    # One observation in a group: no variance estimate, so Welch's t is undefined (NaN, not
+    # ZeroDivisionError); the means are still the plain means.
+    one = welch_t([5.0, np.nan], [20.0, 22.0, 25.0])
+    assert one.n_x == 1 and one.n_y == 3
+    assert_allclose([one.mean_x, one.mean_y, one.mean_diff], [5.0, 67 / 3, 5.0 - 67 / 3])
+    assert all(np.isnan(v) for v in (one.se, one.t, one.df, one.p, one.ci_low, one.ci_high))
+    # Both groups constant: SE = 0, t undefined.
+    flat = welch_t([1.0, 1.0, 1.0], [2.0, 2.0])
+    assert flat.se == 0.0 and np.isnan(flat.t) and np.isnan(flat.p) and np.isnan(flat.df)
+    # One group constant: by Welch-Satterthwaite, SE = s_y / sqrt(n_y) and df = n_y - 1.
+    x, y = np.array([3.0, 3.0, 3.0]), np.array([1.0, 4.0, 2.0, 8.0])
+    half = welch_t(x, y)
+    t = (3.0 - y.mean()) / (y.std(ddof=1) / 2.0)
+    assert_allclose([half.t, half.df], [t, 3.0], rtol=1e-12)
+    assert_allclose(half.p, 2 * stats.t.sf(abs(t), 3), rtol=1e-12)
