@@ -16,8 +16,8 @@ from conftest import run_cli
 from numpy.testing import assert_allclose
 
 from patalliance.errors import ConfigError, MissingDependencyError
+from patalliance.export import TARGETS, export_study
 from patalliance.io import read_study_data
-from patalliance.io.export import TARGETS, export_study
 from patalliance.pipeline import prepare
 from patalliance.run import analyze
 from patalliance.study import load_study

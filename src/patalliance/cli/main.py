@@ -257,7 +257,7 @@ def export_command(
     lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
 ) -> None:
     """Write the study's validated data in another format, with a study.toml that reads it."""
-    from patalliance.io.export import export_study
+    from patalliance.export import export_study
 
     files = export_study(study, to=to, out=out, policy="lenient" if lenient else None)
     for path in files:
