@@ -13,7 +13,7 @@ from pathlib import Path
 from patalliance.analysis.results import AnalysisResults
 from patalliance.document import build_document, dumps
 from patalliance.errors import ConfigError
-from patalliance.validate import ValidationReport
+from patalliance.qc import ValidationReport
 
 __all__ = ["ensure_dir", "write_outputs", "write_qc_report"]
 

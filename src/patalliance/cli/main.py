@@ -14,8 +14,8 @@ from patalliance.cli._common import DEBUG, console, err_console, escape, handle_
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
+    from patalliance.qc import ValidationReport
     from patalliance.results import Results
-    from patalliance.validate import ValidationReport
 
 app = typer.Typer(
     name="patalliance",
@@ -263,7 +263,7 @@ def export_command(
     lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
 ) -> None:
     """Write the study's validated data in another format, with a study.toml that reads it."""
-    from patalliance.io.export import export_study
+    from patalliance.export import export_study
 
     files = export_study(study, to=to, out=out, policy="lenient" if lenient else None)
     for path in files:

@@ -24,10 +24,10 @@ from patalliance.analysis.descriptives import Descriptives
 from patalliance.analysis.records import Family, PublishedComparison
 from patalliance.analysis.results import AnalysisResults
 from patalliance.document import relative_path
+from patalliance.qc import ValidationReport
 from patalliance.report import apa
 from patalliance.report.labels import Labeler
 from patalliance.study import AnalysisPlan, CorrelationFamily
-from patalliance.validate import ValidationReport
 
 
 @dataclass(frozen=True)
