@@ -41,6 +41,14 @@ def main(
 ) -> None:
     """Therapeutic-alliance analysis for psychedelic-assisted therapy trials."""
     DEBUG["on"] = debug
+    if debug:
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(message)s"))
+        logger = logging.getLogger("patalliance")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
 
 def _print_problems(report: ValidationReport, *, limit: int = 10) -> None:

@@ -67,7 +67,7 @@ def _problems(items: Sequence[Any], label: Callable[[Any], str]) -> list[str]:
             out.append(f"{label(item)}: {status_text(status)} — {reason}.")
         elif status != Status.OK:
             out.append(f"{label(item)}: {status_text(status)}.")
-        out.extend(f"{label(item)}: warning — {w}." for w in getattr(item, "warnings", ()) or ())
+        out.extend(f"{label(item)}: {w.message}" for w in getattr(item, "warnings", ()) or ())
     return out
 
 
@@ -139,7 +139,7 @@ def _efficacy(res: AnalysisResults, lab: Labeler) -> Section:
                 ]
             )
             tables.append(("Response and remission rates (Wilson intervals)", rates))
-        paras.extend(w + "." for w in spec.warnings)
+        paras.extend(w.message for w in spec.warnings)
     return Section("efficacy", "Efficacy: treatment versus waiting-list control", paras, tables)
 
 
@@ -180,41 +180,67 @@ def _partial(res: AnalysisResults, lab: Labeler) -> Section:
     )
 
 
+def _effect_rows(rec: ModelRecord, lab: Labeler, first: dict[str, str]) -> list[dict[str, Any]]:
+    m = rec.result
+    return [
+        {
+            **first,
+            "Term": lab.term(f.term),
+            "Estimate": _n(f.estimate),
+            "SE": _n(f.se),
+            "df": apa.fmt_int(f.df),
+            "t": _n(f.t),
+            "p": apa.fmt_p_value(f.p),
+            _head("", m.confidence_level): _iv(f.ci_low, f.ci_high),
+            "Status": status_text(m.status),
+        }
+        for f in m.fixed_effects
+    ]
+
+
+def _model_sentence(rec: ModelRecord, lab: Labeler, what: str) -> str:
+    """``<what>, <predictor> had b = .., SE = .., t(df) = .., p = .., CI``, flagged when needed."""
+    m, eff = rec.result, rec.effect
+    assert eff is not None
+    level = m.confidence_level
+    kind = (
+        "ordinary regression, as the fit was singular"
+        if m.status == Status.SINGULAR
+        else (f"t test with {m.df_method} df")
+    )
+    text = (
+        f"{what}, {lab.variable(m.predictor)} had b = {_n(eff.estimate)}, SE = {_n(eff.se)}, "
+        f"t({apa.fmt_int(eff.df)}) = {_n(eff.t)}, {apa.fmt_p(eff.p)} ({kind}), "
+        f"{_ci(eff.ci_low, eff.ci_high, level)}"
+    )
+    if m.n_boot_valid:
+        text += (
+            f"; parametric bootstrap {_ci(m.boot_ci_low, m.boot_ci_high, level)} "
+            f"({m.n_boot_valid} resamples)"
+        )
+    if m.status == Status.NOT_CONVERGED:
+        text += (
+            ". The model did not converge: these numbers are shown for completeness and are "
+            "not interpreted"
+        )
+    return text + "."
+
+
 def _mixed(res: AnalysisResults, lab: Labeler) -> Section:
-    rows, paras = [], []
+    rows: list[dict[str, Any]] = []
+    paras = []
     for rec in res.mixed_models:
         m = rec.result
-        for f in m.fixed_effects:
-            rows.append(
-                {
-                    "Outcome": lab.head(m.outcome),
-                    "Predictor model": lab.variable(m.predictor),
-                    "Term": lab.term(f.term),
-                    "Estimate": _n(f.estimate),
-                    "SE": _n(f.se),
-                    "z": _n(f.z),
-                    "p": apa.fmt_p_value(f.p),
-                    _head("Wald", m.confidence_level): _iv(f.ci_low, f.ci_high),
-                    "Status": status_text(m.status),
-                }
-            )
-        eff = rec.effect
-        if m.status in (Status.OK, Status.NOT_CONVERGED) and eff is not None:
-            level = m.confidence_level
-            flag = (
-                " The optimizer did not converge: these numbers are shown for completeness and "
-                "are not interpreted."
-                if m.status == Status.NOT_CONVERGED
-                else ""
-            )
-            paras.append(
+        rows += _effect_rows(
+            rec, lab, {"Outcome": lab.head(m.outcome), "Predictor model": lab.variable(m.predictor)}
+        )
+        if m.status != Status.NOT_ESTIMABLE and rec.effect is not None:
+            what = (
                 f"In a linear mixed model of {lab.head(m.outcome)} over {len(rec.timepoints)} "
                 f"follow-ups ({m.n_obs} observations of {m.n_groups} participants, random "
-                f"intercept, REML), {lab.variable(m.predictor)} had b = {_n(eff.estimate)}, "
-                f"SE = {_n(eff.se)}, {apa.fmt_p(eff.p)} (Wald z), "
-                f"{_ci(eff.ci_low, eff.ci_high, level)}; parametric bootstrap "
-                f"{_ci(m.boot_ci_low, m.boot_ci_high, level)} ({m.n_boot_valid} resamples).{flag}"
+                f"intercept, REML)"
             )
+            paras.append(_model_sentence(rec, lab, what))
     paras += _problems(
         [rec.result for rec in res.mixed_models],
         lambda m: f"Model with {lab.variable(m.predictor)}",
@@ -223,7 +249,7 @@ def _mixed(res: AnalysisResults, lab: Labeler) -> Section:
         "mixed-models",
         "Linear mixed models over all follow-ups",
         paras,
-        [("Fixed effects", pd.DataFrame(rows))],
+        [("Fixed effects (t tests with Satterthwaite degrees of freedom)", pd.DataFrame(rows))],
     )
 
 
@@ -330,20 +356,24 @@ def _mediation(res: AnalysisResults, lab: Labeler) -> Section:
 
 
 def _facilitator_models(models: Sequence[ModelRecord], lab: Labeler) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
+    rows = []
+    for rec in models:
+        m, eff = rec.result, rec.effect
+        rows.append(
             {
-                "Outcome": lab.variable(rec.result.outcome),
-                "Alliance": lab.variable(rec.result.predictor),
-                "b": _n(rec.effect.estimate if rec.effect else None),
-                "SE": _n(rec.effect.se if rec.effect else None),
-                "p": apa.fmt_p_value(rec.effect.p if rec.effect else None),
-                "Facilitator variance": _n(rec.result.group_variance),
-                "Status": status_text(rec.result.status, rec.result.reason),
+                "Outcome": lab.variable(m.outcome),
+                "Alliance": lab.variable(m.predictor),
+                "b": _n(eff.estimate if eff else None),
+                "SE": _n(eff.se if eff else None),
+                "df": apa.fmt_int(eff.df if eff else None),
+                "t": _n(eff.t if eff else None),
+                "p": apa.fmt_p_value(eff.p if eff else None),
+                _head("", m.confidence_level): _iv(eff.ci_low, eff.ci_high) if eff else apa.NA,
+                "Facilitator variance": _n(m.group_variance),
+                "Status": status_text(m.status, m.reason),
             }
-            for rec in models
-        ]
-    )
+        )
+    return pd.DataFrame(rows)
 
 
 def _facilitator(res: AnalysisResults, lab: Labeler) -> Section:

@@ -36,6 +36,14 @@ EFRON_1987 = (
     "Efron, B. (1987). Better bootstrap confidence intervals. Journal of the American "
     "Statistical Association, 82(397), 171-185."
 )
+SATTERTHWAITE_1946 = (
+    "Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance "
+    "components. Biometrics Bulletin, 2(6), 110-114."
+)
+KUZNETSOVA_2017 = (
+    "Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017). lmerTest package: Tests "
+    "in linear mixed effects models. Journal of Statistical Software, 82(13), 1-26."
+)
 STEIGER_1997 = (
     "Steiger, J. H., & Fouladi, R. T. (1997). Noncentrality interval estimation and the "
     "evaluation of statistical models. In L. L. Harlow, S. A. Mulaik, & J. H. Steiger (Eds.), "
@@ -205,6 +213,24 @@ def _correlation_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
     return out
 
 
+def _model_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
+    """How mixed models were fitted and tested, when the plan has any."""
+    if not (plan.mixed_models or plan.facilitator):
+        return []
+    refs.extend([SATTERTHWAITE_1946, KUZNETSOVA_2017])
+    return [
+        "Linear mixed models with a random intercept were fitted by restricted maximum "
+        "likelihood (REML), maximizing the likelihood profiled over the ratio of the "
+        "random-intercept and residual variances. Fixed effects were tested with t tests on "
+        "Satterthwaite's degrees of freedom (Satterthwaite, 1946), as lmerTest does by "
+        "default (Kuznetsova et al., 2017), and their "
+        f"{apa.ci_label(plan.confidence_level)} confidence intervals use the same degrees of "
+        "freedom. When the random-intercept variance was estimated as zero (a singular fit), "
+        "the model reduces to ordinary least-squares regression, whose estimates and t tests "
+        "are reported instead and marked as such."
+    ]
+
+
 def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list[str]]:
     """The methods paragraphs and the reference list, generated from the plan and the keys."""
     plan = results.study.analysis
@@ -227,6 +253,7 @@ def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list
         refs.extend([LAKENS_2013, LEVIN_2024, STEIGER_1997])
     if plan.correlations:
         tests.extend(_correlation_methods(plan, refs))
+    tests.extend(_model_methods(plan, refs))
     tests.append(
         f"Significance was judged at α = {apa.fmt_r(plan.alpha)}; "
         "descriptive statistics use all available scores at each timepoint."
