@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
+from scipy import stats
 
 from patalliance.stats._checks import check_confidence_level
+from patalliance.stats._nct import nct_limits
 from patalliance.stats.tdist import t_two_sided_p
 
 __all__ = ["PairedChangeResult", "paired_change"]
@@ -112,28 +113,6 @@ def _as_vector(a: ArrayLike, name: str) -> NDArray[np.float64]:
             "for missing values. Got infinite values instead; replace them with NaN."
         )
     return arr
-
-
-def _nct_ci(t_obs: float, df: float, level: float) -> tuple[float, float]:
-    """Noncentrality parameters whose noncentral-t CDF at ``t_obs`` is 1-a/2 and a/2."""
-    alpha = 1.0 - level
-
-    def solve(target: float) -> float:
-        def f(nc: float) -> float:
-            return float(stats.nct.cdf(t_obs, df, nc)) - target
-
-        # The CDF decreases in the noncentrality: widen the bracket until it changes sign.
-        width = max(5.0, abs(t_obs))
-        lo, hi = t_obs - width, t_obs + width
-        for _ in range(60):
-            if f(lo) > 0 > f(hi):
-                return float(optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
-            width *= 2.0
-            lo, hi = t_obs - width, t_obs + width
-        return float("nan")  # pragma: no cover - only for absurd inputs
-
-    with np.errstate(all="ignore"):
-        return solve(1.0 - alpha / 2.0), solve(alpha / 2.0)
 
 
 def paired_change(
@@ -251,7 +230,7 @@ def paired_change(
         t_crit = float(stats.t.ppf(0.5 + level / 2.0, df))
         ci_low, ci_high = mean_diff - t_crit * se, mean_diff + t_crit * se
         d_z = mean_diff / sd_diff
-        nc_low, nc_high = _nct_ci(t, df, level)
+        nc_low, nc_high = nct_limits(t, df, level)
         dz_low, dz_high = nc_low / np.sqrt(n), nc_high / np.sqrt(n)
     denom = (sd_from + sd_to) / 2.0
     both_constant = n >= 2 and np.ptp(a) == 0.0 and np.ptp(b) == 0.0
