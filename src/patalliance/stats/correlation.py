@@ -266,12 +266,13 @@ def fisher_ci(
     n_arr = np.asarray(n)
     dof = n_arr.astype(np.float64) - 3.0 - int(k)
     z_crit = stats.norm.ppf(0.5 + level / 2.0)
-    inflation = 1.0 + r_arr**2 / 2.0 if se == "bonett_wright" else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.arctanh(r_arr)
-        half = z_crit * np.sqrt(inflation / dof)
-        low = np.tanh(z - half)
-        high = np.tanh(z + half)
+        se_z = 1.0 / np.sqrt(dof)
+        if se == "bonett_wright":
+            se_z = se_z * np.sqrt(1.0 + r_arr**2 / 2.0)
+        low = np.tanh(z - z_crit * se_z)
+        high = np.tanh(z + z_crit * se_z)
     ok = dof >= 1
     low = np.where(ok, low, np.nan)
     high = np.where(ok, high, np.nan)
