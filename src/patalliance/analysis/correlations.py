@@ -116,7 +116,7 @@ def run_correlations(
             confidence_level=plan.confidence_level,
         )
         lo, hi = res.ci_low, res.ci_high
-        ci_method = "fisher"
+        ci_method = "fisher_bonett_wright" if res.ci_method.endswith("bonett_wright") else "fisher"
         if ci == "bootstrap":
             boot = bootstrap_correlations(
                 x.to_numpy(dtype=float),

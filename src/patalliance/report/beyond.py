@@ -140,7 +140,18 @@ def _efficacy(res: AnalysisResults, lab: Labeler) -> Section:
             )
             tables.append(("Response and remission rates (Wilson intervals)", rates))
         paras.extend(w.message for w in spec.warnings)
-    return Section("efficacy", "Efficacy: treatment versus waiting-list control", paras, tables)
+    notes = {
+        k: "Difference and baseline-adjusted difference: treatment benefit (see the text for the "
+        "sign). Welch's t test; ANCOVA with baseline as covariate; Cohen's d with the pooled SD "
+        f"and Hedges' g, with noncentral-t {apa.ci_label(res.confidence_level)} confidence "
+        "intervals (Steiger & Fouladi, 1997)."
+        for k, (title, _) in enumerate(tables)
+        if title.startswith("Efficacy:")
+    }
+    return Section(
+        "efficacy", "Efficacy: treatment versus waiting-list control", paras, tables,
+        table_notes=notes,
+    )  # fmt: skip
 
 
 def _partial(res: AnalysisResults, lab: Labeler) -> Section:
@@ -250,6 +261,11 @@ def _mixed(res: AnalysisResults, lab: Labeler) -> Section:
         "Linear mixed models over all follow-ups",
         paras,
         [("Fixed effects (t tests with Satterthwaite degrees of freedom)", pd.DataFrame(rows))],
+        table_notes={
+            0: "REML fits with a random intercept per participant. t tests and intervals use "
+            "Satterthwaite's degrees of freedom (Kuznetsova et al., 2017); a singular fit (zero "
+            "participant variance) shows the ordinary least-squares regression it reduces to."
+        },
     )
 
 

@@ -252,11 +252,18 @@ def change(records: Family[ChangeRecord], labeler: Labeler) -> ReportTable | Non
     data = pd.DataFrame([_change_data(c, n, ci) for c, n in zip(records, names, strict=True)])
     formats = {c: "0.00" for c in data.columns if c != "Change"}
     formats.update({"n": "0", "p": "0.000", "Wilcoxon p": "0.000"})
+    kinds = {c.wilcoxon_method for c in records if c.wilcoxon_method}
+    wilcoxon = {
+        "exact": "exact p",
+        "normal_cc": "normal approximation with continuity correction (ties or zero differences)",
+    }
+    used = "; ".join(wilcoxon[k] for k in sorted(kinds) if k in wilcoxon)
     note = (
         "Paired t test on participants with both scores (complete pairs). "
-        "d_z = mean difference / SD of the differences; d_av = mean difference / mean of the two "
-        "SDs (Lakens, 2013), the d reported by Levin et al. (2024). Wilcoxon signed-rank p as a "
-        "sensitivity check."
+        f"d_z = mean difference / SD of the differences, with a noncentral-t {ci} confidence "
+        "interval (Steiger & Fouladi, 1997); d_av = mean difference / mean of the two SDs (Lakens, 2013), "
+        "the d reported by Levin et al. (2024). Wilcoxon signed-rank p as a sensitivity check, "
+        "computed as R's wilcox.test does by default" + (f" (here: {used})." if used else ".")
     )
     return ReportTable("change", "Change over time (paired tests)", display, data, note, formats)
 

@@ -44,6 +44,13 @@ KUZNETSOVA_2017 = (
     "Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017). lmerTest package: Tests "
     "in linear mixed effects models. Journal of Statistical Software, 82(13), 1-26."
 )
+BONETT_2000 = (
+    "Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating Pearson, "
+    "Kendall and Spearman correlations. Psychometrika, 65(1), 23-28."
+)
+HOLLANDER_1999 = (
+    "Hollander, M., & Wolfe, D. A. (1999). Nonparametric statistical methods (2nd ed.). Wiley."
+)
 STEIGER_1997 = (
     "Steiger, J. H., & Fouladi, R. T. (1997). Noncentrality interval estimation and the "
     "evaluation of statistical models. In L. L. Harlow, S. A. Mulaik, & J. H. Steiger (Eds.), "
@@ -192,10 +199,17 @@ def _correlation_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
         )
         refs.append(EFRON_1987)
     else:
+        bonett = (
+            " with the standard error of Bonett and Wright (2000) for Spearman's coefficient"
+            if plan.correlation == "spearman"
+            else ""
+        )
         out.append(
-            f"{level} confidence intervals for r use the Fisher z transformation "
+            f"{level} confidence intervals for r use the Fisher z transformation{bonett} "
             "(no interval is given for n < 4)."
         )
+        if bonett:
+            refs.append(BONETT_2000)
     if plan.adjust == "holm":
         out.append(
             "p-values were adjusted within each family of correlations with the "
@@ -211,6 +225,20 @@ def _correlation_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
     else:
         out.append("p-values are two-tailed and were not adjusted for multiple comparisons.")
     return out
+
+
+def _efficacy_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
+    """How the arms were compared, when the plan has an efficacy analysis."""
+    if not plan.efficacy:
+        return []
+    refs.append(STEIGER_1997)
+    return [
+        "Arms were compared at each timepoint with Welch's t test and, adjusted for baseline, "
+        "by analysis of covariance; Cohen's d (pooled SD) and Hedges' g have "
+        f"{apa.ci_label(plan.confidence_level)} confidence intervals from the noncentral t "
+        "distribution (Steiger & Fouladi, 1997), and response and remission rates "
+        f"{apa.ci_label(plan.confidence_level)} Wilson score intervals."
+    ]
 
 
 def _model_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
@@ -243,16 +271,20 @@ def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list
     if results.change:
         tests.append(
             "Change over time was tested with paired t tests on participants with both scores, "
-            "with the Wilcoxon signed-rank test as a sensitivity analysis. Two standardized "
+            "with the Wilcoxon signed-rank test as a sensitivity analysis (Hollander & Wolfe, "
+            "1999; as R's wilcox.test by default: the exact p for fewer than 50 nonzero "
+            "differences without ties, otherwise the normal approximation with continuity "
+            "correction; zero differences left out). Two standardized "
             "effect sizes are reported: d_z, the mean difference divided by the standard "
             f"deviation of the differences (with a noncentral-t {apa.ci_label(plan.confidence_level)} "
             "confidence interval; Steiger & Fouladi, 1997), and d_av, the mean difference divided "
             "by the average of the two standard deviations (Lakens, 2013), which is the d "
             "reported by Levin et al. (2024)."
         )
-        refs.extend([LAKENS_2013, LEVIN_2024, STEIGER_1997])
+        refs.extend([LAKENS_2013, LEVIN_2024, STEIGER_1997, HOLLANDER_1999])
     if plan.correlations:
         tests.extend(_correlation_methods(plan, refs))
+    tests.extend(_efficacy_methods(plan, refs))
     tests.extend(_model_methods(plan, refs))
     tests.append(
         f"Significance was judged at α = {apa.fmt_r(plan.alpha)}; "
