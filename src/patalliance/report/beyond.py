@@ -412,11 +412,18 @@ def _facilitator(res: AnalysisResults, lab: Labeler) -> Section:
             }
         )
         if r.status == Status.OK:
-            paras.append(
+            text = (
                 f"ICC(1) of {lab.variable(r.variable)} by facilitator = {_n(r.icc)}, "
                 f"{_ci(r.ci_low, r.ci_high, r.confidence_level)}, "
                 f"F({apa.fmt_int(r.df1)}, {apa.fmt_int(r.df2)}) = {_n(r.f)}, {apa.fmt_p(r.p)}."
             )
+            if r.icc < 0:
+                text += (
+                    " A negative ICC(1) means that scores varied less between facilitators than "
+                    "chance alone would produce; it is read as no facilitator effect (an ICC of "
+                    "zero), not as a meaningful negative value."
+                )
+            paras.append(text)
     paras += _problems(
         [rec.result for rec in fac.models],
         lambda m: f"{lab.variable(m.predictor)} → {lab.variable(m.outcome)}",

@@ -108,11 +108,15 @@ def _change_summary(c: ChangeRecord, labeler: Labeler, alpha: float) -> str:
     t1 = labeler.parts(c.variable_to)[2]
     if apa.is_missing(c.mean_diff):
         return f"Change in {name} from {t0} to {t1} could not be tested (n = {c.n} complete pairs)."
-    went = "rose" if c.mean_diff > 0 else "fell"
+    before, after = apa.fmt_num(c.mean_from), apa.fmt_num(c.mean_to)
+    if before == after:
+        moved = f"{name} stayed at {before} from {t0} to {t1}"
+    else:
+        went = "rose" if c.mean_diff > 0 else "fell"
+        moved = f"{name} {went} from {before} at {t0} to {after} at {t1}"
     sig = (not apa.is_missing(c.p)) and c.p < alpha
     return (
-        f"Among the {c.n} participants rated at both times, {name} {went} from "
-        f"{apa.fmt_num(c.mean_from)} at {t0} to {apa.fmt_num(c.mean_to)} at {t1} "
+        f"Among the {c.n} participants rated at both times, {moved} "
         f"({apa.fmt_p(c.p)}; effect size d_av = {apa.fmt_num(c.d_av)}); "
         + (
             "this change is statistically significant."
