@@ -488,6 +488,12 @@ def _sensitivity(res: AnalysisResults, lab: Labeler) -> Section:
         f"{len(fragile)} of {len(recs)} correlations change significance (α = "
         f"{apa.fmt_r(alpha)}) when one participant is left out."
     ]
+    if recs:
+        paras.append(
+            f"The BCa intervals come from {recs[0].n_resamples:,} bootstrap resamples; Spearman's "
+            "coefficient is shown beside the plan's, and p is adjusted within each family by "
+            "Holm's and by the Benjamini–Hochberg procedure."
+        )
     paras += [
         f"{lab.variable(r.x)} × {lab.variable(r.y)} (r = {apa.fmt_r(r.r)}) changes significance "
         f"when any one of these participants is left out: {', '.join(r.flip_participants)}. "
