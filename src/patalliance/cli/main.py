@@ -178,10 +178,16 @@ def analyze_command(
     no_report: bool = typer.Option(
         False, "--no-report", help="Skip report.html and the Word/Excel tables."
     ),
+    show_ids: bool = typer.Option(
+        False,
+        "--show-ids",
+        help="Name participants and facilitators by their ids in the report and tables "
+        "(internal use; by default they get labels, with the key in private/label_key.csv).",
+    ),
 ) -> None:
     """The main job: QC, scoring, change in alliance and correlations; results.json and report."""
     results = _analyze(study, out, policy="lenient" if lenient else None)
-    files = results.write(out, report=not no_report, progress=_progress)
+    files = results.write(out, report=not no_report, show_ids=show_ids, progress=_progress)
     _print_outcome(results, out, files)
 
 
@@ -226,6 +232,9 @@ def demo(
     no_report: bool = typer.Option(
         False, "--no-report", help="Skip report.html and Word/Excel tables."
     ),
+    show_ids: bool = typer.Option(
+        False, "--show-ids", help="Name participants and facilitators by their ids in the report."
+    ),
 ) -> None:
     """The whole analysis on the bundled SYNTHETIC trial, compared with the published results."""
     from patalliance.demo import run_demo
@@ -235,7 +244,7 @@ def demo(
         "PLoS One 19(3):e0300501 and Davis et al. (2021) JAMA Psychiatry 78(5):481-489."
     )
     results, comparisons = run_demo(out)
-    files = results.write(out, report=not no_report, progress=_progress)
+    files = results.write(out, report=not no_report, show_ids=show_ids, progress=_progress)
     table = Table(title="Published vs reproduced")
     table.add_column("")
     table.add_column("target")

@@ -429,6 +429,19 @@ def _facilitator(res: AnalysisResults, lab: Labeler) -> Section:
         lambda m: f"{lab.variable(m.predictor)} → {lab.variable(m.outcome)}",
     )
     tables = [("ICC(1) by facilitator", pd.DataFrame(rows))]
+    if fac.cluster_sizes:
+        # largest first: the order of the labels "facilitator 1..k"
+        order = list(lab.ids.facilitators) or sorted(
+            fac.cluster_sizes, key=lambda f: -fac.cluster_sizes[f]
+        )
+        sizes = pd.DataFrame(
+            [
+                {"Facilitator": lab.ids.facilitator(f), "Participants": fac.cluster_sizes[f]}
+                for f in order
+                if f in fac.cluster_sizes
+            ]
+        )
+        tables.append(("Participants per facilitator", sizes))
     if fac.models:
         tables.append(
             (
@@ -474,7 +487,7 @@ def _sensitivity(res: AnalysisResults, lab: Labeler) -> Section:
             "Spearman": apa.fmt_r(r.spearman_r),
             _head("BCa", r.confidence_level): _iv(r.bca_ci_low, r.bca_ci_high, lz=False),
             "LOO range": f"{apa.fmt_r(r.loo_r_min)} to {apa.fmt_r(r.loo_r_max)}",
-            "Most influential": r.most_influential,
+            "Most influential": lab.ids.participant(r.most_influential),
             "p": apa.fmt_p_value(r.p),
             "p Holm": apa.fmt_p_value(r.p_holm),
             "p FDR": apa.fmt_p_value(r.p_fdr_bh),
@@ -496,9 +509,10 @@ def _sensitivity(res: AnalysisResults, lab: Labeler) -> Section:
         )
     paras += [
         f"{lab.variable(r.x)} × {lab.variable(r.y)} (r = {apa.fmt_r(r.r)}) changes significance "
-        f"when any one of these participants is left out: {', '.join(r.flip_participants)}. "
-        f"The most influential is {r.most_influential} (r without {r.most_influential} = "
-        f"{apa.fmt_r(r.most_influential_r)})."
+        f"when any one of these participants is left out: "
+        f"{', '.join(lab.ids.participant(p) for p in r.flip_participants)}. The most influential "
+        f"is {lab.ids.participant(r.most_influential)} (r without "
+        f"{lab.ids.participant(r.most_influential)} = {apa.fmt_r(r.most_influential_r)})."
         for r in fragile
     ]
     forest = _forest(recs, lab)

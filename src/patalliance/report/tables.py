@@ -26,6 +26,7 @@ from patalliance.analysis.results import AnalysisResults
 from patalliance.document import relative_path
 from patalliance.qc import ValidationReport
 from patalliance.report import apa
+from patalliance.report.identifiers import Pseudonyms
 from patalliance.report.labels import Labeler
 from patalliance.study import AnalysisPlan, CorrelationFamily
 
@@ -365,8 +366,12 @@ def adjust_name(adjust: str) -> str:
     return {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg false discovery rate"}.get(adjust, adjust)
 
 
-def qc_problems(qc: ValidationReport, base_dir: Path, limit: int = 500) -> pd.DataFrame:
-    """The validation problems (file, row, column, code, message), at most ``limit`` rows."""
+def qc_problems(
+    qc: ValidationReport, base_dir: Path, limit: int = 500, *, ids: Pseudonyms | None = None
+) -> pd.DataFrame:
+    """The validation problems (file, row, column, code, message), at most ``limit`` rows;
+    participants named in messages by their report labels (``ids``)."""
+    scrub = ids.scrub if ids is not None else (lambda text: text)
     cols = ["severity", "file", "row", "column", "code", "message"]
     rows = [
         {
@@ -375,7 +380,7 @@ def qc_problems(qc: ValidationReport, base_dir: Path, limit: int = 500) -> pd.Da
             "row": "" if p.row is None else str(int(p.row)),
             "column": p.column,
             "code": p.code,
-            "message": p.message,
+            "message": scrub(p.message),
         }
         for p in qc.problems[:limit]
     ]
