@@ -578,6 +578,45 @@ def test_user_key_errors_name_the_file(
     assert message in text
 
 
+OUTCOME = """
+[outcome]
+scale = "total"
+response_reduction_pct = 50
+remission_max = 5
+REQUIRES
+source = "Test fixture."
+"""
+
+
+@pytest.mark.parametrize(
+    ("requires", "message"),
+    [
+        ("", "outcome.remission_requires_response: required key is missing"),
+        ('remission_requires_response = "yes"', "outcome.remission_requires_response"),
+        ("remission_requires_response = 1", "outcome.remission_requires_response"),
+        ("remission_requires_response = true\nremission_needs_response = true", "unknown key"),
+    ],
+)
+def test_outcome_remission_rule_is_validated(tmp_path: Path, requires: str, message: str) -> None:
+    """docs/instrument-keys.md: remission_requires_response is a required bool of [outcome]."""
+    path = tmp_path / "outcome.toml"
+    path.write_text(USER_KEY + OUTCOME.replace("REQUIRES", requires), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_key(path)
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_outcome_rules_of_the_shipped_keys(keys: dict[str, InstrumentKey]) -> None:
+    """Davis et al. (2021): GRID-HAMD remission needs a response and a total <= 7.
+    STAR*D (Rush et al. 2006): QIDS-SR16 remission is a total <= 5 alone."""
+    grid, qids = keys["grid_hamd17"].outcome, keys["qids_sr16"].outcome
+    assert grid is not None and qids is not None
+    assert (grid.remission_max, grid.remission_requires_response) == (7, True)
+    assert (qids.remission_max, qids.remission_requires_response) == (5, False)
+    assert grid.response_reduction_pct == qids.response_reduction_pct == 50
+
+
 def test_missing_key_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_key(tmp_path / "nope.toml")

@@ -13,7 +13,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 from patalliance.errors import ConfigError, format_pydantic_error
 
@@ -116,12 +124,16 @@ class OutcomeRule(_Strict):
     """Response and remission for a symptom scale, relative to the measure's baseline.
 
     Response: a reduction from baseline of at least ``response_reduction_pct`` percent.
-    Remission: response and a score of at most ``remission_max``.
+    Remission: a score of at most ``remission_max``; when ``remission_requires_response`` is
+    true it also needs a response (GRID-HAMD-17 in Davis et al. 2021), when false the
+    threshold alone decides (QIDS-SR16 in STAR*D, Rush et al. 2006). The field has no
+    default: every key states which definition its source uses.
     """
 
     scale: str
     response_reduction_pct: float = Field(gt=0, le=100)
     remission_max: float
+    remission_requires_response: StrictBool
     source: str
 
 
