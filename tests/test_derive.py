@@ -171,6 +171,29 @@ def _table(
     return prepare(path).table.values
 
 
+def test_complete_mystical_experience_at_peak_is_any_session(tmp_path: Path) -> None:
+    """Barrett et al. (2015): complete = all four MEQ-30 scales >= 60% of maximum (mean >= 3)
+    in one experience. mystical.complete@peak is 1 when a session met the rule, never
+    computed from the peak subscale scores, which may come from different sessions.
+    P1: session1 mystical and positive mood 4, transcendence and ineffability 2; session2 the
+    reverse. Every subscale peaks at 4 (80%), but no session is complete -> 0.
+    P2: session1 complete (all 4), session2 not (all 1) -> 1.
+    P3: session1 not complete, session2 missing -> 0 (the present sessions decide)."""
+    mystical = {4, 5, 6, 9, 14, 15, 16, 18, 20, 21, 23, 24, 25, 26, 28}
+    mood = {2, 8, 12, 17, 27, 30}
+    first = [4 if i in mystical | mood else 2 for i in range(1, 31)]
+    second = [2 if i in mystical | mood else 4 for i in range(1, 31)]
+    rows: list[tuple[str, ...]] = []
+    rows += _rows("P1", "session1", "meq30", first) + _rows("P1", "session2", "meq30", second)
+    rows += _rows("P2", "session1", "meq30", [4] * 30) + _rows("P2", "session2", "meq30", [1] * 30)
+    rows += _rows("P3", "session1", "meq30", [2] * 30)
+    v = _table(tmp_path, rows, ["P1", "P2", "P3"])
+    for scale in ("mystical_pct", "positive_mood_pct", "transcendence_pct", "ineffability_pct"):
+        assert_allclose(v.loc["P1", f"mystical.{scale}@peak"], 80.0)
+    assert list(v["mystical.complete@session1"]) == [0.0, 1.0, 0.0]
+    assert list(v["mystical.complete@peak"]) == [0.0, 1.0, 0.0]
+
+
 def test_prorated_score_between_integer_bands_gets_the_lower_band() -> None:
     """GRID-HAMD-17 bands (Zimmerman et al. 2013) are integer ranges; a user key that prorates
     can produce 7.5, which lies in the 'none' band (below the 'mild' band's minimum of 8)."""

@@ -3,7 +3,11 @@
 Besides the scored scales it derives:
 
 - **peaks**: for a measure with ``peak = "max"`` (or ``"min"``), ``measure.scale@peak`` is the
-  maximum over the measure's timepoints, using whichever are present;
+  maximum (minimum) over the measure's timepoints, using whichever are present. Each column is
+  reduced on its own, so the peaks of two subscales may come from different timepoints. A 0/1
+  classification such as MEQ-30 ``complete`` is reduced the same way, from the per-timepoint
+  classifications (never from the peak subscale scores): with ``"max"`` it is 1 when the
+  participant met the rule at any timepoint present, with ``"min"`` only when at every one;
 - **change from baseline**: for a measure with ``baseline``, ``measure.<scale>_change@tp`` =
   score at ``tp`` − score at baseline;
 - **response and remission**: when the measure's key declares an ``[outcome]`` rule (e.g.
