@@ -305,13 +305,17 @@ def test_ceq_full_and_prorated(keys: dict[str, InstrumentKey]) -> None:
 # the Hamilton Depression Rating Scale. International Clinical Psychopharmacology, 23(3),
 # 120-129. Severity bands: Zimmerman, M., Martinez, J. H., Young, D., Chelminski, I., &
 # Dalrymple, K. (2013). Journal of Affective Disorders, 150(2), 384-388.
+# Item ranges: the 17-item Hamilton scale form (CamCOPS hamd.xml: items 1-3, 7-11 and 15 have
+# anchors 0-4, items 4-6, 12-14, 16 and 17 anchors 0-2), which the GRID-HAMD keeps (Bech et
+# al. 2005, Am J Psychiatry 162:2396).
 # --------------------------------------------------------------------------------------------
 HAMD_0_4 = [1, 2, 3, 7, 8, 9, 10, 11, 15]
 HAMD_0_2 = [4, 5, 6, 12, 13, 14, 16, 17]
 
 
 def test_grid_hamd17_item_ranges(keys: dict[str, InstrumentKey]) -> None:
-    """Williams et al. (2008): 9 items 0-4 and 8 items 0-2; total 0-52 (9×4 + 8×2)."""
+    """Hamilton scale form (GRID-HAMD keeps its scaling): 9 items 0-4 and 8 items 0-2;
+    total 0-52 (9×4 + 8×2)."""
     key = keys["grid_hamd17"]
     assert {i for i, hi in key.item_max.items() if hi == 4} == set(HAMD_0_4)
     assert {i for i, hi in key.item_max.items() if hi == 2} == set(HAMD_0_2)
