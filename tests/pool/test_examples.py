@@ -28,6 +28,7 @@ def test_selection_is_primary_instrument_timepoint_and_control(metapsy) -> None:
     names = [s.study for s in table.studies]
     assert "Griffiths 2016" not in names and "Luquiens 2025" not in names  # low-dose comparators
     assert "Goodwin 2022" not in names  # reported as change scores only
+    assert any(n.startswith("Not used, no endpoint") and "Goodwin 2022" in n for n in table.notes)
     assert all(not s.higher_is_better and s.effect > -1 for s in table.studies)
     chosen = metapsy[
         (metapsy.outcome_type == "msd")

@@ -187,6 +187,12 @@ def select_primary(
             for r in rows.itertuples()
         )
         notes.append(f"Not used, the comparator is not a control condition: {study} ({comps}).")
+    absent = sorted(set(frame["study"]) - set(base["study"]))
+    if absent:
+        notes.append(
+            "Not used, no endpoint means and SDs for the primary instrument at the primary "
+            f"timepoint (e.g. change scores only): {', '.join(absent)}."
+        )
     studies = []
     for study, rows in keep.groupby("study", sort=True):
         effect, note = _one_study(str(study), rows, convention)
