@@ -72,7 +72,7 @@ def pool_command(
     """Random-effects pooling: pool_results.json, report.html and tables (CSV, XLSX, DOCX).
 
     Exit codes: 0 success, 1 an input file failed validation, 2 a usage or configuration error.
-    """  # fmt: skip
+    """
     from patalliance.pool.report import write_pool_outputs
     from patalliance.pool.run import run_pool
     from patalliance.pool.text import summary_sentences
