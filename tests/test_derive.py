@@ -11,6 +11,8 @@ from numpy.testing import assert_allclose
 
 from patalliance.pipeline import prepare
 
+DEMO = Path(__file__).parents[1] / "src" / "patalliance" / "data" / "levin2024" / "study.toml"
+
 
 def _rows(pid: str, tp: str, inst: str, values: list[int | str]) -> list[tuple[str, ...]]:
     return [(pid, tp, inst, str(i), str(v)) for i, v in enumerate(values, start=1)]
@@ -103,3 +105,41 @@ def test_response_is_missing_when_baseline_is_zero(tmp_path: Path) -> None:
     participants = pd.DataFrame({"participant_id": ["P1"], "arm": ["immediate"]})
     prepared = prepare(write_study(tmp_path / "s", responses, participants))
     assert np.isnan(prepared.table.values.loc["P1", "depression.response@post1w"])
+
+
+def _alliance_scores(ids: list[str]) -> pd.DataFrame:
+    from patalliance.scoring import LONG_COLUMNS
+
+    rows = [
+        (pid, "alliance", "prep", "total", 40.0 + i, 12, 12, False, "") for i, pid in enumerate(ids)
+    ]
+    return pd.DataFrame(rows, columns=LONG_COLUMNS)
+
+
+def test_participant_order_is_participants_file_then_new_score_ids() -> None:
+    """Participants in the order of the participants file (first occurrence), then the ids
+    that only the scores have, in the order they first appear there."""
+    from patalliance.derive import build_analysis_table
+    from patalliance.instruments.registry import resolve_keys
+    from patalliance.study import load_study
+
+    study = load_study(DEMO)
+    keys = resolve_keys(study)
+    participants = pd.DataFrame(
+        {"participant_id": ["P3", "P1", "P2", "P1"], "arm": ["delayed", "immediate"] * 2}
+    )
+    scores = _alliance_scores(["P9", "P1", "P5", "P3", "P7"])
+    scores.loc[5] = ["P9", "alliance", "post1w", "total", 50.0, 12, 12, False, ""]
+    table = build_analysis_table(scores, participants, study, keys)
+    assert list(table.values.index) == ["P3", "P1", "P2", "P9", "P5", "P7"]
+    assert table.values.index.name == "participant_id"
+    assert table.values.index.dtype == object
+    assert list(table.arms.iloc[:3]) == ["delayed", "immediate", "delayed"]
+    assert table.arms.iloc[3:].isna().all()
+    assert_allclose(table.values["alliance.total@prep"], [43, 41, np.nan, 40, 42, 44])
+    assert_allclose(table.values["alliance.total@post1w"], [np.nan] * 3 + [50] + [np.nan] * 2)
+
+    # without a participants file: the order in which the scores name them
+    empty = pd.DataFrame(columns=["participant_id", "arm"])
+    alone = build_analysis_table(_alliance_scores(["B", "A", "C"]), empty, study, keys)
+    assert list(alone.values.index) == ["B", "A", "C"]

@@ -17,8 +17,8 @@ from numpy.testing import assert_allclose
 
 import patalliance as pa
 from patalliance.errors import ConfigError, MissingDependencyError
+from patalliance.export import TARGETS, export_study
 from patalliance.io import read_study_data
-from patalliance.io.export import TARGETS, export_study
 from patalliance.pipeline import prepare
 from patalliance.study import load_study
 

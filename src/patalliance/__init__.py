@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     from patalliance.api import analyze, load_study, score, validate_data
     from patalliance.demo import demo_study
     from patalliance.errors import ConfigError, DataValidationError, PatallianceError
+    from patalliance.qc import ValidationReport
     from patalliance.results import Results
     from patalliance.status import Status
     from patalliance.study import Study
-    from patalliance.validate import ValidationReport
 
 #: Public name → the module that defines it.
 _EXPORTS = {
@@ -42,7 +42,7 @@ _EXPORTS = {
     "Results": "patalliance.results",
     "Status": "patalliance.status",
     "Study": "patalliance.study",
-    "ValidationReport": "patalliance.validate",
+    "ValidationReport": "patalliance.qc",
     "PatallianceError": "patalliance.errors",
     "ConfigError": "patalliance.errors",
     "DataValidationError": "patalliance.errors",

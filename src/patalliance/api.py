@@ -17,10 +17,12 @@ in for the files the study names.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from patalliance.analysis.plan import resample_warnings
 from patalliance.analysis.runner import run_plan
 from patalliance.errors import DataValidationError
 from patalliance.io.tidy import sha256_of
@@ -165,12 +167,14 @@ def analyze(
     prepared = prepare(study, policy=policy, responses=responses, participants=participants)
     _check_plan_has_data(prepared)
     families = run_plan(prepared.study, prepared.table)
+    report = prepared.validated.report
+    report = replace(report, problems=(*report.problems, *resample_warnings(prepared.study)))
     return Results(
         **{name: getattr(families, name) for name in families.__dataclass_fields__},
         study=prepared.study,
         keys=prepared.keys,
         table=prepared.table,
-        qc=prepared.validated.report,
+        qc=report,
         inputs=prepared.raw.inputs,
         study_sha256=_study_hash(prepared.study),
     )

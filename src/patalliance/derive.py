@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from patalliance.instruments.key import InstrumentKey
-from patalliance.study import Study
+from patalliance.instruments.key import InstrumentKey, OutcomeRule
+from patalliance.study import Measure, Study
 
 
 @dataclass(frozen=True)
@@ -82,93 +82,141 @@ def build_analysis_table(
     keys: Mapping[str, InstrumentKey],
 ) -> AnalysisTable:
     """Build the analysis table from long scores (see :func:`patalliance.scoring.score_trial`)."""
-    ids: list[str] = []
-    if len(participants):
-        ids.extend(participants["participant_id"].astype(str))
-    ids.extend(str(p) for p in scores["participant_id"] if str(p) not in set(ids))
-    index = pd.Index(sorted(set(ids), key=ids.index), name="participant_id", dtype=object)
-
-    variables: dict[str, VariableInfo] = {}
-    columns: dict[str, pd.Series] = {}
-    labels: dict[str, pd.Series] = {}
+    index = _participant_index(scores, participants)
+    out = _Columns(index)
     for mid, measure in study.measures.items():
         key = keys[mid]
         mscores = scores[scores["measure"] == mid]
         scale_ids = list(dict.fromkeys(mscores["scale"])) if len(mscores) else []
         for scale in scale_ids:
-            per_tp: dict[str, pd.Series] = {}
-            for tp in measure.timepoints:
-                sel = mscores[(mscores["scale"] == scale) & (mscores["timepoint"] == tp)]
-                series = pd.Series(
-                    sel["score"].to_numpy(dtype=float), index=sel["participant_id"].astype(str)
-                ).reindex(index)
-                name = variable_name(mid, scale, tp)
-                columns[name] = series
-                variables[name] = VariableInfo(name, mid, scale, tp, "score")
-                per_tp[tp] = series
-                bands = sel["band"].astype(str)
-                if (bands != "").any():
-                    cls = next(
-                        c for c in key.classifications if c.kind == "bands" and c.scale == scale
-                    )
-                    lab = variable_name(mid, cls.id, tp)
-                    labels[lab] = pd.Series(
-                        bands.to_numpy(), index=sel["participant_id"].astype(str)
-                    ).reindex(index)
+            per_tp = _add_scale(out, mid, measure, key, scale, mscores)
             if measure.peak is not None:
-                stacked = np.column_stack([per_tp[tp].to_numpy() for tp in measure.timepoints])
-                present = ~np.isnan(stacked)
-                fill = -np.inf if measure.peak == "max" else np.inf
-                reduce = np.max if measure.peak == "max" else np.min
-                peak = np.where(
-                    present.any(axis=1), reduce(np.where(present, stacked, fill), axis=1), np.nan
-                )
-                name = variable_name(mid, scale, "peak")
-                columns[name] = pd.Series(peak, index=index)
-                variables[name] = VariableInfo(name, mid, scale, "peak", "peak")
+                _add_peak(out, mid, measure, scale, per_tp)
             if measure.baseline is not None and not scale.endswith("_pct"):
-                base = per_tp[measure.baseline]
-                for tp in measure.timepoints:
-                    if tp == measure.baseline:
-                        continue
-                    name = variable_name(mid, f"{scale}_change", tp)
-                    columns[name] = per_tp[tp] - base
-                    variables[name] = VariableInfo(name, mid, f"{scale}_change", tp, "change")
+                _add_change(out, mid, measure, scale, per_tp)
         rule = key.outcome
         if measure.baseline is not None and rule is not None and rule.scale in scale_ids:
-            base = columns[variable_name(mid, rule.scale, measure.baseline)]
-            for tp in measure.timepoints:
-                if tp == measure.baseline:
-                    continue
-                score = columns[variable_name(mid, rule.scale, tp)]
-                # Response is undefined (missing) when a score or the baseline is missing,
-                # or when the baseline is 0: there is no reduction to speak of.
-                both = base.notna() & score.notna() & (base > 0)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    reduction = np.where(base > 0, 100.0 * (base - score) / base, np.nan)
-                response = reduction >= rule.response_reduction_pct - 1e-9
-                remission = response & (score <= rule.remission_max)
-                for kind, flag in (("response", response), ("remission", remission)):
-                    name = variable_name(mid, kind, tp)
-                    columns[name] = pd.Series(
-                        np.where(both, flag.astype(float), np.nan), index=index
-                    )
-                    variables[name] = VariableInfo(name, mid, kind, tp, kind)
+            _add_outcome(out, mid, measure, rule)
 
+    columns, labels = out.columns, out.labels
     values = pd.DataFrame(columns, index=index) if columns else pd.DataFrame(index=index)
     label_frame = pd.DataFrame(labels, index=index) if labels else pd.DataFrame(index=index)
+    arms, facil, covariates = _participant_columns(participants, index)
+    return AnalysisTable(values, arms, facil, covariates, out.variables, label_frame)
+
+
+def _participant_index(scores: pd.DataFrame, participants: pd.DataFrame) -> pd.Index:
+    """Participants file order (first occurrence), then ids only the scores have, as seen."""
+    ids: list[str] = []
     if len(participants):
-        p = participants.drop_duplicates("participant_id").set_index("participant_id")
-        arms = p["arm"].astype(str).reindex(index)
-        facil = (
-            p["facilitator"].astype(str).reindex(index)
-            if "facilitator" in p.columns
-            else pd.Series(np.nan, index=index, dtype=object)
+        ids.extend(participants["participant_id"].astype(str))
+    ids.extend(str(p) for p in scores["participant_id"])
+    return pd.Index(list(dict.fromkeys(ids)), name="participant_id", dtype=object)
+
+
+class _Columns:
+    """The analysis table's columns as they are derived, with their metadata."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.index = index
+        self.variables: dict[str, VariableInfo] = {}
+        self.columns: dict[str, pd.Series] = {}
+        self.labels: dict[str, pd.Series] = {}
+
+    def add(self, info: VariableInfo, series: pd.Series) -> None:
+        self.columns[info.name] = series
+        self.variables[info.name] = info
+
+
+def _add_scale(
+    out: _Columns,
+    mid: str,
+    measure: Measure,
+    key: InstrumentKey,
+    scale: str,
+    mscores: pd.DataFrame,
+) -> dict[str, pd.Series]:
+    """The scale's score at every timepoint (and its band labels); returns them by timepoint."""
+    per_tp: dict[str, pd.Series] = {}
+    for tp in measure.timepoints:
+        sel = mscores[(mscores["scale"] == scale) & (mscores["timepoint"] == tp)]
+        series = pd.Series(
+            sel["score"].to_numpy(dtype=float), index=sel["participant_id"].astype(str)
+        ).reindex(out.index)
+        name = variable_name(mid, scale, tp)
+        out.add(VariableInfo(name, mid, scale, tp, "score"), series)
+        per_tp[tp] = series
+        bands = sel["band"].astype(str)
+        if (bands != "").any():
+            cls = next(c for c in key.classifications if c.kind == "bands" and c.scale == scale)
+            lab = variable_name(mid, cls.id, tp)
+            out.labels[lab] = pd.Series(
+                bands.to_numpy(), index=sel["participant_id"].astype(str)
+            ).reindex(out.index)
+    return per_tp
+
+
+def _add_peak(
+    out: _Columns, mid: str, measure: Measure, scale: str, per_tp: Mapping[str, pd.Series]
+) -> None:
+    stacked = np.column_stack([per_tp[tp].to_numpy() for tp in measure.timepoints])
+    present = ~np.isnan(stacked)
+    fill = -np.inf if measure.peak == "max" else np.inf
+    reduce = np.max if measure.peak == "max" else np.min
+    peak = np.where(present.any(axis=1), reduce(np.where(present, stacked, fill), axis=1), np.nan)
+    name = variable_name(mid, scale, "peak")
+    out.add(VariableInfo(name, mid, scale, "peak", "peak"), pd.Series(peak, index=out.index))
+
+
+def _add_change(
+    out: _Columns, mid: str, measure: Measure, scale: str, per_tp: Mapping[str, pd.Series]
+) -> None:
+    assert measure.baseline is not None
+    base = per_tp[measure.baseline]
+    for tp in measure.timepoints:
+        if tp == measure.baseline:
+            continue
+        name = variable_name(mid, f"{scale}_change", tp)
+        out.add(VariableInfo(name, mid, f"{scale}_change", tp, "change"), per_tp[tp] - base)
+
+
+def _add_outcome(out: _Columns, mid: str, measure: Measure, rule: OutcomeRule) -> None:
+    """Response and remission at every post-baseline timepoint."""
+    assert measure.baseline is not None
+    base = out.columns[variable_name(mid, rule.scale, measure.baseline)]
+    for tp in measure.timepoints:
+        if tp == measure.baseline:
+            continue
+        score = out.columns[variable_name(mid, rule.scale, tp)]
+        # Response is undefined (missing) when a score or the baseline is missing,
+        # or when the baseline is 0: there is no reduction to speak of.
+        both = base.notna() & score.notna() & (base > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reduction = np.where(base > 0, 100.0 * (base - score) / base, np.nan)
+        response = reduction >= rule.response_reduction_pct - 1e-9
+        remission = response & (score <= rule.remission_max)
+        for kind, flag in (("response", response), ("remission", remission)):
+            name = variable_name(mid, kind, tp)
+            series = pd.Series(np.where(both, flag.astype(float), np.nan), index=out.index)
+            out.add(VariableInfo(name, mid, kind, tp, kind), series)
+
+
+def _participant_columns(
+    participants: pd.DataFrame, index: pd.Index
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Arm, facilitator and covariates of every participant of the table."""
+    if not len(participants):
+        return (
+            pd.Series(np.nan, index=index, dtype=object),
+            pd.Series(np.nan, index=index, dtype=object),
+            pd.DataFrame(index=index),
         )
-        extra = [c for c in p.columns if c not in {"arm", "facilitator", "_file", "_row"}]
-        covariates = p[extra].reindex(index)
-    else:
-        arms = pd.Series(np.nan, index=index, dtype=object)
-        facil = pd.Series(np.nan, index=index, dtype=object)
-        covariates = pd.DataFrame(index=index)
-    return AnalysisTable(values, arms, facil, covariates, variables, label_frame)
+    p = participants.drop_duplicates("participant_id").set_index("participant_id")
+    arms = p["arm"].astype(str).reindex(index)
+    facil = (
+        p["facilitator"].astype(str).reindex(index)
+        if "facilitator" in p.columns
+        else pd.Series(np.nan, index=index, dtype=object)
+    )
+    extra = [c for c in p.columns if c not in {"arm", "facilitator", "_file", "_row"}]
+    return arms, facil, p[extra].reindex(index)

@@ -2,7 +2,7 @@
 
 ``ConfigError`` (exit 2) covers usage and configuration mistakes: a bad study file, a missing
 data file, an unknown variable in the plan. ``DataValidationError`` (exit 1) means the data
-failed validation; it carries the full :class:`~patalliance.validate.ValidationReport`.
+failed validation; it carries the full :class:`~patalliance.qc.ValidationReport`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
-    from patalliance.validate import ValidationReport
+    from patalliance.qc import ValidationReport
 
 
 class PatallianceError(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 from patalliance.analysis.results import AnalysisResults
 from patalliance.document import build_document, dumps
 from patalliance.errors import ConfigError
-from patalliance.validate import ValidationReport
+from patalliance.qc import ValidationReport
 
 __all__ = ["ensure_dir", "write_outputs", "write_qc_report"]
 
@@ -39,6 +39,7 @@ def clear_previous_outputs(out_dir: Path) -> None:
     if not out_dir.is_dir():
         return
     stale = [out_dir / name for name in _TOP_LEVEL]
+    stale.append(out_dir / "private" / "label_key.csv")
     tables = out_dir / "tables"
     if tables.is_dir():
         stale += [*sorted(tables.glob("*.csv")), tables / "tables.xlsx", tables / "tables.docx"]
@@ -79,9 +80,14 @@ def write_outputs(
     out_dir: str | Path,
     *,
     report: bool = True,
+    show_ids: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """Write every output of ``results`` into ``out_dir``; return the paths by output name."""
+    """Write every output of ``results`` into ``out_dir``; return the paths by output name.
+
+    The report and its tables name no participant or facilitator unless ``show_ids``; the key
+    from their labels to the ids is ``private/label_key.csv``.
+    """
     out = Path(out_dir)
     say = progress or (lambda message: None)
     ensure_dir(out)
@@ -98,5 +104,5 @@ def write_outputs(
         say("writing the report")
         from patalliance.report import write_report
 
-        files.update(write_report(results, out))
+        files.update(write_report(results, out, show_ids=show_ids))
     return files

@@ -40,6 +40,7 @@ class Results(AnalysisResults):
         out_dir: str | Path,
         report: bool = True,
         *,
+        show_ids: bool = False,
         progress: Callable[[str], None] | None = None,
     ) -> dict[str, Path]:
         """Write exactly what ``patalliance analyze`` writes into ``out_dir``.
@@ -47,7 +48,13 @@ class Results(AnalysisResults):
         ``results.json``, ``scores.csv``, ``qc_report.json``, ``tables/*.csv`` and, when
         ``report`` is true, ``report.html``, ``tables/tables.xlsx``, ``tables/tables.docx`` and
         the formatted ``tables/paper_*.csv``. Returns the written paths by output name.
+
+        The report and its tables are made to be shared: they name participants ``case A``,
+        ``case B``, … and facilitators ``facilitator 1`` … (the key is written to
+        ``private/label_key.csv``; do not share it). ``show_ids=True`` (``--show-ids``) names
+        them by their ids, for internal use. ``results.json`` and ``scores.csv`` always keep
+        the ids.
         """
         from patalliance.output import write_outputs
 
-        return write_outputs(self, out_dir, report=report, progress=progress)
+        return write_outputs(self, out_dir, report=report, show_ids=show_ids, progress=progress)

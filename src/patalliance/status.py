@@ -7,9 +7,10 @@ values (documented in ``docs/results-json.md``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Status"]
+__all__ = ["Note", "Status"]
 
 
 class Status(StrEnum):
@@ -29,3 +30,18 @@ class Status(StrEnum):
     NOT_ESTIMABLE = "not_estimable"
     NOT_CONVERGED = "not_converged"
     SINGULAR = "singular"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A warning or remark attached to a result: a stable ``code`` and one plain sentence.
+
+    The codes are listed in ``docs/results-json.md``. Raw messages of the libraries behind an
+    estimate never reach a note; they are logged at debug level (``--debug``).
+    """
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message

@@ -161,7 +161,7 @@ class MixedModelSpec(_Model):
     timepoints: list[Identifier] = Field(min_length=1)
     predictors: list[str] = Field(min_length=1)
     baseline: str | None = None
-    n_boot: int = Field(default=200, ge=0)
+    n_boot: int = Field(default=1000, ge=0)
     label: str = ""
 
 

@@ -88,7 +88,7 @@ def test_single_arm_is_not_estimable(tmp_path: Path) -> None:
     prepared = prepare(write_study(tmp_path / "s", participants=parts, analysis_extra=EFFICACY))
     (section,) = run_efficacy(prepared.study, prepared.table)
     assert section.status == "not_estimable"
-    assert any("delayed" in w for w in section.warnings)
+    assert any("delayed" in w.message and w.code == "arm_empty" for w in section.warnings)
 
 
 def test_efficacy_with_one_participant_in_an_arm_is_not_estimable() -> None:

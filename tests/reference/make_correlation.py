@@ -3,6 +3,10 @@
 Run ``python tests/reference/make_correlation.py`` from the repository root. Uses scipy and
 numpy only (never ``patalliance``). The output is frozen: the tests compare the package with
 the JSON, not with the live libraries.
+
+Pearson intervals use Fisher's standard error 1/sqrt(n - 3 - k); Spearman intervals use the
+Bonett & Wright (2000) standard error sqrt((1 + r**2/2)/(n - 3)) on the same z scale. The file
+also holds the published example of ``ci.spear`` in Bonett's R package statpsych.
 """
 
 from __future__ import annotations
@@ -35,6 +39,13 @@ X = np.array(
 )
 Y = np.array([12.0, 15.0, 9.0, 14.0, 11.0, NAN, 16.0, 21.0, 10.0, 10.0, 17.0, 8.0, 19.0, 13.0])
 
+# statpsych (R package by D. G. Bonett), documentation of ci.spear, example:
+# ci.spear(.05, y, x) "Should return: Estimate 0.8699639, SE 0.08241326, LL 0.5840951,
+# UL 0.9638297" (versions 1.6.0 and 1.7.0 on CRAN print these 7 significant digits).
+STATPSYCH_Y = [21, 4, 9, 12, 35, 18, 10, 22, 24, 1, 6, 8, 13, 16, 19]
+STATPSYCH_X = [67, 28, 30, 28, 52, 40, 25, 37, 44, 10, 14, 20, 28, 40, 51]
+STATPSYCH_PRINTED = {"r": 0.8699639, "se": 0.08241326, "ci_low": 0.5840951, "ci_high": 0.9638297}
+
 
 def _complete(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = ~np.isnan(a) & ~np.isnan(b)
@@ -45,6 +56,39 @@ def _fisher(r: float, n: int, level: float, k: int = 0) -> tuple[float, float]:
     z = float(stats.norm.ppf(0.5 + level / 2.0))
     se = 1.0 / np.sqrt(n - 3 - k)
     return float(np.tanh(np.arctanh(r) - z * se)), float(np.tanh(np.arctanh(r) + z * se))
+
+
+def _bonett_wright(r: float, n: int, level: float) -> tuple[float, float]:
+    """Fisher-z interval with the Bonett & Wright (2000) SE sqrt((1 + r**2/2)/(n - 3))."""
+    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    se = np.sqrt((1.0 + r**2 / 2.0) / (n - 3))
+    return float(np.tanh(np.arctanh(r) - z * se)), float(np.tanh(np.arctanh(r) + z * se))
+
+
+def statpsych_example() -> dict:
+    y, x = np.array(STATPSYCH_Y, dtype=float), np.array(STATPSYCH_X, dtype=float)
+    r = float(stats.spearmanr(y, x).statistic)
+    n = y.size
+    low, high = _bonett_wright(r, n, 0.95)
+    # statpsych's SE is on the r scale: (1 - r**2) * sqrt((1 + r**2/2)/(n - 3)) (delta method)
+    se_r = float((1.0 - r**2) * np.sqrt((1.0 + r**2 / 2.0) / (n - 3)))
+    computed = {"r": r, "se": se_r, "ci_low": low, "ci_high": high}
+    for key, printed in STATPSYCH_PRINTED.items():
+        assert float(f"{computed[key]:.7g}") == printed, (key, computed[key], printed)
+    return {
+        "citation": (
+            "statpsych (R package, D. G. Bonett), help page of ci.spear, example "
+            "ci.spear(.05, y, x): Estimate 0.8699639, SE 0.08241326, LL 0.5840951, "
+            "UL 0.9638297 (Fisher interval with the Bonett & Wright 2000 standard error)"
+        ),
+        "y": STATPSYCH_Y,
+        "x": STATPSYCH_X,
+        "confidence_level": 0.95,
+        "printed_significant_digits": 7,
+        "printed": STATPSYCH_PRINTED,
+        "full_precision": {"n": n, **computed},
+        "note": "'se' is statpsych's SE of r_s on the r scale; patalliance reports no SE",
+    }
 
 
 def pearson_block(x: np.ndarray, y: np.ndarray, level: float) -> dict:
@@ -72,7 +116,7 @@ def spearman_block(x: np.ndarray, y: np.ndarray, level: float) -> dict:
     for j in range(x.shape[1]):
         a, b = _complete(x[:, j], y)
         res = stats.spearmanr(a, b)
-        low, high = _fisher(float(res.statistic), a.size, level)
+        low, high = _bonett_wright(float(res.statistic), a.size, level)
         rows.append(
             {"n": a.size, "r": res.statistic, "p": res.pvalue, "ci_low": low, "ci_high": high}
         )
@@ -82,8 +126,8 @@ def spearman_block(x: np.ndarray, y: np.ndarray, level: float) -> dict:
         "call": (
             "for each column j: a, b = complete cases of (x[:, j], y); "
             "res = scipy.stats.spearmanr(a, b); res.statistic, res.pvalue; CI = "
-            "numpy.tanh(numpy.arctanh(r) -/+ scipy.stats.norm.ppf(0.5 + level / 2) / "
-            "numpy.sqrt(n - 3)) (Fisher 1921)"
+            "numpy.tanh(numpy.arctanh(r) -/+ scipy.stats.norm.ppf(0.5 + level / 2) * "
+            "numpy.sqrt((1 + r**2 / 2) / (n - 3))) (Bonett & Wright 2000)"
         ),
     }
 
@@ -101,6 +145,17 @@ def main() -> None:
         case["ci_low"], case["ci_high"] = _fisher(
             case["r"], case["n"], case["confidence_level"], case["k"]
         )
+    bonett_wright_cases = [
+        {"r": 0.5, "n": 20, "confidence_level": 0.95},
+        {"r": -0.32, "n": 45, "confidence_level": 0.9},
+        {"r": 0.87, "n": 12, "confidence_level": 0.95},
+        {"r": 0.0, "n": 8, "confidence_level": 0.99},
+        {"r": -0.999, "n": 300, "confidence_level": 0.95},
+    ]
+    for case in bonett_wright_cases:
+        case["ci_low"], case["ci_high"] = _bonett_wright(
+            case["r"], case["n"], case["confidence_level"]
+        )
     out = {
         "family": "correlation (patalliance.stats.correlate, pearson, spearman, fisher_ci)",
         "provenance": {
@@ -108,9 +163,11 @@ def main() -> None:
             "libraries": versions("scipy"),
             "source": (
                 f"scipy {scipy.__version__}: scipy.stats.pearsonr (r, p, Fisher-z "
-                "confidence_interval) and scipy.stats.spearmanr (r, p); the Spearman and the "
-                "partial (k > 0) Fisher-z intervals are the closed form of Fisher (1921, 1924) "
-                "evaluated with scipy.stats.norm.ppf"
+                "confidence_interval) and scipy.stats.spearmanr (r, p); the partial (k > 0) "
+                "Fisher-z intervals are the closed form of Fisher (1921, 1924), the Spearman "
+                "intervals the Fisher-z closed form with the Bonett & Wright (2000) standard "
+                "error, evaluated with scipy.stats.norm.ppf; plus the statpsych ci.spear "
+                "example (printed values)"
             ),
             "frozen": True,
         },
@@ -136,6 +193,14 @@ def main() -> None:
                 "numpy.sqrt(n - 3 - k)) (Fisher 1921; Fisher 1924 for k covariates)"
             ),
         },
+        "bonett_wright_ci": {
+            "cases": bonett_wright_cases,
+            "call": (
+                "numpy.tanh(numpy.arctanh(r) -/+ scipy.stats.norm.ppf(0.5 + level / 2) * "
+                "numpy.sqrt((1 + r**2 / 2) / (n - 3))) (Bonett & Wright 2000)"
+            ),
+        },
+        "published_spearman_ci": statpsych_example(),
     }
     dump(out, "correlation.json")
 

@@ -69,16 +69,20 @@ def test_files_are_written(outcome) -> None:  # type: ignore[no-untyped-def]
     assert (outcome.out_dir / "tables" / "paper_correlations_alliance_outcome.csv").is_file()
 
 
-def test_data_strings_are_escaped(outcome) -> None:  # type: ignore[no-untyped-def]
+def test_data_strings_are_escaped(outcome, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     html = (outcome.out_dir / "report.html").read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=alert(2)&gt;" in html  # the label, as text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the id, in the study/QC text
-    assert "<script" not in html.lower()  # no script element at all
-    assert "<img src=x" not in html
-    tags = _Tags()
-    tags.feed(html)
-    assert "script" not in tags.names and "img" not in tags.names
-    assert not [a for a in tags.attributes if a.startswith("on")]
+    assert "alert(1)" not in html  # the participant id is not in a shareable report
+    shown = write_report(outcome.results, tmp_path, show_ids=True)["report.html"]
+    with_ids = shown.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in with_ids  # the id, escaped, on request
+    for page in (html, with_ids):
+        assert "<script" not in page.lower()  # no script element at all
+        assert "<img src=x" not in page
+        tags = _Tags()
+        tags.feed(page)
+        assert "script" not in tags.names and "img" not in tags.names
+        assert not [a for a in tags.attributes if a.startswith("on")]
 
 
 def test_report_is_self_contained(outcome) -> None:  # type: ignore[no-untyped-def]

@@ -1,15 +1,19 @@
-"""Paired change against scipy, pingouin and hand computations from the defining papers.
+"""Paired change against scipy, pingouin, R's published example and hand computations.
 
 Two kinds of oracle: live calls to scipy and pingouin at test time, and frozen reference values
-in ``tests/reference/change.json`` (scipy.stats.ttest_rel, scipy.stats.wilcoxon, the
-noncentral-t root found with scipy.optimize.brentq on scipy.stats.nct.cdf, and the closed
-forms of d_z and d_av; made by ``tests/reference/make_change.py``). Closed forms are compared
-at ``rtol = 1e-10``; the d_z interval, a root of a numerically evaluated CDF, at ``1e-9``.
+in ``tests/reference/change.json`` (scipy.stats.ttest_rel, the Wilcoxon signed-rank test by
+the rule of R's ``wilcox.test(paired = TRUE)`` written out with scipy, the noncentral-t root
+found with scipy.optimize.brentq on scipy.stats.nct.cdf, and the closed forms of d_z and d_av;
+made by ``tests/reference/make_change.py``). Closed forms are compared at ``rtol = 1e-10``;
+the d_z interval, a root of a numerically evaluated CDF, at ``1e-9``. The Wilcoxon test is
+also held to the example of R's ``?wilcox.test`` (Hollander & Wolfe depression data) and to
+hand computations with ties and with zeros.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -104,13 +108,116 @@ def test_d_av_is_lakens_2013_equation_10():
     assert not np.isclose(res.d_av, pingouin_d, rtol=1e-6)
 
 
-def test_wilcoxon_matches_scipy():
+def _normal_cc_p(v: float, n: int, tie_sizes: list[int]) -> float:
+    """Two-sided p of V: normal approximation, continuity correction, tie-corrected variance."""
+    mean = n * (n + 1) / 4
+    var = n * (n + 1) * (2 * n + 1) / 24 - sum(t**3 - t for t in tie_sizes) / 48
+    z = (abs(v - mean) - 0.5) / math.sqrt(var)
+    return math.erfc(z / math.sqrt(2.0))  # = 2 * (1 - Phi(z))
+
+
+def test_wilcoxon_matches_scipy_with_r_arguments():
+    """The _data() differences have ties: R's rule is the normal approximation with
+    continuity correction, scipy.stats.wilcoxon(correction=True, method="asymptotic")."""
     before, after = _data()
     res = paired_change(before, after)
     a, b = _complete(before, after)
-    ref = stats.wilcoxon(b - a)
-    assert_allclose(res.wilcoxon_statistic, ref.statistic, rtol=RTOL)
+    d = b - a
+    nz = d[d != 0]
+    assert len(np.unique(np.abs(nz))) < nz.size  # ties
+    ref = stats.wilcoxon(nz, correction=True, method="asymptotic")
+    ranks = stats.rankdata(np.abs(nz))
+    assert_allclose(res.wilcoxon_statistic, ranks[nz > 0].sum(), rtol=RTOL)  # R's V
     assert_allclose(res.wilcoxon_p, ref.pvalue, rtol=RTOL)
+    assert res.wilcoxon_method == "normal_cc"
+
+
+def test_wilcoxon_reproduces_r_example_hollander_wolfe():
+    """?wilcox.test: wilcox.test(x, y, paired = TRUE, alternative = "greater") prints
+    V = 40, p-value = 0.01953; the two-sided p is twice that, 20/512 exactly."""
+    ref = REFERENCE["published_wilcoxon"]
+    res = paired_change(ref["y"], ref["x"])  # d = x_to - x_from = x - y, as R's x - y
+    assert res.wilcoxon_method == "exact"
+    assert res.wilcoxon_statistic == ref["printed"]["V"] == 40.0
+    assert round(res.wilcoxon_p / 2, 5) == ref["printed"]["p_greater"]
+    assert_allclose(res.wilcoxon_p, 20 / 512, rtol=1e-14)
+    assert res.notes == ()
+
+
+def test_wilcoxon_with_ties_by_hand():
+    """d = 1, 2, 2, 3, -1, 4, 2, 5: ranks of |d| 1.5, 4, 4, 6, 1.5, 7, 4, 8, so V = 34.5;
+    n = 8, E(V) = 18, Var(V) = 8*9*17/24 - [(2^3 - 2) + (3^3 - 3)]/48 = 51 - 0.625."""
+    x_from = np.array([10.0, 12.0, 9.0, 14.0, 11.0, 8.0, 13.0, 10.0])
+    d = np.array([1.0, 2.0, 2.0, 3.0, -1.0, 4.0, 2.0, 5.0])
+    res = paired_change(x_from, x_from + d)
+    assert res.wilcoxon_statistic == 34.5
+    z = (34.5 - 18 - 0.5) / math.sqrt(50.375)
+    assert_allclose(res.wilcoxon_p, math.erfc(z / math.sqrt(2.0)), rtol=1e-12)
+    assert_allclose(res.wilcoxon_p, _normal_cc_p(34.5, 8, [2, 3]), rtol=1e-12)
+    assert_allclose(res.wilcoxon_p, 0.0241770591902683, rtol=1e-9)
+    assert res.wilcoxon_method == "normal_cc"
+    assert any("normal approximation (no exact p-value with ties)" in n for n in res.notes)
+
+
+def test_wilcoxon_with_zeros_by_hand():
+    """d = 0, 0, 3, -1, 2, 2, 4, -2, 6, 1: the two zeros are dropped (n = 8); ranks of |d|
+    6, 1.5, 4, 4, 7, 4, 8, 1.5, so V = 30.5; the same ties as above, Var(V) = 50.375."""
+    x_from = np.array([20.0, 18.0, 15.0, 22.0, 17.0, 19.0, 16.0, 21.0, 14.0, 18.0])
+    d = np.array([0.0, 0.0, 3.0, -1.0, 2.0, 2.0, 4.0, -2.0, 6.0, 1.0])
+    res = paired_change(x_from, x_from + d)
+    assert res.n == 10 and res.wilcoxon_statistic == 30.5
+    z = (30.5 - 18 - 0.5) / math.sqrt(50.375)
+    assert_allclose(res.wilcoxon_p, math.erfc(z / math.sqrt(2.0)), rtol=1e-12)
+    assert_allclose(res.wilcoxon_p, 0.09088878524572704, rtol=1e-9)
+    assert res.wilcoxon_method == "normal_cc"
+    assert any("2 zero difference(s) left out (n = 8)" in n for n in res.notes)
+    assert any("no exact p-value with ties and zeros" in n for n in res.notes)
+
+
+def test_wilcoxon_one_zero_without_ties_is_normal_by_hand():
+    """d = 0, 1, -2, 3, 4, 5, 6: no ties, but a zero, so R uses the normal approximation;
+    n = 6, V = 1 + 3 + 4 + 5 + 6 = 19, E(V) = 10.5, Var(V) = 6*7*13/24 = 22.75."""
+    res = paired_change(np.zeros(7), np.array([0.0, 1, -2, 3, 4, 5, 6]))
+    assert res.wilcoxon_statistic == 19.0 and res.wilcoxon_method == "normal_cc"
+    z = (19 - 10.5 - 0.5) / math.sqrt(22.75)
+    assert_allclose(res.wilcoxon_p, math.erfc(z / math.sqrt(2.0)), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "method"), [(49, "exact"), (50, "normal_cc")])
+def test_wilcoxon_exact_below_50_nonzero_differences(n, method):
+    d = np.array([float(i if i % 3 else -i) for i in range(1, n + 1)])  # distinct, nonzero
+    res = paired_change(np.zeros(n), d)
+    assert res.wilcoxon_method == method
+    if method == "exact":
+        ref = stats.wilcoxon(d, method="exact")
+    else:
+        ref = stats.wilcoxon(d, correction=True, method="asymptotic")
+    assert_allclose(res.wilcoxon_p, ref.pvalue, rtol=RTOL)
+    assert res.wilcoxon_statistic == d[d > 0].sum()  # ranks of |d| are |d| here
+    # zeros do not count towards n < 50: 49 nonzero and one zero is the normal branch
+    with_zero = paired_change(np.zeros(50), np.r_[0.0, d[:49]])
+    assert with_zero.wilcoxon_method == "normal_cc"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-6, 6), min_size=1, max_size=60))
+def test_property_wilcoxon_agrees_with_scipy_in_every_branch(diffs):
+    """R's rule through scipy's explicit arguments: exact without ties or zeros (n < 50),
+    else the asymptotic test with continuity correction on the nonzero differences."""
+    d = np.array(diffs, dtype=float)
+    res = paired_change(np.zeros(d.size), d)
+    nz = d[d != 0]
+    if nz.size == 0:
+        assert np.isnan(res.wilcoxon_p) and res.wilcoxon_method == ""
+        return
+    exact = nz.size < 50 and nz.size == d.size and len(np.unique(np.abs(nz))) == nz.size
+    assert res.wilcoxon_method == ("exact" if exact else "normal_cc")
+    if exact:
+        ref = stats.wilcoxon(nz, method="exact")
+    else:
+        ref = stats.wilcoxon(nz, correction=True, method="asymptotic")
+    assert_allclose(res.wilcoxon_p, ref.pvalue, rtol=1e-9)
+    assert 0.0 <= res.wilcoxon_p <= 1.0
 
 
 def test_all_zero_differences_give_nan_with_notes():
@@ -118,6 +225,7 @@ def test_all_zero_differences_give_nan_with_notes():
     res = paired_change(x, x)
     assert np.isnan(res.t) and np.isnan(res.p) and np.isnan(res.d_z)
     assert np.isnan(res.wilcoxon_statistic) and np.isnan(res.wilcoxon_p)
+    assert res.wilcoxon_method == ""
     assert res.mean_diff == 0.0 and res.d_av == 0.0
     assert any("Wilcoxon" in note for note in res.notes)
     assert any("SD of differences = 0" in note for note in res.notes)
@@ -127,7 +235,11 @@ def test_constant_nonzero_difference():
     x = np.array([3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
     res = paired_change(x, x + 2.0)
     assert np.isnan(res.t) and np.isnan(res.d_z) and np.isnan(res.d_z_ci_low)
-    assert_allclose(res.wilcoxon_p, stats.wilcoxon(np.full(6, 2.0)).pvalue, rtol=RTOL)
+    # six tied |d| = 2: all ranks 3.5, V = 21, E(V) = 10.5,
+    # Var(V) = 6*7*13/24 - (6^3 - 6)/48 = 22.75 - 4.375; normal with continuity correction
+    assert res.wilcoxon_statistic == 21.0 and res.wilcoxon_method == "normal_cc"
+    z = (21 - 10.5 - 0.5) / math.sqrt(18.375)
+    assert_allclose(res.wilcoxon_p, math.erfc(z / math.sqrt(2.0)), rtol=1e-12)
 
 
 def test_too_few_pairs_give_nan():
@@ -142,7 +254,10 @@ def test_too_few_pairs_give_nan():
 def test_to_frame_is_one_row():
     frame = paired_change(*_data()).to_frame()
     assert frame.shape[0] == 1
-    for column in ["n", "n_dropped", "mean_diff", "t", "df", "p", "d_z", "d_av", "wilcoxon_p"]:
+    for column in [
+        "n", "n_dropped", "mean_diff", "t", "df", "p", "d_z", "d_av", "wilcoxon_p",
+        "wilcoxon_method",
+    ]:  # fmt: skip
         assert column in frame.columns
 
 
@@ -208,6 +323,7 @@ def test_matches_frozen_reference(name):
     assert (res.n, res.n_dropped) == (expected["n"], expected["n_dropped"])
     for field in _EXACT_FIELDS:
         assert_allclose(getattr(res, field), expected[field], rtol=RTOL, err_msg=field)
+    assert res.wilcoxon_method == expected["wilcoxon_method"]
     assert_allclose(
         [res.d_z_ci_low, res.d_z_ci_high],
         [expected["d_z_ci_low"], expected["d_z_ci_high"]],

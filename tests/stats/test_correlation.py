@@ -1,9 +1,11 @@
-"""Correlations against scipy, pingouin and the Fisher (1921) interval formula.
+"""Correlations against scipy, pingouin, and the Fisher (1921) and Bonett & Wright (2000) intervals.
 
 Two kinds of oracle: live calls to scipy and pingouin at test time, and frozen reference values
-in ``tests/reference/correlation.json`` (scipy.stats.pearsonr / spearmanr and the Fisher-z
-closed form, made by ``tests/reference/make_correlation.py``), compared at ``rtol = 1e-10``
-because every value is a closed form.
+in ``tests/reference/correlation.json`` (scipy.stats.pearsonr / spearmanr, the Fisher-z closed
+form for Pearson and the Fisher-z closed form with the Bonett & Wright standard error for
+Spearman, made by ``tests/reference/make_correlation.py``), compared at ``rtol = 1e-10``
+because every value is a closed form. The published example of ``ci.spear`` in Bonett's R
+package statpsych is compared at its printed 7 significant digits.
 """
 
 from __future__ import annotations
@@ -98,6 +100,14 @@ def _fisher_reference(r: np.ndarray, n: np.ndarray, level: float, k: int = 0):
     return np.tanh(np.arctanh(r) - half), np.tanh(np.arctanh(r) + half)
 
 
+def _bonett_wright_reference(r: np.ndarray, n: np.ndarray, level: float):
+    """Bonett & Wright (2000): tanh(artanh(r) -/+ z_{1-a/2} sqrt((1 + r^2/2) / (n - 3)))."""
+    z_crit = stats.norm.ppf(1.0 - (1.0 - level) / 2.0)
+    half = z_crit * np.sqrt((1.0 + r**2 / 2.0) / (n - 3.0))
+    with np.errstate(divide="ignore"):  # artanh(+-1) = +-inf, tanh(+-inf) = +-1
+        return np.tanh(np.arctanh(r) - half), np.tanh(np.arctanh(r) + half)
+
+
 @pytest.mark.parametrize("level", [0.90, 0.95, 0.99])
 def test_fisher_ci_of_correlate_matches_fisher_1921(level):
     x, y = _data()
@@ -106,6 +116,32 @@ def test_fisher_ci_of_correlate_matches_fisher_1921(level):
     assert_allclose(res.ci_low, low, rtol=RTOL)
     assert_allclose(res.ci_high, high, rtol=RTOL)
     assert res.confidence_level == level
+    assert res.ci_method == "fisher_z"
+
+
+@pytest.mark.parametrize("level", [0.90, 0.95, 0.99])
+def test_spearman_ci_of_correlate_uses_bonett_wright_2000(level):
+    x, y = _data()
+    res = correlate(x, y, method="spearman", confidence_level=level)
+    low, high = _bonett_wright_reference(res.r, res.n, level)
+    assert_allclose(res.ci_low, low, rtol=RTOL)
+    assert_allclose(res.ci_high, high, rtol=RTOL)
+    assert res.ci_method == "fisher_z_bonett_wright"
+    # wider than Fisher's interval wherever r_s != 0: the SE is inflated by sqrt(1 + r^2/2)
+    fisher_low, fisher_high = _fisher_reference(res.r, res.n, level)
+    assert np.all(res.ci_low < fisher_low) and np.all(res.ci_high > fisher_high)
+
+
+def test_spearman_ci_reproduces_statpsych_ci_spear_example():
+    """statpsych ci.spear(.05, y, x): 0.8699639, LL 0.5840951, UL 0.9638297 (Bonett)."""
+    block = REFERENCE["published_spearman_ci"]
+    res = spearman(block["y"], block["x"], confidence_level=block["confidence_level"])
+    digits = block["printed_significant_digits"]
+    for key in ("r", "ci_low", "ci_high"):
+        got = float(getattr(res, key)[0, 0])
+        assert float(f"{got:.{digits}g}") == block["printed"][key], key
+        assert_allclose(got, block["full_precision"][key], rtol=RTOL, err_msg=key)
+    assert res.n[0, 0] == block["full_precision"]["n"]
 
 
 def test_fisher_ci_with_covariates():
@@ -117,6 +153,18 @@ def test_fisher_ci_with_covariates():
     assert_allclose(ci.high, high, rtol=RTOL)
     assert ci.k == 2 and ci.method == "fisher_z"
     assert list(ci.to_frame().columns) == ["low", "high", "n", "k", "confidence_level", "method"]
+
+
+def test_fisher_ci_with_bonett_wright_se():
+    r = np.array([-0.65, 0.1, 0.49, 1.0])
+    n = np.array([20, 16, 24, 10])
+    ci = fisher_ci(r, n, se="bonett_wright", confidence_level=0.9)
+    low, high = _bonett_wright_reference(r, n, 0.9)
+    assert_allclose(ci.low, low, rtol=RTOL)
+    assert_allclose(ci.high, high, rtol=RTOL)
+    assert ci.method == "fisher_z_bonett_wright" and ci.k == 0
+    assert ci.low[3] == 1.0 and ci.high[3] == 1.0
+    assert np.isnan(fisher_ci(0.4, 3, se="bonett_wright").low)  # n - 3 < 1
 
 
 def test_fisher_ci_nan_when_too_few_observations():
@@ -178,9 +226,14 @@ def test_to_frame_has_one_row_per_pair():
         "r",
         "ci_low",
         "ci_high",
+        "ci_method",
         "p",
         "confidence_level",
     ]
+    assert set(frame["ci_method"]) == {"fisher_z"}
+    assert set(correlate(x, y, method="spearman").to_frame()["ci_method"]) == {
+        "fisher_z_bonett_wright"
+    }
     assert_array_equal(frame["n"] + frame["n_dropped"], 24)
     assert frame.loc[0, "x"] == "x0" and frame.loc[0, "y"] == "y0"
 
@@ -216,6 +269,10 @@ def test_invalid_data_raise():
         fisher_ci(0.3, 20, k=-1)
     with pytest.raises(ValueError, match="'r' parameter of fisher_ci"):
         fisher_ci(1.3, 20)
+    with pytest.raises(ValueError, match="'se' parameter of fisher_ci must be one of"):
+        fisher_ci(0.3, 20, se="fieller")
+    with pytest.raises(ValueError, match="only for a zero-order"):
+        fisher_ci(0.3, 20, k=1, se="bonett_wright")
 
 
 @settings(max_examples=60, deadline=None)
@@ -273,6 +330,7 @@ def test_pairwise_matches_frozen_reference(block, method):
     ref = REFERENCE["pairwise"][block]
     res = correlate(x, y, method=method, confidence_level=ref["confidence_level"])
     _check_block(res, ref)
+    assert res.ci_method == ("fisher_z" if method == "pearson" else "fisher_z_bonett_wright")
 
 
 @pytest.mark.parametrize("method", ["pearson", "spearman"])
@@ -300,4 +358,14 @@ def test_scalar_functions_match_frozen_reference(method):
 @pytest.mark.parametrize("case", REFERENCE["fisher_ci"]["cases"], ids=lambda c: f"r={c['r']}")
 def test_fisher_ci_matches_frozen_reference(case):
     ci = fisher_ci(case["r"], case["n"], k=case["k"], confidence_level=case["confidence_level"])
+    assert_allclose([ci.low, ci.high], [case["ci_low"], case["ci_high"]], rtol=RTOL)
+
+
+@pytest.mark.parametrize(
+    "case", REFERENCE["bonett_wright_ci"]["cases"], ids=lambda c: f"r={c['r']}"
+)
+def test_bonett_wright_ci_matches_frozen_reference(case):
+    ci = fisher_ci(
+        case["r"], case["n"], se="bonett_wright", confidence_level=case["confidence_level"]
+    )
     assert_allclose([ci.low, ci.high], [case["ci_low"], case["ci_high"]], rtol=RTOL)

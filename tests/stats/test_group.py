@@ -2,10 +2,13 @@
 
 ``tests/reference/group.json`` (made by ``tests/reference/make_group.py``) holds Welch's t from
 ``scipy.stats.ttest_ind(equal_var=False)``, Cohen's d from ``pingouin.compute_effsize`` with
-the exact Hedges correction and the Hedges & Olkin normal interval, the ANCOVA group effect
-from ``statsmodels.api.OLS`` and Wilson intervals from statsmodels ``proportion_confint``.
-All are closed forms: compared at ``rtol = 1e-10``. Newcombe's (1998, Table II) published
-Wilson intervals are compared at their printed 4 decimals.
+the exact Hedges correction and the noncentral-t interval (roots of ``scipy.stats.nct.cdf`` by
+``scipy.optimize.brentq``, checked in the script against a quadrature of the noncentral-t CDF),
+the ANCOVA group effect from ``statsmodels.api.OLS`` and Wilson intervals from statsmodels
+``proportion_confint``. Closed forms are compared at ``rtol = 1e-10``, the noncentral-t limits
+(roots of a numerically evaluated CDF) at ``1e-9``. Newcombe's (1998, Table II) published
+Wilson intervals are compared at their printed 4 decimals, and the effectsize README's Cohen's d
+and Hedges' g of the mtcars data with their intervals at their printed 2 decimals.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from statsmodels.stats.proportion import proportion_confint
 from patalliance.stats import ancova, cohens_d, welch_t, wilson_interval
 
 RTOL = 1e-10
+# Roots of scipy.stats.nct.cdf(t, df, nc) - target in nc, by Brent's method here and in the
+# reference: they agree to about 1e-12, see tests/stats/test_change.py.
+RTOL_NCT_ROOT = 1e-9
+_NCT_FIELDS = ("d_ci_low", "d_ci_high", "g_ci_low", "g_ci_high")
 REFERENCE = json.loads(
     (Path(__file__).resolve().parents[1] / "reference" / "group.json").read_text("utf-8")
 )
@@ -38,7 +45,8 @@ def _check(res, expected: dict, skip: tuple[str, ...] = ("confidence_level",)) -
         if isinstance(value, int):
             assert got == value, key
         else:
-            assert_allclose(got, value, rtol=RTOL, err_msg=key)
+            rtol = RTOL_NCT_ROOT if key in _NCT_FIELDS else RTOL
+            assert_allclose(got, value, rtol=rtol, err_msg=key)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +63,19 @@ def test_welch_t_matches_frozen_reference(case):
 def test_cohens_d_matches_frozen_reference(case):
     res = cohens_d(X, Y, confidence_level=case["confidence_level"])
     assert (res.n_x, res.n_y) == (9, 12)
+    assert res.ci_method == "noncentral_t"
     _check(res, case)
+
+
+def test_cohens_d_reproduces_effectsize_readme_mtcars():
+    """effectsize README: cohens_d(mpg ~ am, mtcars) -1.48 [-2.27, -0.67], g -1.44 [-2.21, -0.65]."""
+    block = REFERENCE["published_smd"]
+    mpg = np.array(block["inputs"]["mpg"], dtype=float)
+    am = np.array(block["inputs"]["am"])
+    res = cohens_d(mpg[am == 0], mpg[am == 1], confidence_level=block["confidence_level"])
+    for key, printed in block["printed"].items():
+        assert round(getattr(res, key), block["printed_decimals"]) == printed, key
+    _check(res, block["full_precision"])
 
 
 @pytest.mark.parametrize(
@@ -120,12 +140,43 @@ def test_cohens_d_published_means_give_davis_effect_size() -> None:
     se = np.sqrt((n1 + n2) / (n1 * n2) + d**2 / (2 * (n1 + n2)))
     j = 1 - 3 / (4 * (n1 + n2 - 2) - 1)  # Hedges' approximation, accurate to ~1e-4 here
     assert_allclose(res.d, d, rtol=1e-12)
-    assert_allclose(
-        [res.d_ci_low, res.d_ci_high],
-        [d - 1.959963984540054 * se, d + 1.959963984540054 * se],
-        rtol=1e-12,
-    )
+    assert_allclose(res.d_se, se, rtol=1e-12)  # Hedges & Olkin (1985), eq. 5.15
     assert_allclose(res.g, j * d, rtol=1e-3)
+
+
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99])
+def test_cohens_d_ci_inverts_the_noncentral_t(level) -> None:
+    """Steiger & Fouladi (1997): F(t; df, lambda_L) = 1 - a/2 and F(t; df, lambda_U) = a/2."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(0.8, 1.0, 9), rng.normal(0.0, 1.5, 14)
+    res = cohens_d(x, y, confidence_level=level)
+    t = stats.ttest_ind(x, y).statistic  # Student's pooled-variance t = d sqrt(n1 n2/(n1+n2))
+    df, root = 9 + 14 - 2, np.sqrt(9 * 14 / (9 + 14))
+    assert_allclose(res.d * root, t, rtol=1e-12)
+    alpha = 1.0 - level
+    assert_allclose(stats.nct.cdf(t, df, res.d_ci_low * root), 1 - alpha / 2, atol=1e-10)
+    assert_allclose(stats.nct.cdf(t, df, res.d_ci_high * root), alpha / 2, atol=1e-10)
+    assert res.d_ci_low < res.d < res.d_ci_high
+    j = res.hedges_correction
+    assert_allclose([res.g_ci_low, res.g_ci_high], [j * res.d_ci_low, j * res.d_ci_high])
+    assert res.ci_method == "noncentral_t"
+
+
+def test_cohens_d_degenerate_groups_are_nan() -> None:
+    one = cohens_d([1.0], [2.0, 3.0, 4.0])
+    assert np.isnan(one.d) and np.isnan(one.d_ci_low) and np.isnan(one.g_ci_high)
+    flat = cohens_d([2.0, 2.0, 2.0], [2.0, 2.0])  # pooled SD 0
+    assert flat.sd_pooled == 0.0 and np.isnan(flat.d) and np.isnan(flat.d_ci_low)
+    assert one.ci_method == flat.ci_method == "noncentral_t"
+
+
+def test_cohens_d_ci_for_a_very_large_effect_is_finite() -> None:
+    # t = 40 on 8 df: the bracket search must stay out of the far tails, where
+    # scipy.stats.nct.cdf returns NaN.
+    x = np.array([100.0, 101.0, 99.0, 100.5, 99.5])
+    res = cohens_d(x, x - 25.0)
+    assert np.isfinite(res.d_ci_low) and np.isfinite(res.d_ci_high)
+    assert res.d_ci_low < res.d < res.d_ci_high
 
 
 def test_ancova_matches_statsmodels_ols() -> None:

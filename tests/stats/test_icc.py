@@ -105,7 +105,7 @@ def test_icc1_matches_pingouin_balanced() -> None:
 def test_single_facilitator_and_singletons_give_messages() -> None:
     one = icc1([1.0, 2, 3, 4], ["F1"] * 4, cluster_name="facilitator")
     assert one.status == "not_estimable" and "1 facilitator(s)" in one.reason
-    assert any("only 1 facilitator" in w for w in cluster_warnings(np.array([4])))
+    assert any("Only 1 facilitator" in w.message for w in cluster_warnings(np.array([4])))
     single = icc1([1.0, 2, 3, 4, 5], ["A", "A", "B", "B", "C"])
     assert single.status == "ok" and single.n_singletons == 1
-    assert any("single participant" in w for w in cluster_warnings(np.array([2, 2, 1])))
+    assert any("single participant" in w.message for w in cluster_warnings(np.array([2, 2, 1])))

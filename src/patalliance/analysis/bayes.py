@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from patalliance.analysis.correlations import family_data
 from patalliance.analysis.records import Family, Record
 from patalliance.derive import AnalysisTable
 from patalliance.stats.bayes import bayes_factor_pearson
@@ -65,18 +66,16 @@ def bayes_factors(
        *Journal of Mathematical Psychology*, 72, 19-32.
     """
     out = []
-    for fam in study.analysis.correlations:
+    for index, fam in enumerate(study.analysis.correlations):
         if families is not None and fam.family not in families:
             continue
-        res = correlate(
-            table.values[fam.x].to_numpy(dtype=float),
-            table.values[fam.y].to_numpy(dtype=float),
-            method="pearson",
-            missing=study.analysis.missing,
-        )
+        xm, ym = family_data(table, fam, index)
+        res = correlate(xm, ym, method="pearson", missing=study.analysis.missing)
         bf = bayes_factor_pearson(res.r, res.n, kappa=kappa)
         for j, xv in enumerate(fam.x):
             for k, yv in enumerate(fam.y):
+                if xv == yv:
+                    continue  # a variable with itself is no test
                 out.append(
                     BayesFactorRecord(
                         family=fam.family,

@@ -42,6 +42,7 @@ class ChangeRecord(Record):
     d_av: float
     wilcoxon_statistic: float
     wilcoxon_p: float
+    wilcoxon_method: str
     confidence_level: float
     notes: str = ""  # why a statistic is NaN, and warnings of the tests ("; "-separated)
 

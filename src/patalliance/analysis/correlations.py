@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from patalliance.analysis.records import Family, Record
+from patalliance.analysis.variables import numeric_matrix
 from patalliance.derive import AnalysisTable
 from patalliance.stats import adjust_pvalues, bootstrap_correlations, correlate
 from patalliance.study import AnalysisPlan, CorrelationFamily
 
-__all__ = ["CorrelationRecord", "family_adjust", "run_correlations"]
+__all__ = ["CorrelationRecord", "family_adjust", "run_correlations", "self_pairs"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,12 @@ class CorrelationRecord(Record):
         return self.p if self.adjust == "none" else self.p_adj
 
 
-def _family_data(table: AnalysisTable, fam: CorrelationFamily) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return table.values[fam.x], table.values[fam.y]
+def family_data(
+    table: AnalysisTable, fam: CorrelationFamily, index: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The x and y variables of a family as (n, len(x)) and (n, len(y)) matrices."""
+    key = f"analysis.correlations[{index}]"
+    return numeric_matrix(table, fam.x, key=key), numeric_matrix(table, fam.y, key=key)
 
 
 def family_adjust(
@@ -85,6 +89,11 @@ def family_adjust(
     return raw, adj
 
 
+def self_pairs(x: list[str], y: list[str]) -> np.ndarray:
+    """Mask (len(x), len(y)) of the cells where a variable is paired with itself: no test."""
+    return np.array([[xv == yv for yv in y] for xv in x], dtype=bool).reshape(len(x), len(y))
+
+
 def run_correlations(
     table: AnalysisTable,
     plan: AnalysisPlan,
@@ -106,21 +115,21 @@ def run_correlations(
     adjust = adjust or plan.adjust
     seeds = np.random.SeedSequence(plan.seed).spawn(max(len(plan.correlations), 1))
     records: list[CorrelationRecord] = []
-    for fam, seed in zip(plan.correlations, seeds, strict=False):
-        x, y = _family_data(table, fam)
+    for index, (fam, seed) in enumerate(zip(plan.correlations, seeds, strict=False)):
+        x, y = family_data(table, fam, index)
         res = correlate(
-            x.to_numpy(dtype=float),
-            y.to_numpy(dtype=float),
+            x,
+            y,
             method=method,  # type: ignore[arg-type]
             missing=plan.missing,
             confidence_level=plan.confidence_level,
         )
         lo, hi = res.ci_low, res.ci_high
-        ci_method = "fisher"
+        ci_method = "fisher_bonett_wright" if res.ci_method.endswith("bonett_wright") else "fisher"
         if ci == "bootstrap":
             boot = bootstrap_correlations(
-                x.to_numpy(dtype=float),
-                y.to_numpy(dtype=float),
+                x,
+                y,
                 method=method,  # type: ignore[arg-type]
                 missing=plan.missing,
                 n_resamples=plan.n_resamples,
@@ -131,6 +140,9 @@ def run_correlations(
             lo, hi = boot.ci_low, boot.ci_high
             ci_method = f"bootstrap_{plan.bootstrap_ci}"
         p_raw, p_adj = family_adjust(res.p, fam.x, fam.y, method=adjust)
+        same = self_pairs(fam.x, fam.y)
+        r_fam = np.where(same, np.nan, res.r)
+        lo, hi = np.where(same, np.nan, lo), np.where(same, np.nan, hi)
         for j, xv in enumerate(fam.x):
             for k, yv in enumerate(fam.y):
                 records.append(
@@ -141,7 +153,7 @@ def run_correlations(
                         method=method,
                         missing=plan.missing,
                         n=int(res.n[j, k]),
-                        r=float(res.r[j, k]),
+                        r=float(r_fam[j, k]),
                         ci_low=float(lo[j, k]),
                         ci_high=float(hi[j, k]),
                         ci_method=ci_method,

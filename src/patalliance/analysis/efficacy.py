@@ -26,7 +26,7 @@ import pandas as pd
 from patalliance.analysis.records import Family, Record, records_frame
 from patalliance.derive import AnalysisTable
 from patalliance.stats.group import ancova, cohens_d, welch_t, wilson_interval
-from patalliance.status import Status
+from patalliance.status import Note, Status
 from patalliance.study import EfficacySpec, Study
 
 __all__ = ["Efficacy", "EfficacyComparison", "EfficacyResult", "RateRecord", "run_efficacy"]
@@ -100,7 +100,7 @@ class EfficacyResult(Record):
     status: Status
     comparisons: tuple[EfficacyComparison, ...]
     rates: tuple[RateRecord, ...]
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[Note, ...] = field(default_factory=tuple)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per timepoint comparison."""
@@ -251,10 +251,10 @@ def efficacy(
     sign = -1.0 if spec.improvement == "lower" else 1.0
     head = f"{spec.measure}.{spec.scale}"
     base = table.values[f"{head}@{spec.baseline}"].to_numpy(dtype=float)
-    warnings: list[str] = []
+    warnings: list[Note] = []
     for arm, mask in ((spec.treatment_arm, is_t), (spec.control_arm, is_c)):
         if not mask.any():
-            warnings.append(f"no participant is in arm {arm!r}")
+            warnings.append(Note("arm_empty", f"No participant is in arm {arm!r}."))
     comparisons = []
     rates = []
     for tp in spec.timepoints:
@@ -264,7 +264,12 @@ def efficacy(
             y, base, is_t, is_c, timepoint=tp, variable=var, sign=sign, level=confidence_level
         )
         if comp.reason:
-            warnings.append(f"{tp}: {comp.reason}")
+            code = (
+                "comparison_partial"
+                if comp.status == Status.PARTIAL
+                else "comparison_not_estimable"
+            )
+            warnings.append(Note(code, f"{tp}: {comp.reason}."))
         comparisons.append(comp)
         for outcome in ("response", "remission"):
             name = f"{spec.measure}.{outcome}@{tp}"

@@ -20,7 +20,7 @@ from patalliance.analysis.records import Record, records_frame
 from patalliance.derive import AnalysisTable
 from patalliance.stats.icc import ICCResult, icc1
 from patalliance.stats.mixedlm import fit_random_intercept
-from patalliance.status import Status
+from patalliance.status import Note, Status
 from patalliance.study import Study
 
 __all__ = ["FacilitatorResults", "ICCRecord", "cluster_warnings", "run_facilitator"]
@@ -28,19 +28,25 @@ __all__ = ["FacilitatorResults", "ICCRecord", "cluster_warnings", "run_facilitat
 MIN_CLUSTERS = 5
 
 
-def cluster_warnings(sizes: np.ndarray) -> list[str]:
-    """Warnings about too few clusters (< 5) or singleton clusters."""
+def cluster_warnings(sizes: np.ndarray) -> list[Note]:
+    """Notes about too few clusters (< 5) or singleton clusters."""
     out = []
     if sizes.size < MIN_CLUSTERS:
         out.append(
-            f"only {sizes.size} facilitator(s): at least {MIN_CLUSTERS} are needed to estimate "
-            f"the between-facilitator variance with any precision"
+            Note(
+                "few_clusters",
+                f"Only {sizes.size} facilitator(s): at least {MIN_CLUSTERS} are needed to "
+                "estimate the between-facilitator variance with any precision.",
+            )
         )
     singles = int(np.sum(sizes == 1))
     if singles:
         out.append(
-            f"{singles} facilitator(s) saw a single participant; a singleton cluster carries "
-            f"no information about within-facilitator variance"
+            Note(
+                "singleton_clusters",
+                f"{singles} facilitator(s) saw a single participant; a facilitator with one "
+                "participant carries no information about the variance within facilitators.",
+            )
         )
     return out
 
@@ -50,11 +56,11 @@ class ICCRecord(Record):
     """ICC(1) of one alliance variable by facilitator, with warnings about the clusters."""
 
     result: ICCResult
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ICC's fields, then ``warnings``."""
-        return {**Record.to_dict(self)["result"], "warnings": list(self.warnings)}
+        return {**Record.to_dict(self)["result"], "warnings": Record.to_dict(self)["warnings"]}
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ class FacilitatorResults(Record):
     cluster_sizes: dict[str, int] = field(default_factory=dict)
     icc: tuple[ICCRecord, ...] = ()
     models: tuple[ModelRecord, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Note, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.icc or self.models or self.reason)
@@ -87,7 +93,7 @@ class FacilitatorResults(Record):
             doc["cluster_sizes"] = dict(self.cluster_sizes)
         doc["icc"] = [r.to_dict() for r in self.icc]
         doc["models"] = [m.to_dict() for m in self.models]
-        doc["warnings"] = list(self.warnings)
+        doc["warnings"] = [{"code": w.code, "message": w.message} for w in self.warnings]
         return doc
 
     def to_frame(self) -> pd.DataFrame:

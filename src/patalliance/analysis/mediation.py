@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from patalliance.analysis.records import Family, Record
+from patalliance.analysis.variables import design, numeric, numeric_matrix
 from patalliance.derive import AnalysisTable
 from patalliance.stats.mediation import IndirectEffect, MediationResult, PathEstimate, mediation
 from patalliance.study import MediationSpec, Study
@@ -110,16 +111,17 @@ def run_mediation(study: Study, table: AnalysisTable) -> MediationModels:
 def _run_one(
     table: AnalysisTable, spec: MediationSpec, seed: int, i: int, level: float
 ) -> MediationRecord:
-    vals = table.values
+    key = f"analysis.mediation[{i}]"
     rng = np.random.default_rng(np.random.SeedSequence([seed, _FAMILY_STREAM, i]))
+    cov, cov_names = design(table, spec.covariates, key=f"{key}.covariates")
     res = mediation(
-        vals[spec.x].to_numpy(dtype=float),
-        vals[spec.m].to_numpy(dtype=float),
-        vals[spec.y].to_numpy(dtype=float),
-        vals[spec.covariates].to_numpy(dtype=float) if spec.covariates else None,
+        numeric(table, spec.x, key=f"{key}.x"),
+        numeric_matrix(table, spec.m, key=f"{key}.m"),
+        numeric(table, spec.y, key=f"{key}.y"),
+        cov if spec.covariates else None,
         n_boot=spec.n_boot,
         confidence_level=level,
         rng=rng,
-        names=(spec.x, tuple(spec.m), spec.y, tuple(spec.covariates)),
+        names=(spec.x, tuple(spec.m), spec.y, cov_names),
     )
-    return MediationRecord(spec.label, len(vals), res)
+    return MediationRecord(spec.label, len(table.values), res)

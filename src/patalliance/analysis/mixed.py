@@ -1,14 +1,16 @@
 """Linear mixed models (``[[analysis.mixed_models]]``): the outcome over all follow-ups.
 
 One model per alliance predictor: outcome at each follow-up ~ time (categorical) + predictor
-(+ baseline), with a random intercept per participant, fitted by REML with statsmodels
-``MixedLM``. Unlike one correlation per timepoint with pairwise deletion, it uses every
-observed follow-up of every participant with the predictor. With N ≈ 24 the Wald z interval
-can be too narrow, so the predictor's effect also gets a seeded parametric-bootstrap interval,
-whose refits use the vectorized exact REML of :mod:`patalliance.stats.mixed`.
+(+ baseline), with a random intercept per participant, fitted by REML (the exact profiled
+REML, with statsmodels ``MixedLM`` as fallback: :func:`patalliance.stats.fit_random_intercept`). Unlike one
+correlation per timepoint with pairwise deletion, it uses every observed follow-up of every
+participant with the predictor. Fixed effects are tested with t on Satterthwaite's degrees of
+freedom; the predictor's effect also gets a seeded parametric-bootstrap interval, whose refits
+use the vectorized exact REML of :mod:`patalliance.stats.mixed`.
 
-Convergence problems and singular fits never raise: they are recorded as ``warnings``, and a
-model that did not converge has the status ``not_converged``.
+Convergence problems and singular fits never raise: a model that did not converge has the
+status ``not_converged`` and one whose participant variance is zero the status ``singular``
+(its estimates are those of ordinary regression), each with a note.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class ModelRecord(Record):
     derived_keys: ClassVar[tuple[str, ...]] = (
         "effect",
         "effect_se",
+        "effect_df",
+        "effect_t",
         "effect_p",
         "effect_ci_low",
         "effect_ci_high",
@@ -50,12 +54,15 @@ class ModelRecord(Record):
         return next((f for f in res.fixed_effects if f.term == res.predictor), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The model's fields, then ``effect``, ``effect_se``, ``effect_p`` and its interval."""
+        """The model's fields, then the predictor's ``effect``, ``effect_se``, ``effect_df``,
+        ``effect_t``, ``effect_p`` and its interval."""
         doc = dict(Record.to_dict(self)["result"])
         eff = self.effect
         nan = float("nan")
         doc["effect"] = eff.estimate if eff else nan
         doc["effect_se"] = eff.se if eff else nan
+        doc["effect_df"] = eff.df if eff else nan
+        doc["effect_t"] = eff.t if eff else nan
         doc["effect_p"] = eff.p if eff else nan
         doc["effect_ci_low"] = eff.ci_low if eff else nan
         doc["effect_ci_high"] = eff.ci_high if eff else nan

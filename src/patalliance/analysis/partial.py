@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patalliance.analysis.records import Family, Record
+from patalliance.analysis.variables import design, numeric
 from patalliance.derive import AnalysisTable
 from patalliance.stats.partial import PartialCorrelationResult, partial_correlation
 from patalliance.study import Study
@@ -38,16 +39,17 @@ def run_partial_correlations(
     """Every pair of every ``[[analysis.partial_correlations]]`` family, in plan order."""
     out = []
     level = study.analysis.confidence_level
-    for fam in study.analysis.partial_correlations:
-        cov = table.values[fam.covariates].to_numpy(dtype=float)
+    for i, fam in enumerate(study.analysis.partial_correlations):
+        key = f"analysis.partial_correlations[{i}]"
+        cov, cov_names = design(table, fam.covariates, key=f"{key}.covariates")
         for xv in fam.x:
             for yv in fam.y:
                 res = partial_correlation(
-                    table.values[xv].to_numpy(dtype=float),
-                    table.values[yv].to_numpy(dtype=float),
+                    numeric(table, xv, key=f"{key}.x"),
+                    numeric(table, yv, key=f"{key}.y"),
                     cov,
                     confidence_level=level,
-                    names=(xv, yv, tuple(fam.covariates)),
+                    names=(xv, yv, cov_names),
                 )
                 out.append(PartialCorrelationRecord(fam.family, res))
     return Family(tuple(out), PartialCorrelationRecord)

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 
 from patalliance.derive import AnalysisTable
 from patalliance.errors import ConfigError
-from patalliance.study import Study
+from patalliance.qc import Problem
+from patalliance.study import SensitivitySpec, Study
 
 
 def closest(name: str, choices: Iterable[str]) -> str:
@@ -36,7 +37,8 @@ def check_variables(study: Study, references: Mapping[str, str], available: Iter
         raise ConfigError(
             f"{study.path}: "
             + "; ".join(problems)
-            + ". Variables are named measure.scale@timepoint; `patalliance score` lists them all."
+            + ". Variables are named measure.scale@timepoint (`patalliance score` lists them "
+            "all), or are columns of the participants file."
         )
 
 
@@ -88,6 +90,42 @@ def beyond_references(study: Study) -> dict[str, str]:
     return refs
 
 
+#: Fewer bootstrap resamples than this give an interval whose bounds move from seed to seed.
+MIN_RESAMPLES = 1000
+
+
+def resample_warnings(study: Study) -> list[Problem]:
+    """A QC warning (``few_resamples``) for every bootstrap of the plan with fewer than
+    1,000 resamples; the report also states how many were used."""
+    plan = study.analysis
+    counts: list[tuple[str, int]] = []
+    if plan.ci == "bootstrap" and plan.correlations:
+        counts.append(("analysis.n_resamples", plan.n_resamples))
+    if plan.sensitivity and isinstance(plan.sensitivity, SensitivitySpec):
+        counts.append(("analysis.sensitivity.n_resamples", plan.sensitivity.n_resamples))
+    counts += [(f"analysis.mediation[{i}].n_boot", m.n_boot) for i, m in enumerate(plan.mediation)]
+    counts += [
+        (f"analysis.mixed_models[{i}].n_boot", m.n_boot)
+        for i, m in enumerate(plan.mixed_models)
+        if m.n_boot > 0
+    ]
+    return [
+        Problem(
+            file=str(study.path),
+            row=None,
+            column=key,
+            code="few_resamples",
+            message=(
+                f"{key} = {n}: a bootstrap interval from fewer than {MIN_RESAMPLES:,} resamples "
+                f"changes noticeably with the seed; set it to {MIN_RESAMPLES:,} or more"
+            ),
+            severity="warning",
+        )
+        for key, n in counts
+        if n < MIN_RESAMPLES
+    ]
+
+
 def validate_plan(study: Study, table: AnalysisTable) -> None:
     """Check that every variable, arm and family the plan names exists.
 
@@ -96,7 +134,8 @@ def validate_plan(study: Study, table: AnalysisTable) -> None:
     ConfigError
         Naming every unknown name with a suggestion (exit code 2).
     """
-    check_variables(study, plan_references(study), table.values.columns)
+    available = [*table.values.columns, *(str(c) for c in table.covariates.columns)]
+    check_variables(study, plan_references(study), available)
     problems = beyond_problems(study)
     if problems:
         raise ConfigError(f"{study.path}: " + "; ".join(problems))

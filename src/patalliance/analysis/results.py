@@ -28,8 +28,8 @@ from patalliance.analysis.sensitivity import Sensitivity, SensitivityRecord
 from patalliance.derive import AnalysisTable
 from patalliance.instruments.key import InstrumentKey
 from patalliance.io.trialdata import InputFile
+from patalliance.qc import ValidationReport
 from patalliance.study import Study
-from patalliance.validate import ValidationReport
 
 __all__ = ["AnalysisResults", "PlanResults"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from patalliance.analysis.correlations import family_adjust
+from patalliance.analysis.correlations import family_adjust, family_data, self_pairs
 from patalliance.analysis.records import Family, Record, records_frame
 from patalliance.derive import AnalysisTable
 from patalliance.stats import bootstrap_correlations, correlate
@@ -121,8 +121,7 @@ def _family_records(
 ) -> list[SensitivityRecord]:
     plan = study.analysis
     fam: CorrelationFamily = plan.correlations[fam_index]
-    xv = table.values[fam.x].to_numpy(dtype=float)
-    yv = table.values[fam.y].to_numpy(dtype=float)
+    xv, yv = family_data(table, fam, fam_index)
     method = plan.correlation
     level = plan.confidence_level
     main = correlate(xv, yv, method=method, missing=plan.missing, confidence_level=level)
@@ -136,9 +135,12 @@ def _family_records(
     _, fdr = family_adjust(main.p, fam.x, fam.y, method="fdr_bh")
     ids = [str(i) for i in table.values.index]
     keep = ~(np.isnan(xv).any(1) | np.isnan(yv).any(1))
+    same = self_pairs(fam.x, fam.y)
     records = []
     for j, xn in enumerate(fam.x):
         for k, yn in enumerate(fam.y):
+            if same[j, k]:
+                continue  # a variable with itself is no test
             xcol, ycol = xv[:, j], yv[:, k]
             if plan.missing == "listwise":
                 xcol, ycol = np.where(keep, xcol, np.nan), np.where(keep, ycol, np.nan)

@@ -14,8 +14,8 @@ from patalliance.cli._common import DEBUG, console, err_console, escape, handle_
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
+    from patalliance.qc import ValidationReport
     from patalliance.results import Results
-    from patalliance.validate import ValidationReport
 
 app = typer.Typer(
     name="patalliance",
@@ -41,6 +41,14 @@ def main(
 ) -> None:
     """Therapeutic-alliance analysis for psychedelic-assisted therapy trials."""
     DEBUG["on"] = debug
+    if debug:
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(message)s"))
+        logger = logging.getLogger("patalliance")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
 
 def _print_problems(report: ValidationReport, *, limit: int = 10) -> None:
@@ -170,10 +178,16 @@ def analyze_command(
     no_report: bool = typer.Option(
         False, "--no-report", help="Skip report.html and the Word/Excel tables."
     ),
+    show_ids: bool = typer.Option(
+        False,
+        "--show-ids",
+        help="Name participants and facilitators by their ids in the report and tables "
+        "(internal use; by default they get labels, with the key in private/label_key.csv).",
+    ),
 ) -> None:
     """The main job: QC, scoring, change in alliance and correlations; results.json and report."""
     results = _analyze(study, out, policy="lenient" if lenient else None)
-    files = results.write(out, report=not no_report, progress=_progress)
+    files = results.write(out, report=not no_report, show_ids=show_ids, progress=_progress)
     _print_outcome(results, out, files)
 
 
@@ -218,6 +232,9 @@ def demo(
     no_report: bool = typer.Option(
         False, "--no-report", help="Skip report.html and Word/Excel tables."
     ),
+    show_ids: bool = typer.Option(
+        False, "--show-ids", help="Name participants and facilitators by their ids in the report."
+    ),
 ) -> None:
     """The whole analysis on the bundled SYNTHETIC trial, compared with the published results."""
     from patalliance.demo import run_demo
@@ -227,7 +244,7 @@ def demo(
         "PLoS One 19(3):e0300501 and Davis et al. (2021) JAMA Psychiatry 78(5):481-489."
     )
     results, comparisons = run_demo(out)
-    files = results.write(out, report=not no_report, progress=_progress)
+    files = results.write(out, report=not no_report, show_ids=show_ids, progress=_progress)
     table = Table(title="Published vs reproduced")
     table.add_column("")
     table.add_column("target")
@@ -263,7 +280,7 @@ def export_command(
     lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
 ) -> None:
     """Write the study's validated data in another format, with a study.toml that reads it."""
-    from patalliance.io.export import export_study
+    from patalliance.export import export_study
 
     files = export_study(study, to=to, out=out, policy="lenient" if lenient else None)
     for path in files:

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from patalliance.cli._common import console, err_console, handle_errors, progress_bar
 from patalliance.errors import ConfigError
-from patalliance.simulate import power as pw
 
 power_app = typer.Typer(
     name="power",
@@ -20,6 +19,13 @@ power_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _pw() -> Any:
+    """The power module, imported when a power command runs (it loads numpy and scipy)."""
+    from patalliance.simulate import power
+
+    return power
 
 
 def _n_or_power(n: int | None, power: float | None) -> None:
@@ -76,21 +82,21 @@ def correlation(
     payload: dict[str, Any] = {"r": r, "alpha": alpha}
     n_eval: int
     if power is not None:
-        n_exact = _call(pw.n_for_power_correlation, r, power=power, alpha=alpha, method="exact")
-        n_fisher = _call(pw.n_for_power_correlation, r, power=power, alpha=alpha, method="fisher")
+        n_exact = _call(_pw().n_for_power_correlation, r, power=power, alpha=alpha, method="exact")
+        n_fisher = _call(_pw().n_for_power_correlation, r, power=power, alpha=alpha, method="fisher")
         payload |= {"power": power, "n_exact": n_exact, "n_fisher": n_fisher, "n": n_exact}
         n_eval = n_exact
     elif n is not None:
         n_eval = n
         payload |= {
             "n": n,
-            "power_exact": _call(pw.power_correlation_exact, r, n, alpha=alpha),
-            "power_fisher": _call(pw.power_correlation_fisher, r, n, alpha=alpha),
+            "power_exact": _call(_pw().power_correlation_exact, r, n, alpha=alpha),
+            "power_fisher": _call(_pw().power_correlation_fisher, r, n, alpha=alpha),
         }
     if simulations is not None and seed is not None:
         with progress_bar("Simulating", simulations) as advance:
             res = _call(
-                pw.simulate_power_correlation,
+                _pw().simulate_power_correlation,
                 r,
                 n_eval,
                 n_simulations=simulations,
@@ -124,10 +130,10 @@ def paired(
     if power is not None:
         payload |= {
             "power": power,
-            "n": _call(pw.n_for_power_paired, d, power=power, alpha=alpha),
+            "n": _call(_pw().n_for_power_paired, d, power=power, alpha=alpha),
         }
     else:
-        payload |= {"n": n, "power": _call(pw.power_paired, d, n, alpha=alpha)}
+        payload |= {"n": n, "power": _call(_pw().power_paired, d, n, alpha=alpha)}
     _emit(payload, as_json, "Power of a paired t test (two-sided)")
 
 

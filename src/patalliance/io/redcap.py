@@ -17,20 +17,31 @@ the project's data dictionary (the standard 18-column CSV).
 - **Label exports** ("Rarely" instead of 2) are decoded through the dictionary's choices.
 
 Problems are reported with the records file, row (1-based line, header = 1) and column.
-The format is documented in ``docs/data-formats.md``.
+The format is documented in ``docs/data-formats.md``. The data dictionary is read by
+:mod:`patalliance.io.redcap_dictionary`, and :func:`draft_study` (from
+:mod:`patalliance.io.redcap_draft`) drafts a study file from one; both are importable from here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from patalliance.errors import ConfigError, MissingDependencyError
+from patalliance.io.redcap_dictionary import (
+    ARM_SUFFIX,
+    CHOICE_TYPES,
+    DICTIONARY_COLUMNS,
+    FIXED_CHOICES,
+    Dictionary,
+    norm,
+    parse_choices,
+    read_dictionary,
+)
+from patalliance.io.redcap_draft import Draft, draft_study
 from patalliance.io.tidy import (
     _empty,
     read_participants_file,
@@ -45,19 +56,9 @@ from patalliance.io.trialdata import (
     InputFile,
     TrialData,
 )
-from patalliance.io.wide import derive_participants, map_columns, to_long
+from patalliance.io.wide import ItemColumn, derive_participants, map_columns, to_long
 from patalliance.study import RedcapSection, Study
 
-#: The data dictionary's columns: CSV header as REDCap writes it, and the API's metadata names.
-DICTIONARY_COLUMNS = {
-    "field": ("variable / field name", "field_name"),
-    "form": ("form name", "form_name"),
-    "type": ("field type", "field_type"),
-    "label": ("field label", "field_label"),
-    "choices": ("choices, calculations, or slider labels", "select_choices_or_calculations"),
-}
-CHOICE_TYPES = {"radio", "dropdown", "checkbox"}
-FIXED_CHOICES = {"yesno": {"1": "Yes", "0": "No"}, "truefalse": {"1": "True", "0": "False"}}
 SPECIAL_COLUMNS = {
     "redcap_event_name",
     "redcap_repeat_instrument",
@@ -66,83 +67,22 @@ SPECIAL_COLUMNS = {
     "redcap_survey_identifier",
 }
 COMPLETE_CODES = {"0": "Incomplete", "1": "Unverified", "2": "Complete"}
-_ARM_SUFFIX = re.compile(r"_arm_(\d+)$|\(arm (\d+)\b", re.IGNORECASE)
 
-
-@dataclass(frozen=True)
-class Dictionary:
-    """The parts of a REDCap data dictionary the reader needs."""
-
-    path: str
-    fields: tuple[str, ...]
-    form_of: Mapping[str, str]
-    type_of: Mapping[str, str]
-    label_of: Mapping[str, str]
-    choices: Mapping[str, Mapping[str, str]]
-    row_of: Mapping[str, int]
-
-    @property
-    def forms(self) -> list[str]:
-        return list(dict.fromkeys(self.form_of.values()))
-
-
-def parse_choices(text: str) -> dict[str, str]:
-    """``"1, Never | 2, Rarely"`` → ``{"1": "Never", "2": "Rarely"}``.
-
-    >>> parse_choices("1, Never | 2, Rarely | 3, Sometimes")
-    {'1': 'Never', '2': 'Rarely', '3': 'Sometimes'}
-    """
-    out: dict[str, str] = {}
-    for part in text.split("|"):
-        code, sep, label = part.partition(",")
-        if sep and code.strip():
-            out[code.strip()] = label.strip()
-    return out
-
-
-def read_dictionary(path: Path) -> tuple[Dictionary | None, list[FileProblem]]:
-    """Read a REDCap data dictionary CSV (or the API's metadata CSV)."""
-    frame, problems = read_table(path, role="REDCap data dictionary")
-    name = str(path)
-    if problems:
-        return None, problems
-    lower = {c.lower().strip(): c for c in frame.columns if c not in {"_file", "_row"}}
-    cols: dict[str, str] = {}
-    for key, names in DICTIONARY_COLUMNS.items():
-        found = next((lower[n] for n in names if n in lower), None)
-        if found is None:
-            return None, [
-                FileProblem(
-                    name,
-                    "missing_column",
-                    f"not a REDCap data dictionary: column {names[0]!r} is missing. Download it "
-                    "from REDCap (Project Setup → Data Dictionary → Download the current Data "
-                    "Dictionary)",
-                    column=names[0],
-                    row=1,
-                )
-            ]
-        cols[key] = found
-    fields = frame[cols["field"]].str.strip()
-    types = frame[cols["type"]].str.strip().str.lower()
-    choices: dict[str, dict[str, str]] = {}
-    for field_name, ftype, text in zip(fields, types, frame[cols["choices"]], strict=True):
-        if ftype in CHOICE_TYPES:
-            choices[field_name] = parse_choices(text)
-        elif ftype in FIXED_CHOICES:
-            choices[field_name] = FIXED_CHOICES[ftype]
-    return (
-        Dictionary(
-            path=name,
-            fields=tuple(fields),
-            form_of=dict(zip(fields, frame[cols["form"]].str.strip(), strict=True)),
-            type_of=dict(zip(fields, types, strict=True)),
-            label_of=dict(zip(fields, frame[cols["label"]].str.strip(), strict=True)),
-            choices=choices,
-            row_of=dict(zip(fields, frame["_row"].astype(int), strict=True)),
-        ),
-        [],
-    )
+__all__ = [
+    "CHOICE_TYPES",
+    "COMPLETE_CODES",
+    "DICTIONARY_COLUMNS",
+    "FIXED_CHOICES",
+    "SPECIAL_COLUMNS",
+    "Dictionary",
+    "Draft",
+    "draft_study",
+    "export_from_api",
+    "parse_choices",
+    "read_dictionary",
+    "read_redcap",
+    "warning",
+]
 
 
 def warning(
@@ -150,10 +90,6 @@ def warning(
 ) -> FileProblem:
     """A QC warning: reported with file, row and column; the rows are kept."""
     return FileProblem(file, code, message, column=column, row=row, severity="warning")
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 class _Reader:
@@ -278,9 +214,9 @@ class _Reader:
                 if "redcap_event_name" in frame.columns
                 else pd.Series("", index=index)
             )
-            repeats = {_norm(k): v for k, v in self.opts.repeats.items()}
+            repeats = {norm(k): v for k, v in self.opts.repeats.items()}
             for i in index[(instance != "") & has_data]:
-                key = _norm(form[i]) if form[i] else _norm(event[i])
+                key = norm(form[i]) if form[i] else norm(event[i])
                 table = repeats.get(key)
                 if table is not None and instance[i] in table:
                     tp[i] = table[instance[i]]
@@ -321,7 +257,7 @@ class _Reader:
             return pd.Series("", index=frame.index, dtype=object)
         out = []
         for event, row in zip(frame["redcap_event_name"].str.strip(), frame["_row"], strict=True):
-            match = _ARM_SUFFIX.search(event)
+            match = ARM_SUFFIX.search(event)
             number = (match.group(1) or match.group(2)) if match else None
             if number is None:
                 out.append("")
@@ -400,90 +336,12 @@ def read_redcap(study: Study) -> TrialData:
     if not problems and dic is not None:
         id_field = opts.id_field or dic.fields[0]
         reader = _Reader(study, opts, records, dic, id_field=id_field)
-        if id_field not in reader.columns:
-            reader.problem(
-                "missing_column",
-                f"the record id field {id_field!r} is not a column of the export; set "
-                "[data.redcap] id_field",
-                column=id_field,
-            )
-        reader.check_columns(id_field)
-        instruments = [m.instrument for m in study.measures.values()]
-        tp_map = {t: t for t in study.timepoint_ids}
-        candidates = [
-            f
-            for f in dic.fields
-            if dic.type_of.get(f) not in {"descriptive", "checkbox"} and f != id_field
-        ]
-        checkbox_columns = [c for c in reader.columns if "___" in c]
-        mapping = map_columns(
-            [*candidates, *(c for c in checkbox_columns if c in opts.fields)],
-            default_pattern="{instrument}_{item}",
-            overrides=opts.fields,
-            instruments=instruments,
-            timepoints=tp_map,
-            key_path="data.redcap.fields",
-        )
-        found = {spec.instrument for spec in mapping.values()}
-        missing = sorted(set(instruments) - found)
-        if missing:
-            raise ConfigError(
-                f"{dic_path}: no field of the data dictionary matches the instrument(s) "
-                f"{', '.join(missing)} (default pattern '{{instrument}}_{{item}}', e.g. "
-                f"'{missing[0]}_1'); map them in [data.redcap.fields], e.g. "
-                f'{missing[0]} = "myprefix_{{item}}"'
-            )
-        absent = [c for c in mapping if c not in reader.columns]
-        mapping = {c: s for c, s in mapping.items() if c in reader.columns}
-        if not mapping and absent:
-            reader.problem(
-                "no_item_columns",
-                f"none of the mapped fields ({', '.join(absent[:8])} ...) is a column of the "
-                "export; export the instruments' fields",
-                column=absent[0],
-            )
+        mapping = _item_fields(reader, dic_path)
         if not reader.problems:
-            decoded = records.copy()
-            for column in mapping:
-                decoded[column] = reader.decode(column)
-            has_data = (
-                (decoded[list(mapping)] != "").any(axis=1)
-                if mapping
-                else pd.Series(False, index=records.index)
-            )
-            tp = reader.timepoints(has_data)
-            arm = reader.arms()
-            pid = records[id_field].str.strip()
-            responses = to_long(decoded, mapping, participant=pid, timepoint=tp)
-            responses = responses[responses["timepoint"] != ""].reset_index(drop=True)
-            extra: dict[str, pd.Series] = {}
-            for field in opts.participant_fields:
-                if field not in reader.columns:
-                    raise ConfigError(
-                        f"data.redcap.participant_fields: {field!r} is not a column of {name}"
-                    )
-                values = reader.decode(field)
-                labels = dic.choices.get(field, {})
-                values = values.map(lambda v, lab=labels: lab.get(v, v))
-                first = values[values != ""].groupby(pid[values != ""]).first()
-                extra[field] = pid.map(first).fillna("").astype(object)
-            if study.data.participants is None:
-                keep = has_data | (arm != "")
-                participants = derive_participants(
-                    records[keep],
-                    pid[keep],
-                    arm[keep],
-                    {k: v[keep] for k, v in extra.items()},
-                )
-                if (arm == "").all():
-                    participants = participants.assign(arm="")
-            form_of_instrument: dict[str, set[str]] = {}
-            for column, spec in mapping.items():
-                form_of_instrument.setdefault(spec.instrument, set()).add(
-                    dic.form_of.get(column.partition("___")[0], "")
-                )
-            if not reader.problems:
-                problems.extend(reader.complete_status(responses, form_of_instrument))
+            responses, derived, warnings = _read_items(reader, mapping, name)
+            if derived is not None:
+                participants = derived
+            problems.extend(warnings)
         problems.extend(reader.problems)
     inputs = [
         InputFile(name, sha256_of(rec_path), len(responses), "responses"),
@@ -503,6 +361,119 @@ def read_redcap(study: Study) -> TrialData:
         inputs=tuple(inputs),
         file_problems=tuple(problems),
     )
+
+
+def _item_fields(reader: _Reader, dic_path: Path) -> dict[str, ItemColumn]:
+    """The export's columns that hold items of the study's instruments.
+
+    Problems with the columns (no id field, fields not in the dictionary, no item column)
+    are collected by the reader.
+
+    Raises
+    ------
+    ConfigError
+        When no field of the dictionary matches one of the study's instruments.
+    """
+    study, opts, dic, id_field = reader.study, reader.opts, reader.dic, reader.id_field
+    if id_field not in reader.columns:
+        reader.problem(
+            "missing_column",
+            f"the record id field {id_field!r} is not a column of the export; set "
+            "[data.redcap] id_field",
+            column=id_field,
+        )
+    reader.check_columns(id_field)
+    instruments = [m.instrument for m in study.measures.values()]
+    tp_map = {t: t for t in study.timepoint_ids}
+    candidates = [
+        f
+        for f in dic.fields
+        if dic.type_of.get(f) not in {"descriptive", "checkbox"} and f != id_field
+    ]
+    checkbox_columns = [c for c in reader.columns if "___" in c]
+    mapping = map_columns(
+        [*candidates, *(c for c in checkbox_columns if c in opts.fields)],
+        default_pattern="{instrument}_{item}",
+        overrides=opts.fields,
+        instruments=instruments,
+        timepoints=tp_map,
+        key_path="data.redcap.fields",
+    )
+    found = {spec.instrument for spec in mapping.values()}
+    missing = sorted(set(instruments) - found)
+    if missing:
+        raise ConfigError(
+            f"{dic_path}: no field of the data dictionary matches the instrument(s) "
+            f"{', '.join(missing)} (default pattern '{{instrument}}_{{item}}', e.g. "
+            f"'{missing[0]}_1'); map them in [data.redcap.fields], e.g. "
+            f'{missing[0]} = "myprefix_{{item}}"'
+        )
+    absent = [c for c in mapping if c not in reader.columns]
+    mapping = {c: s for c, s in mapping.items() if c in reader.columns}
+    if not mapping and absent:
+        reader.problem(
+            "no_item_columns",
+            f"none of the mapped fields ({', '.join(absent[:8])} ...) is a column of the "
+            "export; export the instruments' fields",
+            column=absent[0],
+        )
+    return mapping
+
+
+def _read_items(
+    reader: _Reader, mapping: Mapping[str, ItemColumn], name: str
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[FileProblem]]:
+    """Long item responses, the participants the export gives (None with a participants file)
+    and the warnings about forms not marked Complete."""
+    study, records, dic = reader.study, reader.frame, reader.dic
+    decoded = records.copy()
+    for column in mapping:
+        decoded[column] = reader.decode(column)
+    has_data = (
+        (decoded[list(mapping)] != "").any(axis=1)
+        if mapping
+        else pd.Series(False, index=records.index)
+    )
+    tp = reader.timepoints(has_data)
+    arm = reader.arms()
+    pid = records[reader.id_field].str.strip()
+    responses = to_long(decoded, mapping, participant=pid, timepoint=tp)
+    responses = responses[responses["timepoint"] != ""].reset_index(drop=True)
+    extra = _participant_fields(reader, pid, name)
+    participants = None
+    if study.data.participants is None:
+        keep = has_data | (arm != "")
+        participants = derive_participants(
+            records[keep],
+            pid[keep],
+            arm[keep],
+            {k: v[keep] for k, v in extra.items()},
+        )
+        if (arm == "").all():
+            participants = participants.assign(arm="")
+    form_of_instrument: dict[str, set[str]] = {}
+    for column, spec in mapping.items():
+        form_of_instrument.setdefault(spec.instrument, set()).add(
+            dic.form_of.get(column.partition("___")[0], "")
+        )
+    warnings = [] if reader.problems else reader.complete_status(responses, form_of_instrument)
+    return responses, participants, warnings
+
+
+def _participant_fields(reader: _Reader, pid: pd.Series, name: str) -> dict[str, pd.Series]:
+    """Each ``participant_fields`` field, decoded to its label, spread over the record."""
+    extra: dict[str, pd.Series] = {}
+    for field in reader.opts.participant_fields:
+        if field not in reader.columns:
+            raise ConfigError(
+                f"data.redcap.participant_fields: {field!r} is not a column of {name}"
+            )
+        values = reader.decode(field)
+        labels = reader.dic.choices.get(field, {})
+        values = values.map(lambda v, lab=labels: lab.get(v, v))
+        first = values[values != ""].groupby(pid[values != ""]).first()
+        extra[field] = pid.map(first).fillna("").astype(object)
+    return extra
 
 
 def export_from_api(url: str, token: str, out_dir: Path) -> tuple[Path, Path]:
@@ -530,175 +501,3 @@ def export_from_api(url: str, token: str, out_dir: Path) -> tuple[Path, Path]:
     records.write_text(project.export_records(format_type="csv"), encoding="utf-8")
     dictionary.write_text(project.export_metadata(format_type="csv"), encoding="utf-8")
     return records, dictionary
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A drafted study file and the notes on what could not be inferred."""
-
-    text: str
-    inferred: tuple[str, ...]
-    not_inferred: tuple[str, ...]
-
-
-def draft_study(dictionary: Path, *, records: Path | None = None) -> Draft:
-    """Draft a ``format = "redcap"`` study file from a data dictionary (and, optionally, the
-    records export, which gives the events and arms).
-
-    Each instrument of the dictionary whose numbered fields (``prefix1`` … ``prefixN``) match a
-    shipped scoring key, by form name, field prefix or abbreviation, becomes a measure.
-
-    Raises
-    ------
-    ConfigError
-        When the dictionary cannot be read.
-    """
-    from patalliance.instruments.key import builtin_keys
-
-    dic, problems = read_dictionary(dictionary)
-    if dic is None:
-        raise ConfigError("; ".join(f"{p.file}: {p.message}" for p in problems))
-    keys = builtin_keys()
-    aliases: dict[str, str] = {}
-    for kid, key in keys.items():
-        aliases[_norm(kid)] = kid
-        aliases[_norm(key.instrument.abbreviation)] = kid
-        aliases[_norm(key.instrument.abbreviation).replace("_", "")] = kid
-    numbered = re.compile(r"^(?P<prefix>.*?)(?P<item>\d+)$")
-    groups: dict[tuple[str, str], list[int]] = {}
-    for field in dic.fields:
-        m = numbered.match(field)
-        if m and dic.type_of.get(field) not in {"descriptive", "calc", "checkbox"}:
-            groups.setdefault((dic.form_of[field], m["prefix"]), []).append(int(m["item"]))
-    inferred: list[str] = []
-    not_inferred: list[str] = []
-    found: dict[str, tuple[str, str]] = {}  # instrument → (form, prefix)
-    for (form, prefix), items in groups.items():
-        candidates = [_norm(prefix), _norm(prefix).replace("_", ""), _norm(form)]
-        match = next((aliases[c] for c in candidates if c in aliases), None)
-        if match is None and _norm(prefix):
-            # a shortened prefix ("meq_" for meq30) with exactly the key's number of items
-            close = [
-                kid
-                for kid, key in keys.items()
-                if any(
-                    a.startswith(_norm(prefix))
-                    for a in (_norm(kid), _norm(key.instrument.abbreviation))
-                )
-                and key.instrument.n_items == len(set(items))
-            ]
-            match = close[0] if len(close) == 1 else None
-        if match is None or match in found:
-            continue
-        kid = match
-        n = keys[kid].instrument.n_items
-        if sorted(set(items)) != list(range(1, n + 1)):
-            not_inferred.append(
-                f"form {form!r}: fields {prefix}1.. look like {kid}, but items "
-                f"{min(items)}..{max(items)} do not match its {n} items; check the mapping"
-            )
-        found[kid] = (form, prefix)
-        inferred.append(f"instrument {kid}: form {form!r}, fields {prefix}1..{prefix}{n}")
-    mapped_forms = {f for f, _ in found.values()}
-    for form in dic.forms:
-        if form not in mapped_forms and any(g[0] == form for g in groups):
-            not_inferred.append(
-                f"form {form!r}: numbered fields that match no shipped scoring key; add a user "
-                "key and map it in [data.redcap.fields]"
-            )
-    if not found:
-        not_inferred.append("no instrument: no numbered fields matched a shipped scoring key")
-    events: list[str] = []
-    arm_numbers: list[str] = []
-    tp_of_instrument: dict[str, list[str]] = {}
-    if records is not None:
-        frame, rec_problems = read_table(records, role="REDCap records")
-        if rec_problems:
-            raise ConfigError("; ".join(f"{p.file}: {p.message}" for p in rec_problems))
-        if "redcap_event_name" in frame.columns:
-            events = list(dict.fromkeys(frame["redcap_event_name"].str.strip()))
-            for event in events:
-                m = _ARM_SUFFIX.search(event)
-                if m and (m.group(1) or m.group(2)) not in arm_numbers:
-                    arm_numbers.append(m.group(1) or m.group(2))
-            for kid, (_, prefix) in found.items():
-                cols = [c for c in frame.columns if numbered.match(c) and c.startswith(prefix)]
-                rows = frame[(frame[cols] != "").any(axis=1)] if cols else frame.iloc[0:0]
-                tps = [
-                    _timepoint_id(e) for e in dict.fromkeys(rows["redcap_event_name"].str.strip())
-                ]
-                tp_of_instrument[kid] = list(dict.fromkeys(tps))
-            inferred.append(f"{len(events)} event(s) from {records.name}")
-        if (
-            "redcap_repeat_instrument" in frame.columns
-            and "redcap_repeat_instance" in frame.columns
-        ):
-            repeating = frame[frame["redcap_repeat_instrument"].str.strip() != ""]
-            for rform, grp in repeating.groupby("redcap_repeat_instrument"):
-                instances = sorted(set(grp["redcap_repeat_instance"].str.strip()), key=_sort_key)
-                not_inferred.append(
-                    f"repeating form {rform!r}: instances {', '.join(instances)} need timepoints; "
-                    f'add [data.redcap.repeats.{rform}] with "1" = "<timepoint>", ...'
-                )
-        else:
-            not_inferred.append("events: the records file has no redcap_event_name column")
-    else:
-        not_inferred.append(
-            "events and timepoints: the data dictionary does not list events; give the "
-            "records export (--records) or fill in [data.redcap.events] by hand"
-        )
-    timepoints = list(dict.fromkeys(_timepoint_id(e) for e in events)) or ["baseline"]
-    if not arm_numbers:
-        not_inferred.append(
-            "arms: no _arm_N event suffix found; set [data.redcap] arm_field or a participants file"
-        )
-    lines = [
-        "# Drafted by `patalliance init --from-redcap`: check every mapping before use.",
-        "[study]",
-        'id = "redcap_study"',
-        'title = "Study drafted from a REDCap data dictionary"',
-        "",
-        "[arms]",
-    ]
-    for arm_no in arm_numbers or ["1"]:
-        lines.append(f'arm_{arm_no} = {{ label = "REDCap arm {arm_no} (rename)" }}')
-    for tp in timepoints:
-        lines += ["", "[[timepoints]]", f'id = "{tp}"']
-    lines += [
-        "",
-        "[data]",
-        'format = "redcap"',
-        "",
-        "[data.redcap]",
-        f'records = "{records.name if records is not None else "records.csv"}"',
-        f'dictionary = "{dictionary.name}"',
-        f'id_field = "{dic.fields[0]}"',
-        "",
-        "[data.redcap.events]",
-    ]
-    lines += [f'"{e}" = "{_timepoint_id(e)}"' for e in events]
-    if arm_numbers:
-        lines += ["", "[data.redcap.arms]"] + [f'"{n}" = "arm_{n}"' for n in arm_numbers]
-    overrides = [(k, p) for k, (_, p) in found.items() if p != f"{k}_"]
-    if overrides:
-        lines += ["", "[data.redcap.fields]"] + [f'{k} = "{p}{{item}}"' for k, p in overrides]
-    for kid in found:
-        tps = tp_of_instrument.get(kid) or timepoints
-        lines += [
-            "",
-            f"[measures.{kid}]",
-            f'instrument = "{kid}"',
-            "timepoints = [" + ", ".join(f'"{t}"' for t in tps) + "]",
-        ]
-    return Draft("\n".join(lines) + "\n", tuple(inferred), tuple(not_inferred))
-
-
-def _sort_key(text: str) -> tuple[int, str]:
-    return (int(text), "") if text.isdigit() else (1 << 30, text)
-
-
-def _timepoint_id(event: str) -> str:
-    """``"week_1_arm_2"`` → ``"week_1"``: an event's name without its arm suffix."""
-    base = _ARM_SUFFIX.sub("", event).strip()
-    ident = _norm(base) or "event"
-    return ident if ident[0].isalpha() else f"t_{ident}"

@@ -1,28 +1,22 @@
-"""CDISC SDTM questionnaires (``format = "sdtm"``) in, ADaM BDS-style ADQS out.
+"""Reader of CDISC SDTM questionnaires (``format = "sdtm"``).
 
-Reader: the QS (or RS) domain, as CSV or SAS transport (``.xpt``): ``USUBJID``, ``QSCAT``,
+The QS (or RS) domain, as CSV or SAS transport (``.xpt``): ``USUBJID``, ``QSCAT``,
 ``QSTESTCD``, ``QSSTRESN`` (falling back to ``QSORRES``), ``VISIT``/``VISITNUM``. The study file
 maps category → instrument (``[data.sdtm.categories]``), test code → item
 (``[data.sdtm.testcodes]``; by default the test code's trailing number, ``WAISR07`` → 7) and
 visit → timepoint (``[data.sdtm.visits]``, by ``VISIT`` or ``VISITNUM``). The arm comes from a
 DM dataset (``ARMCD``, else ``ARM``, mapped by ``[data.sdtm.arms]``) or a participants file.
 
-Writer: :func:`adqs_frame` turns the analysis table into ADQS rows: ``USUBJID``, ``PARAMCD``,
-``PARAM``, ``AVISIT``, ``AVISITN``, ``AVAL``, ``BASE``, ``CHG``, ``ABLFL``.
-
 References
 ----------
 CDISC Submission Data Standards Team (2021). Study Data Tabulation Model Implementation Guide:
 Human Clinical Trials, version 3.4. CDISC.
-CDISC Analysis Data Model Team (2021). ADaM Implementation Guide, version 1.3. CDISC.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from patalliance.errors import ConfigError
@@ -42,23 +36,6 @@ from patalliance.io.trialdata import (
 from patalliance.io.wide import read_wide_file
 from patalliance.study import Study
 
-if TYPE_CHECKING:
-    from patalliance.pipeline import Prepared
-
-ADQS_COLUMNS = [
-    "STUDYID",
-    "USUBJID",
-    "PARAMCD",
-    "PARAM",
-    "AVISIT",
-    "AVISITN",
-    "AVAL",
-    "BASE",
-    "CHG",
-    "ABLFL",
-]
-#: AVISITN of derived peaks (after every protocol visit).
-PEAK_VISITN = 999
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
 
 
@@ -224,82 +201,4 @@ def read_sdtm(study: Study) -> TrialData:
         prescored=_empty(PRESCORED_COLUMNS),
         inputs=tuple(inputs),
         file_problems=tuple(problems),
-    )
-
-
-def paramcodes(names: list[str]) -> dict[str, str]:
-    """Unique ADaM PARAMCDs (at most 8 characters, upper case) for ``measure.scale`` names.
-
-    >>> paramcodes(["alliance.total", "alliance.goal"])
-    {'alliance.total': 'ALLITOTA', 'alliance.goal': 'ALLIGOAL'}
-    """
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for name in names:
-        measure, _, scale = name.partition(".")
-        base = (
-            re.sub(r"[^A-Z0-9]", "", measure.upper())[:4] + re.sub(r"[^A-Z0-9]", "", scale.upper())
-        )[:8]
-        code, n = base, 1
-        while code in used:
-            suffix = str(n)
-            code = base[: 8 - len(suffix)] + suffix
-            n += 1
-        used.add(code)
-        out[name] = code
-    return out
-
-
-def adqs_frame(prepared: Prepared) -> pd.DataFrame:
-    """The scored scales (and derived peaks) as an ADaM BDS-style ADQS table.
-
-    One row per participant × parameter (``measure.scale``) × analysis visit. ``BASE`` is the
-    participant's value at the measure's baseline timepoint, ``CHG = AVAL - BASE`` on the
-    post-baseline rows and ``ABLFL = "Y"`` on the baseline row; measures without a baseline
-    leave the three blank. ``AVISITN`` is the timepoint's position in the study file's
-    protocol order (peaks: 999).
-    """
-    study = prepared.study
-    table = prepared.table
-    order = {tp: i + 1 for i, tp in enumerate(study.timepoint_ids)}
-    kept = [
-        (name, info)
-        for name, info in table.variables.items()
-        if info.kind in {"score", "peak"} and name in table.values.columns
-    ]
-    params = paramcodes(list(dict.fromkeys(f"{i.measure}.{i.scale}" for _, i in kept)))
-    rows = []
-    for name, info in kept:
-        measure = study.measures[info.measure]
-        baseline = measure.baseline
-        base_col = f"{info.measure}.{info.scale}@{baseline}" if baseline else None
-        param = f"{measure.label or info.measure}: {info.scale}"
-        for pid, aval in table.values[name].items():
-            if pd.isna(aval):
-                continue
-            base = (
-                table.values.at[pid, base_col]
-                if base_col is not None and base_col in table.values.columns
-                else np.nan
-            )
-            is_base = info.timepoint == baseline
-            rows.append(
-                {
-                    "STUDYID": study.study.id,
-                    "USUBJID": str(pid),
-                    "PARAMCD": params[f"{info.measure}.{info.scale}"],
-                    "PARAM": param,
-                    "AVISIT": study.timepoint_label(info.timepoint),
-                    "AVISITN": order.get(info.timepoint, PEAK_VISITN),
-                    "AVAL": float(str(aval)),
-                    "BASE": float(str(base)) if base_col is not None else np.nan,
-                    "CHG": float(str(aval)) - float(str(base))
-                    if base_col is not None and not is_base and info.kind == "score"
-                    else np.nan,
-                    "ABLFL": "Y" if is_base else "",
-                }
-            )
-    frame = pd.DataFrame(rows, columns=ADQS_COLUMNS)
-    return frame.sort_values(["USUBJID", "PARAMCD", "AVISITN"], kind="stable").reset_index(
-        drop=True
     )

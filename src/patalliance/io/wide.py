@@ -418,53 +418,11 @@ def read_wide(study: Study) -> TrialData:
             timepoints=tp_map,
             key_path="data.wide.columns",
         )
-        needs_tp = any(spec.timepoint is None for spec in mapping.values())
-        if id_col is None:
-            problems.append(
-                FileProblem(
-                    name,
-                    "missing_column",
-                    f"no participant id column {opts.id_column!r}; set [data.wide] id_column "
-                    f"to one of: {', '.join(columns[:12])}",
-                    column=opts.id_column,
-                    row=1,
-                )
+        problems.extend(
+            _layout_problems(
+                name, opts, columns, mapping, instruments, id_col=id_col, tp_col=tp_col
             )
-        if needs_tp and tp_col is None:
-            problems.append(
-                FileProblem(
-                    name,
-                    "missing_column",
-                    f"no timepoint column {opts.timepoint_column!r}: give one, or put the "
-                    "timepoint in the column names with [data.wide] pattern = "
-                    '"{instrument}_{item}_{timepoint}"',
-                    column=str(opts.timepoint_column or "timepoint"),
-                    row=1,
-                )
-            )
-        if not mapping:
-            problems.append(
-                FileProblem(
-                    name,
-                    "no_item_columns",
-                    f"no column matches the item pattern {opts.pattern!r} for the study's "
-                    f"instruments ({', '.join(sorted(set(instruments)))}); set [data.wide] "
-                    "pattern or columns",
-                    row=1,
-                )
-            )
-        for wanted in opts.participant_columns:
-            if _pick(columns, wanted) is None:
-                problems.append(
-                    FileProblem(
-                        name,
-                        "missing_column",
-                        f"participant column {wanted!r} (data.wide.participant_columns) is not "
-                        "in the file",
-                        column=wanted,
-                        row=1,
-                    )
-                )
+        )
         if not problems:
             assert id_col is not None
             pid = resolve_codes(frame[id_col], labels.get(id_col, {}), {})
@@ -475,17 +433,7 @@ def read_wide(study: Study) -> TrialData:
             )
             responses = to_long(frame, mapping, participant=pid, timepoint=tp)
             if study.data.participants is None:
-                arm = (
-                    resolve_codes(frame[arm_col], labels.get(arm_col, {}), opts.arms)
-                    if arm_col is not None
-                    else None
-                )
-                extra = {}
-                for wanted in opts.participant_columns:
-                    col = _pick(columns, wanted)
-                    assert col is not None
-                    extra[wanted] = resolve_codes(frame[col], labels.get(col, {}), {})
-                participants = derive_participants(frame, pid, arm, extra)
+                participants = _participants(frame, labels, opts, columns, pid, arm_col)
     inputs = [InputFile(name, sha, len(responses), "responses")]
     if study.data.participants is not None:
         participants, p_problems, p_input = read_participants_file(study)
@@ -500,3 +448,87 @@ def read_wide(study: Study) -> TrialData:
         inputs=tuple(inputs),
         file_problems=tuple(problems),
     )
+
+
+def _layout_problems(
+    name: str,
+    opts: WideSection,
+    columns: list[str],
+    mapping: Mapping[str, ItemColumn],
+    instruments: list[str],
+    *,
+    id_col: str | None,
+    tp_col: str | None,
+) -> list[FileProblem]:
+    """Missing id, timepoint or participant columns, and no item column at all."""
+    problems: list[FileProblem] = []
+    needs_tp = any(spec.timepoint is None for spec in mapping.values())
+    if id_col is None:
+        problems.append(
+            FileProblem(
+                name,
+                "missing_column",
+                f"no participant id column {opts.id_column!r}; set [data.wide] id_column "
+                f"to one of: {', '.join(columns[:12])}",
+                column=opts.id_column,
+                row=1,
+            )
+        )
+    if needs_tp and tp_col is None:
+        problems.append(
+            FileProblem(
+                name,
+                "missing_column",
+                f"no timepoint column {opts.timepoint_column!r}: give one, or put the "
+                "timepoint in the column names with [data.wide] pattern = "
+                '"{instrument}_{item}_{timepoint}"',
+                column=str(opts.timepoint_column or "timepoint"),
+                row=1,
+            )
+        )
+    if not mapping:
+        problems.append(
+            FileProblem(
+                name,
+                "no_item_columns",
+                f"no column matches the item pattern {opts.pattern!r} for the study's "
+                f"instruments ({', '.join(sorted(set(instruments)))}); set [data.wide] "
+                "pattern or columns",
+                row=1,
+            )
+        )
+    for wanted in opts.participant_columns:
+        if _pick(columns, wanted) is None:
+            problems.append(
+                FileProblem(
+                    name,
+                    "missing_column",
+                    f"participant column {wanted!r} (data.wide.participant_columns) is not "
+                    "in the file",
+                    column=wanted,
+                    row=1,
+                )
+            )
+    return problems
+
+
+def _participants(
+    frame: pd.DataFrame,
+    labels: Mapping[str, Mapping[str, str]],
+    opts: WideSection,
+    columns: list[str],
+    pid: pd.Series,
+    arm_col: str | None,
+) -> pd.DataFrame:
+    """One row per participant, with the arm and the participant columns the file gives."""
+    arm = (
+        resolve_codes(frame[arm_col], labels.get(arm_col, {}), opts.arms)
+        if arm_col is not None
+        else None
+    )
+    extra = {}
+    for wanted in opts.participant_columns:
+        col = _pick(columns, wanted)
+        assert col is not None
+        extra[wanted] = resolve_codes(frame[col], labels.get(col, {}), {})
+    return derive_participants(frame, pid, arm, extra)

@@ -67,7 +67,7 @@ def _problems(items: Sequence[Any], label: Callable[[Any], str]) -> list[str]:
             out.append(f"{label(item)}: {status_text(status)} — {reason}.")
         elif status != Status.OK:
             out.append(f"{label(item)}: {status_text(status)}.")
-        out.extend(f"{label(item)}: warning — {w}." for w in getattr(item, "warnings", ()) or ())
+        out.extend(f"{label(item)}: {w.message}" for w in getattr(item, "warnings", ()) or ())
     return out
 
 
@@ -139,8 +139,19 @@ def _efficacy(res: AnalysisResults, lab: Labeler) -> Section:
                 ]
             )
             tables.append(("Response and remission rates (Wilson intervals)", rates))
-        paras.extend(w + "." for w in spec.warnings)
-    return Section("efficacy", "Efficacy: treatment versus waiting-list control", paras, tables)
+        paras.extend(w.message for w in spec.warnings)
+    notes = {
+        k: "Difference and baseline-adjusted difference: treatment benefit (see the text for the "
+        "sign). Welch's t test; ANCOVA with baseline as covariate; Cohen's d with the pooled SD "
+        f"and Hedges' g, with noncentral-t {apa.ci_label(res.confidence_level)} confidence "
+        "intervals (Steiger & Fouladi, 1997)."
+        for k, (title, _) in enumerate(tables)
+        if title.startswith("Efficacy:")
+    }
+    return Section(
+        "efficacy", "Efficacy: treatment versus waiting-list control", paras, tables,
+        table_notes=notes,
+    )  # fmt: skip
 
 
 def _partial(res: AnalysisResults, lab: Labeler) -> Section:
@@ -180,41 +191,67 @@ def _partial(res: AnalysisResults, lab: Labeler) -> Section:
     )
 
 
+def _effect_rows(rec: ModelRecord, lab: Labeler, first: dict[str, str]) -> list[dict[str, Any]]:
+    m = rec.result
+    return [
+        {
+            **first,
+            "Term": lab.term(f.term),
+            "Estimate": _n(f.estimate),
+            "SE": _n(f.se),
+            "df": apa.fmt_int(f.df),
+            "t": _n(f.t),
+            "p": apa.fmt_p_value(f.p),
+            _head("", m.confidence_level): _iv(f.ci_low, f.ci_high),
+            "Status": status_text(m.status),
+        }
+        for f in m.fixed_effects
+    ]
+
+
+def _model_sentence(rec: ModelRecord, lab: Labeler, what: str) -> str:
+    """``<what>, <predictor> had b = .., SE = .., t(df) = .., p = .., CI``, flagged when needed."""
+    m, eff = rec.result, rec.effect
+    assert eff is not None
+    level = m.confidence_level
+    kind = (
+        "ordinary regression, as the fit was singular"
+        if m.status == Status.SINGULAR
+        else (f"t test with {m.df_method} df")
+    )
+    text = (
+        f"{what}, {lab.variable(m.predictor)} had b = {_n(eff.estimate)}, SE = {_n(eff.se)}, "
+        f"t({apa.fmt_int(eff.df)}) = {_n(eff.t)}, {apa.fmt_p(eff.p)} ({kind}), "
+        f"{_ci(eff.ci_low, eff.ci_high, level)}"
+    )
+    if m.n_boot_valid:
+        text += (
+            f"; parametric bootstrap {_ci(m.boot_ci_low, m.boot_ci_high, level)} "
+            f"({m.n_boot_valid} resamples)"
+        )
+    if m.status == Status.NOT_CONVERGED:
+        text += (
+            ". The model did not converge: these numbers are shown for completeness and are "
+            "not interpreted"
+        )
+    return text + "."
+
+
 def _mixed(res: AnalysisResults, lab: Labeler) -> Section:
-    rows, paras = [], []
+    rows: list[dict[str, Any]] = []
+    paras = []
     for rec in res.mixed_models:
         m = rec.result
-        for f in m.fixed_effects:
-            rows.append(
-                {
-                    "Outcome": lab.head(m.outcome),
-                    "Predictor model": lab.variable(m.predictor),
-                    "Term": lab.term(f.term),
-                    "Estimate": _n(f.estimate),
-                    "SE": _n(f.se),
-                    "z": _n(f.z),
-                    "p": apa.fmt_p_value(f.p),
-                    _head("Wald", m.confidence_level): _iv(f.ci_low, f.ci_high),
-                    "Status": status_text(m.status),
-                }
-            )
-        eff = rec.effect
-        if m.status in (Status.OK, Status.NOT_CONVERGED) and eff is not None:
-            level = m.confidence_level
-            flag = (
-                " The optimizer did not converge: these numbers are shown for completeness and "
-                "are not interpreted."
-                if m.status == Status.NOT_CONVERGED
-                else ""
-            )
-            paras.append(
+        rows += _effect_rows(
+            rec, lab, {"Outcome": lab.head(m.outcome), "Predictor model": lab.variable(m.predictor)}
+        )
+        if m.status != Status.NOT_ESTIMABLE and rec.effect is not None:
+            what = (
                 f"In a linear mixed model of {lab.head(m.outcome)} over {len(rec.timepoints)} "
                 f"follow-ups ({m.n_obs} observations of {m.n_groups} participants, random "
-                f"intercept, REML), {lab.variable(m.predictor)} had b = {_n(eff.estimate)}, "
-                f"SE = {_n(eff.se)}, {apa.fmt_p(eff.p)} (Wald z), "
-                f"{_ci(eff.ci_low, eff.ci_high, level)}; parametric bootstrap "
-                f"{_ci(m.boot_ci_low, m.boot_ci_high, level)} ({m.n_boot_valid} resamples).{flag}"
+                f"intercept, REML)"
             )
+            paras.append(_model_sentence(rec, lab, what))
     paras += _problems(
         [rec.result for rec in res.mixed_models],
         lambda m: f"Model with {lab.variable(m.predictor)}",
@@ -223,7 +260,12 @@ def _mixed(res: AnalysisResults, lab: Labeler) -> Section:
         "mixed-models",
         "Linear mixed models over all follow-ups",
         paras,
-        [("Fixed effects", pd.DataFrame(rows))],
+        [("Fixed effects (t tests with Satterthwaite degrees of freedom)", pd.DataFrame(rows))],
+        table_notes={
+            0: "REML fits with a random intercept per participant. t tests and intervals use "
+            "Satterthwaite's degrees of freedom (Kuznetsova et al., 2017); a singular fit (zero "
+            "participant variance) shows the ordinary least-squares regression it reduces to."
+        },
     )
 
 
@@ -330,20 +372,24 @@ def _mediation(res: AnalysisResults, lab: Labeler) -> Section:
 
 
 def _facilitator_models(models: Sequence[ModelRecord], lab: Labeler) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
+    rows = []
+    for rec in models:
+        m, eff = rec.result, rec.effect
+        rows.append(
             {
-                "Outcome": lab.variable(rec.result.outcome),
-                "Alliance": lab.variable(rec.result.predictor),
-                "b": _n(rec.effect.estimate if rec.effect else None),
-                "SE": _n(rec.effect.se if rec.effect else None),
-                "p": apa.fmt_p_value(rec.effect.p if rec.effect else None),
-                "Facilitator variance": _n(rec.result.group_variance),
-                "Status": status_text(rec.result.status, rec.result.reason),
+                "Outcome": lab.variable(m.outcome),
+                "Alliance": lab.variable(m.predictor),
+                "b": _n(eff.estimate if eff else None),
+                "SE": _n(eff.se if eff else None),
+                "df": apa.fmt_int(eff.df if eff else None),
+                "t": _n(eff.t if eff else None),
+                "p": apa.fmt_p_value(eff.p if eff else None),
+                _head("", m.confidence_level): _iv(eff.ci_low, eff.ci_high) if eff else apa.NA,
+                "Facilitator variance": _n(m.group_variance),
+                "Status": status_text(m.status, m.reason),
             }
-            for rec in models
-        ]
-    )
+        )
+    return pd.DataFrame(rows)
 
 
 def _facilitator(res: AnalysisResults, lab: Labeler) -> Section:
@@ -366,16 +412,36 @@ def _facilitator(res: AnalysisResults, lab: Labeler) -> Section:
             }
         )
         if r.status == Status.OK:
-            paras.append(
+            text = (
                 f"ICC(1) of {lab.variable(r.variable)} by facilitator = {_n(r.icc)}, "
                 f"{_ci(r.ci_low, r.ci_high, r.confidence_level)}, "
                 f"F({apa.fmt_int(r.df1)}, {apa.fmt_int(r.df2)}) = {_n(r.f)}, {apa.fmt_p(r.p)}."
             )
+            if r.icc < 0:
+                text += (
+                    " A negative ICC(1) means that scores varied less between facilitators than "
+                    "chance alone would produce; it is read as no facilitator effect (an ICC of "
+                    "zero), not as a meaningful negative value."
+                )
+            paras.append(text)
     paras += _problems(
         [rec.result for rec in fac.models],
         lambda m: f"{lab.variable(m.predictor)} → {lab.variable(m.outcome)}",
     )
     tables = [("ICC(1) by facilitator", pd.DataFrame(rows))]
+    if fac.cluster_sizes:
+        # largest first: the order of the labels "facilitator 1..k"
+        order = list(lab.ids.facilitators) or sorted(
+            fac.cluster_sizes, key=lambda f: -fac.cluster_sizes[f]
+        )
+        sizes = pd.DataFrame(
+            [
+                {"Facilitator": lab.ids.facilitator(f), "Participants": fac.cluster_sizes[f]}
+                for f in order
+                if f in fac.cluster_sizes
+            ]
+        )
+        tables.append(("Participants per facilitator", sizes))
     if fac.models:
         tables.append(
             (
@@ -421,7 +487,7 @@ def _sensitivity(res: AnalysisResults, lab: Labeler) -> Section:
             "Spearman": apa.fmt_r(r.spearman_r),
             _head("BCa", r.confidence_level): _iv(r.bca_ci_low, r.bca_ci_high, lz=False),
             "LOO range": f"{apa.fmt_r(r.loo_r_min)} to {apa.fmt_r(r.loo_r_max)}",
-            "Most influential": r.most_influential,
+            "Most influential": lab.ids.participant(r.most_influential),
             "p": apa.fmt_p_value(r.p),
             "p Holm": apa.fmt_p_value(r.p_holm),
             "p FDR": apa.fmt_p_value(r.p_fdr_bh),
@@ -435,11 +501,18 @@ def _sensitivity(res: AnalysisResults, lab: Labeler) -> Section:
         f"{len(fragile)} of {len(recs)} correlations change significance (α = "
         f"{apa.fmt_r(alpha)}) when one participant is left out."
     ]
+    if recs:
+        paras.append(
+            f"The BCa intervals come from {recs[0].n_resamples:,} bootstrap resamples; Spearman's "
+            "coefficient is shown beside the plan's, and p is adjusted within each family by "
+            "Holm's and by the Benjamini–Hochberg procedure."
+        )
     paras += [
         f"{lab.variable(r.x)} × {lab.variable(r.y)} (r = {apa.fmt_r(r.r)}) changes significance "
-        f"when any one of these participants is left out: {', '.join(r.flip_participants)}. "
-        f"The most influential is {r.most_influential} (r without {r.most_influential} = "
-        f"{apa.fmt_r(r.most_influential_r)})."
+        f"when any one of these participants is left out: "
+        f"{', '.join(lab.ids.participant(p) for p in r.flip_participants)}. The most influential "
+        f"is {lab.ids.participant(r.most_influential)} (r without "
+        f"{lab.ids.participant(r.most_influential)} = {apa.fmt_r(r.most_influential_r)})."
         for r in fragile
     ]
     forest = _forest(recs, lab)

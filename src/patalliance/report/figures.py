@@ -518,7 +518,10 @@ def missingness(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     )
     ax.set_xticks(range(n_v), [ctx.labeler.variable(c) for c in cols], rotation=90, fontsize=7)
     if n_p <= 80:
-        ax.set_yticks(range(n_p), ids, fontsize=7)
+        if ctx.labeler.ids.show_ids:
+            ax.set_yticks(range(n_p), ids, fontsize=7)
+        else:
+            ax.set_yticks([])
     ax.set_ylabel("Participant")
     ax.tick_params(length=0)
     n_missing = int((~observed).sum())

@@ -136,7 +136,8 @@ def section_table(section: Section, k: int, title: str, frame: pd.DataFrame) -> 
     for col in display.columns:
         display[col] = [_cell(v, "plain", False).text for v in display[col]]
     key = re.sub(r"[^A-Za-z0-9_]+", "_", f"{section.id}_{k + 1}")
-    return ReportTable(key, title, display, frame.reset_index(drop=True))
+    note = section.table_notes.get(k, "")
+    return ReportTable(key, title, display, frame.reset_index(drop=True), note)
 
 
 def render(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from patalliance.derive import parse_variable
 from patalliance.instruments.key import InstrumentKey
+from patalliance.report.identifiers import Pseudonyms
 from patalliance.study import Study
 
 _SUFFIXES = {"_change": " change", "_pct": " (% of maximum)"}
@@ -14,10 +15,12 @@ _SUFFIXES = {"_change": " change", "_pct": " (% of maximum)"}
 
 @dataclass(frozen=True)
 class Labeler:
-    """Names variables from the study file (timepoints, measures) and the scoring keys."""
+    """Names variables from the study file (timepoints, measures) and the scoring keys, and
+    participants and facilitators as the shareable outputs name them (``ids``)."""
 
     study: Study
     keys: Mapping[str, InstrumentKey]
+    ids: Pseudonyms = field(default_factory=lambda: Pseudonyms(show_ids=True))
 
     def measure(self, measure: str) -> str:
         """The instrument abbreviation (``WAI-SR``), else the measure's label or id."""

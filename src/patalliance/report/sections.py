@@ -32,7 +32,8 @@ class Section:
     """A report section: ``id`` (an HTML anchor), a title, paragraphs, tables and figures.
 
     Paragraphs are plain text (escaped when rendered). ``tables`` holds ``(title, frame)``
-    pairs; a frame's index is not rendered, so put row labels in a column.
+    pairs; a frame's index is not rendered, so put row labels in a column. ``table_notes``
+    gives the note printed under a table, by its position in ``tables``.
     """
 
     id: str
@@ -40,3 +41,4 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    table_notes: dict[int, str] = field(default_factory=dict)

@@ -24,10 +24,11 @@ from patalliance.analysis.descriptives import Descriptives
 from patalliance.analysis.records import Family, PublishedComparison
 from patalliance.analysis.results import AnalysisResults
 from patalliance.document import relative_path
+from patalliance.qc import ValidationReport
 from patalliance.report import apa
+from patalliance.report.identifiers import Pseudonyms
 from patalliance.report.labels import Labeler
 from patalliance.study import AnalysisPlan, CorrelationFamily
-from patalliance.validate import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -252,11 +253,18 @@ def change(records: Family[ChangeRecord], labeler: Labeler) -> ReportTable | Non
     data = pd.DataFrame([_change_data(c, n, ci) for c, n in zip(records, names, strict=True)])
     formats = {c: "0.00" for c in data.columns if c != "Change"}
     formats.update({"n": "0", "p": "0.000", "Wilcoxon p": "0.000"})
+    kinds = {c.wilcoxon_method for c in records if c.wilcoxon_method}
+    wilcoxon = {
+        "exact": "exact p",
+        "normal_cc": "normal approximation with continuity correction (ties or zero differences)",
+    }
+    used = "; ".join(wilcoxon[k] for k in sorted(kinds) if k in wilcoxon)
     note = (
         "Paired t test on participants with both scores (complete pairs). "
-        "d_z = mean difference / SD of the differences; d_av = mean difference / mean of the two "
-        "SDs (Lakens, 2013), the d reported by Levin et al. (2024). Wilcoxon signed-rank p as a "
-        "sensitivity check."
+        f"d_z = mean difference / SD of the differences, with a noncentral-t {ci} confidence "
+        "interval (Steiger & Fouladi, 1997); d_av = mean difference / mean of the two SDs (Lakens, 2013), "
+        "the d reported by Levin et al. (2024). Wilcoxon signed-rank p as a sensitivity check, "
+        "computed as R's wilcox.test does by default" + (f" (here: {used})." if used else ".")
     )
     return ReportTable("change", "Change over time (paired tests)", display, data, note, formats)
 
@@ -358,8 +366,12 @@ def adjust_name(adjust: str) -> str:
     return {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg false discovery rate"}.get(adjust, adjust)
 
 
-def qc_problems(qc: ValidationReport, base_dir: Path, limit: int = 500) -> pd.DataFrame:
-    """The validation problems (file, row, column, code, message), at most ``limit`` rows."""
+def qc_problems(
+    qc: ValidationReport, base_dir: Path, limit: int = 500, *, ids: Pseudonyms | None = None
+) -> pd.DataFrame:
+    """The validation problems (file, row, column, code, message), at most ``limit`` rows;
+    participants named in messages by their report labels (``ids``)."""
+    scrub = ids.scrub if ids is not None else (lambda text: text)
     cols = ["severity", "file", "row", "column", "code", "message"]
     rows = [
         {
@@ -368,7 +380,7 @@ def qc_problems(qc: ValidationReport, base_dir: Path, limit: int = 500) -> pd.Da
             "row": "" if p.row is None else str(int(p.row)),
             "column": p.column,
             "code": p.code,
-            "message": p.message,
+            "message": scrub(p.message),
         }
         for p in qc.problems[:limit]
     ]

@@ -36,6 +36,21 @@ EFRON_1987 = (
     "Efron, B. (1987). Better bootstrap confidence intervals. Journal of the American "
     "Statistical Association, 82(397), 171-185."
 )
+SATTERTHWAITE_1946 = (
+    "Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance "
+    "components. Biometrics Bulletin, 2(6), 110-114."
+)
+KUZNETSOVA_2017 = (
+    "Kuznetsova, A., Brockhoff, P. B., & Christensen, R. H. B. (2017). lmerTest package: Tests "
+    "in linear mixed effects models. Journal of Statistical Software, 82(13), 1-26."
+)
+BONETT_2000 = (
+    "Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating Pearson, "
+    "Kendall and Spearman correlations. Psychometrika, 65(1), 23-28."
+)
+HOLLANDER_1999 = (
+    "Hollander, M., & Wolfe, D. A. (1999). Nonparametric statistical methods (2nd ed.). Wiley."
+)
 STEIGER_1997 = (
     "Steiger, J. H., & Fouladi, R. T. (1997). Noncentrality interval estimation and the "
     "evaluation of statistical models. In L. L. Harlow, S. A. Mulaik, & J. H. Steiger (Eds.), "
@@ -93,11 +108,15 @@ def _change_summary(c: ChangeRecord, labeler: Labeler, alpha: float) -> str:
     t1 = labeler.parts(c.variable_to)[2]
     if apa.is_missing(c.mean_diff):
         return f"Change in {name} from {t0} to {t1} could not be tested (n = {c.n} complete pairs)."
-    went = "rose" if c.mean_diff > 0 else "fell"
+    before, after = apa.fmt_num(c.mean_from), apa.fmt_num(c.mean_to)
+    if before == after:
+        moved = f"{name} stayed at {before} from {t0} to {t1}"
+    else:
+        went = "rose" if c.mean_diff > 0 else "fell"
+        moved = f"{name} {went} from {before} at {t0} to {after} at {t1}"
     sig = (not apa.is_missing(c.p)) and c.p < alpha
     return (
-        f"Among the {c.n} participants rated at both times, {name} {went} from "
-        f"{apa.fmt_num(c.mean_from)} at {t0} to {apa.fmt_num(c.mean_to)} at {t1} "
+        f"Among the {c.n} participants rated at both times, {moved} "
         f"({apa.fmt_p(c.p)}; effect size d_av = {apa.fmt_num(c.d_av)}); "
         + (
             "this change is statistically significant."
@@ -184,10 +203,17 @@ def _correlation_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
         )
         refs.append(EFRON_1987)
     else:
+        bonett = (
+            " with the standard error of Bonett and Wright (2000) for Spearman's coefficient"
+            if plan.correlation == "spearman"
+            else ""
+        )
         out.append(
-            f"{level} confidence intervals for r use the Fisher z transformation "
+            f"{level} confidence intervals for r use the Fisher z transformation{bonett} "
             "(no interval is given for n < 4)."
         )
+        if bonett:
+            refs.append(BONETT_2000)
     if plan.adjust == "holm":
         out.append(
             "p-values were adjusted within each family of correlations with the "
@@ -205,6 +231,38 @@ def _correlation_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
     return out
 
 
+def _efficacy_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
+    """How the arms were compared, when the plan has an efficacy analysis."""
+    if not plan.efficacy:
+        return []
+    refs.append(STEIGER_1997)
+    return [
+        "Arms were compared at each timepoint with Welch's t test and, adjusted for baseline, "
+        "by analysis of covariance; Cohen's d (pooled SD) and Hedges' g have "
+        f"{apa.ci_label(plan.confidence_level)} confidence intervals from the noncentral t "
+        "distribution (Steiger & Fouladi, 1997), and response and remission rates "
+        f"{apa.ci_label(plan.confidence_level)} Wilson score intervals."
+    ]
+
+
+def _model_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
+    """How mixed models were fitted and tested, when the plan has any."""
+    if not (plan.mixed_models or plan.facilitator):
+        return []
+    refs.extend([SATTERTHWAITE_1946, KUZNETSOVA_2017])
+    return [
+        "Linear mixed models with a random intercept were fitted by restricted maximum "
+        "likelihood (REML), maximizing the likelihood profiled over the ratio of the "
+        "random-intercept and residual variances. Fixed effects were tested with t tests on "
+        "Satterthwaite's degrees of freedom (Satterthwaite, 1946), as lmerTest does by "
+        "default (Kuznetsova et al., 2017), and their "
+        f"{apa.ci_label(plan.confidence_level)} confidence intervals use the same degrees of "
+        "freedom. When the random-intercept variance was estimated as zero (a singular fit), "
+        "the model reduces to ordinary least-squares regression, whose estimates and t tests "
+        "are reported instead and marked as such."
+    ]
+
+
 def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list[str]]:
     """The methods paragraphs and the reference list, generated from the plan and the keys."""
     plan = results.study.analysis
@@ -217,16 +275,21 @@ def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list
     if results.change:
         tests.append(
             "Change over time was tested with paired t tests on participants with both scores, "
-            "with the Wilcoxon signed-rank test as a sensitivity analysis. Two standardized "
+            "with the Wilcoxon signed-rank test as a sensitivity analysis (Hollander & Wolfe, "
+            "1999; as R's wilcox.test by default: the exact p for fewer than 50 nonzero "
+            "differences without ties, otherwise the normal approximation with continuity "
+            "correction; zero differences left out). Two standardized "
             "effect sizes are reported: d_z, the mean difference divided by the standard "
             f"deviation of the differences (with a noncentral-t {apa.ci_label(plan.confidence_level)} "
             "confidence interval; Steiger & Fouladi, 1997), and d_av, the mean difference divided "
             "by the average of the two standard deviations (Lakens, 2013), which is the d "
             "reported by Levin et al. (2024)."
         )
-        refs.extend([LAKENS_2013, LEVIN_2024, STEIGER_1997])
+        refs.extend([LAKENS_2013, LEVIN_2024, STEIGER_1997, HOLLANDER_1999])
     if plan.correlations:
         tests.extend(_correlation_methods(plan, refs))
+    tests.extend(_efficacy_methods(plan, refs))
+    tests.extend(_model_methods(plan, refs))
     tests.append(
         f"Significance was judged at α = {apa.fmt_r(plan.alpha)}; "
         "descriptive statistics use all available scores at each timepoint."

@@ -18,6 +18,7 @@ from patalliance.report.html import (
     render,
     section_table,
 )
+from patalliance.report.identifiers import pseudonyms
 from patalliance.report.labels import Labeler
 from patalliance.report.sections import Section
 
@@ -119,7 +120,7 @@ def _context(results: AnalysisResults, labeler: Labeler, sections: list[Section]
     study = results.study
     methods, references = text.methods(results, labeler)
     base = study.base_dir
-    problems = tables.qc_problems(results.qc, base, MAX_PROBLEMS)
+    problems = tables.qc_problems(results.qc, base, MAX_PROBLEMS, ids=labeler.ids)
     total = len(results.qc.problems)
     versions = {"version": __version__, **package_versions()}
     return {
@@ -148,11 +149,19 @@ def _context(results: AnalysisResults, labeler: Labeler, sections: list[Section]
     }
 
 
-def write_report(results: AnalysisResults, out_dir: str | Path) -> dict[str, Path]:
+def write_report(
+    results: AnalysisResults, out_dir: str | Path, *, show_ids: bool = False
+) -> dict[str, Path]:
     """Write ``report.html``, ``tables/tables.xlsx``, ``tables/tables.docx`` and the formatted
-    ``tables/paper_*.csv`` into ``out_dir``; return their paths by output name."""
+    ``tables/paper_*.csv`` into ``out_dir``; return their paths by output name.
+
+    These outputs are made to be shared: participants and facilitators are named by report
+    labels (:mod:`patalliance.report.identifiers`), and the key from labels to ids is written
+    to ``private/label_key.csv``. ``show_ids=True`` names them by their ids instead.
+    """
     out = Path(out_dir)
-    labeler = Labeler(results.study, results.keys)
+    ids = pseudonyms(results, show_ids=show_ids)
+    labeler = Labeler(results.study, results.keys, ids)
     sections = render_sections(results, labeler)
     results_text = text.results(results, labeler)
     placed = _place_tables(results, labeler, sections, results_text)
@@ -161,7 +170,7 @@ def write_report(results: AnalysisResults, out_dir: str | Path) -> dict[str, Pat
     ]
     html_figures, figure_notes = _place_figures(results, labeler, sections)
     context = _context(results, labeler, sections)
-    context.update(results_text=results_text, figure_notes=figure_notes)
+    context.update(results_text=results_text, figure_notes=figure_notes, show_ids=show_ids)
     html = render(context, tables=html_tables, figures=html_figures)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
@@ -174,4 +183,9 @@ def write_report(results: AnalysisResults, out_dir: str | Path) -> dict[str, Pat
         ordered, folder / "tables.docx", title=f"{results.study.study.title}: tables"
     )
     files.update(export.write_csvs(ordered, folder))
+    if not show_ids:
+        private = out / "private"
+        private.mkdir(parents=True, exist_ok=True)
+        ids.key_frame().to_csv(private / "label_key.csv", index=False)
+        files["private/label_key.csv"] = private / "label_key.csv"
     return files

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -119,28 +119,11 @@ def search(
     units = units.astype(np.int64).copy()
     checks = [*hard, *soft]
     n_hard = len(hard)
-    deps: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for k, ch in enumerate(checks):
-        for pos, row in enumerate(ch.rows):
-            deps.setdefault((int(row), int(ch.xcol[pos])), []).append((k, 0))
-            if ch.ycol is not None:
-                deps.setdefault((int(row), int(ch.ycol[pos])), []).append((k, 1))
+    deps, partner, by_col = _dependencies(checks)
     cells = sorted(deps)
     if not cells:
         return units, 0
-    # which row position of a check a participant has, for the partner value
-    partner: dict[tuple[int, int], tuple[int, int]] = {}
-    for k, ch in enumerate(checks):
-        if ch.ycol is not None:
-            for pos, row in enumerate(ch.rows):
-                partner[(k, int(row))] = (int(ch.xcol[pos]), int(ch.ycol[pos]))
-    by_col: dict[int, list[int]] = {}
-    for row, col in cells:
-        by_col.setdefault(col, []).append(row)
-    sums = [_sums(ch, units) for ch in checks]
-    energy = [evaluate(ch, s) for ch, s in zip(checks, sums, strict=True)]
-    bad = sum(1 for k in range(n_hard) if energy[k] > 0)
-    total = sum(energy)
+    sums, energy, bad, total = _energies(checks, units, n_hard)
     best = (bad, total, units.copy(), 0)
     u = units.tolist()
     t_end = time.perf_counter() + time_limit_s
@@ -152,19 +135,10 @@ def search(
         if it % block == 0:
             if time.perf_counter() > t_end:
                 break
-            picks = rng.integers(0, len(cells), size=block).tolist()
-            mags = rng.random(block).tolist()
-            signs = rng.integers(0, 2, size=block).tolist()
-            accept_u = rng.random(block).tolist()
-            pair_u = rng.random(block).tolist()
-            partners_u = rng.integers(0, 1 << 30, size=block).tolist()
+            picks, mags, signs, accept_u, pair_u, partners_u = _draw_block(rng, block, len(cells))
             if it and it % cycle == 0 and bad > 0:
                 u = best[2].tolist()
-                arr = np.array(u, dtype=np.int64)
-                sums = [_sums(ch, arr) for ch in checks]
-                energy = [evaluate(ch, s) for ch, s in zip(checks, sums, strict=True)]
-                bad = sum(1 for k in range(n_hard) if energy[k] > 0)
-                total = sum(energy)
+                sums, energy, bad, total = _energies(checks, np.array(u, dtype=np.int64), n_hard)
         b = it % block
         it += 1
         temp = t0 * (t1 / t0) ** ((it % cycle) / cycle)
@@ -179,32 +153,8 @@ def search(
                 moves.append((j, c, -d))
         if not all(bounds[cc][0] <= u[ii][cc] + dd <= bounds[cc][1] for ii, cc, dd in moves):
             continue
-        touched: dict[int, list[int]] = {}
-        for ii, cc, dd in moves:
-            old = u[ii][cc]
-            for k, role in deps[(ii, cc)]:
-                s = touched.get(k)
-                if s is None:
-                    s = touched[k] = list(sums[k])
-                if role == 0:
-                    yv = u[ii][partner[(k, ii)][1]] if checks[k].ycol is not None else 0
-                    s[1] += dd
-                    s[3] += 2 * old * dd + dd * dd
-                    s[5] += dd * yv
-                else:
-                    xv = u[ii][partner[(k, ii)][0]]
-                    s[2] += dd
-                    s[4] += 2 * old * dd + dd * dd
-                    s[5] += dd * xv
-        new_sums = []
-        delta_e = 0.0
-        delta_bad = 0
-        for k, s in touched.items():
-            e = evaluate(checks[k], s)
-            delta_e += e - energy[k]
-            if k < n_hard:
-                delta_bad += (e > 0) - (energy[k] > 0)
-            new_sums.append((k, s, e))
+        touched = _moved_sums(moves, u, deps, partner, checks, sums)
+        new_sums, delta_e, delta_bad = _rescore(touched, checks, energy, n_hard)
         score = delta_e + 5.0 * delta_bad
         if score <= 0 or accept_u[b] < math.exp(-score / temp):
             for ii, cc, dd in moves:
@@ -221,3 +171,101 @@ def search(
                 if total <= 1e-12 or it - hard_met_since > 50_000:
                     break
     return best[2], it
+
+
+_Cell = tuple[int, int]  # (participant row, score column)
+
+
+def _dependencies(
+    checks: list[Check],
+) -> tuple[
+    dict[_Cell, list[tuple[int, int]]], dict[tuple[int, int], tuple[int, int]], dict[int, list[int]]
+]:
+    """Which checks each score cell enters, and how.
+
+    Returns ``deps`` (cell → (check, role) with role 0 for x and 1 for y), ``partner``
+    ((check, row) → (x column, y column), to find the partner value of a pair) and
+    ``by_col`` (column → the rows whose score in it some check uses).
+    """
+    deps: dict[_Cell, list[tuple[int, int]]] = {}
+    for k, ch in enumerate(checks):
+        for pos, row in enumerate(ch.rows):
+            deps.setdefault((int(row), int(ch.xcol[pos])), []).append((k, 0))
+            if ch.ycol is not None:
+                deps.setdefault((int(row), int(ch.ycol[pos])), []).append((k, 1))
+    # which row position of a check a participant has, for the partner value
+    partner: dict[tuple[int, int], tuple[int, int]] = {}
+    for k, ch in enumerate(checks):
+        if ch.ycol is not None:
+            for pos, row in enumerate(ch.rows):
+                partner[(k, int(row))] = (int(ch.xcol[pos]), int(ch.ycol[pos]))
+    by_col: dict[int, list[int]] = {}
+    for row, col in sorted(deps):
+        by_col.setdefault(col, []).append(row)
+    return deps, partner, by_col
+
+
+def _energies(
+    checks: list[Check], units: np.ndarray, n_hard: int
+) -> tuple[list[list[int]], list[float], int, float]:
+    """Sums and energy of every check; the number of unmet hard checks; the total energy."""
+    sums = [_sums(ch, units) for ch in checks]
+    energy = [evaluate(ch, s) for ch, s in zip(checks, sums, strict=True)]
+    bad = sum(1 for k in range(n_hard) if energy[k] > 0)
+    return sums, energy, bad, sum(energy)
+
+
+def _draw_block(rng: np.random.Generator, block: int, n_cells: int) -> tuple[list[Any], ...]:
+    """The random numbers of ``block`` moves: cell, size, sign, acceptance, pairing, partner."""
+    picks = rng.integers(0, n_cells, size=block).tolist()
+    mags = rng.random(block).tolist()
+    signs = rng.integers(0, 2, size=block).tolist()
+    accept_u = rng.random(block).tolist()
+    pair_u = rng.random(block).tolist()
+    partners_u = rng.integers(0, 1 << 30, size=block).tolist()
+    return picks, mags, signs, accept_u, pair_u, partners_u
+
+
+def _moved_sums(
+    moves: list[tuple[int, int, int]],
+    u: list[list[int]],
+    deps: dict[_Cell, list[tuple[int, int]]],
+    partner: dict[tuple[int, int], tuple[int, int]],
+    checks: list[Check],
+    sums: list[list[int]],
+) -> dict[int, list[int]]:
+    """The sums of every check the moves touch, as they would be after the moves."""
+    touched: dict[int, list[int]] = {}
+    for ii, cc, dd in moves:
+        old = u[ii][cc]
+        for k, role in deps[(ii, cc)]:
+            s = touched.get(k)
+            if s is None:
+                s = touched[k] = list(sums[k])
+            if role == 0:
+                yv = u[ii][partner[(k, ii)][1]] if checks[k].ycol is not None else 0
+                s[1] += dd
+                s[3] += 2 * old * dd + dd * dd
+                s[5] += dd * yv
+            else:
+                xv = u[ii][partner[(k, ii)][0]]
+                s[2] += dd
+                s[4] += 2 * old * dd + dd * dd
+                s[5] += dd * xv
+    return touched
+
+
+def _rescore(
+    touched: dict[int, list[int]], checks: list[Check], energy: list[float], n_hard: int
+) -> tuple[list[tuple[int, list[int], float]], float, int]:
+    """New energy of each touched check; the change in energy and in unmet hard checks."""
+    new_sums = []
+    delta_e = 0.0
+    delta_bad = 0
+    for k, s in touched.items():
+        e = evaluate(checks[k], s)
+        delta_e += e - energy[k]
+        if k < n_hard:
+            delta_bad += (e > 0) - (energy[k] > 0)
+        new_sums.append((k, s, e))
+    return new_sums, delta_e, delta_bad

@@ -228,65 +228,23 @@ def bootstrap_correlations(
     missing = check_choice(missing, "missing", func, _MISSING)  # type: ignore[assignment]
     ci_method = check_choice(ci_method, "ci_method", func, _CI_METHODS)
     level = check_confidence_level(confidence_level, func)
-    if (
-        isinstance(n_resamples, bool)
-        or not isinstance(n_resamples, int | np.integer)
-        or n_resamples < 1
-    ):
-        raise ValueError(
-            f"The 'n_resamples' parameter of {func} must be a positive integer, such as "
-            f"10000. Got {n_resamples!r} instead."
-        )
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"The 'rng' parameter of {func} must be a numpy.random.Generator, e.g. "
-            f"numpy.random.default_rng(20240314). Got {type(rng).__name__} instead."
-        )
+    _check_resampling(n_resamples, rng, func)
     xm, ym, x_labels, y_labels, symmetric = prepare_pairs(x, y, missing, func)
     n_obs = xm.shape[0]
     shape = (xm.shape[1], ym.shape[1])
     jj, kk = pair_index(*shape, symmetric)
-    npairs = jj.size
     n_boot = int(n_resamples)
 
     r_obs_b, n_obs_b = pair_correlations(xm, ym, jj, kk, np.ones((1, n_obs)), method)
     r_obs, n_pair = r_obs_b[:, 0], np.rint(n_obs_b[:, 0]).astype(np.int64)
 
-    # Resampling counts: w[b, i] = times row i is drawn in replicate b.
-    idx = rng.integers(0, n_obs, size=(n_boot, n_obs)) if n_obs > 0 else None
-    boot = np.empty((npairs, n_boot))
-    per_rep = max(1, npairs * (n_obs // 4 if method == "spearman" else 6))
-    chunk = int(min(n_boot, max(16, _BOOT_CHUNK_ELEMENTS // per_rep)))
-    for start in range(0, n_boot, chunk):
-        stop = min(start + chunk, n_boot)
-        if idx is None:
-            boot[:, start:stop] = np.nan
-            continue
-        offsets = idx[start:stop] + n_obs * np.arange(stop - start)[:, None]
-        counts = np.bincount(offsets.ravel(), minlength=(stop - start) * n_obs)
-        w = counts.reshape(stop - start, n_obs).astype(np.float64)
-        boot[:, start:stop] = pair_correlations(xm, ym, jj, kk, w, method)[0]
-
+    boot = _replicates(xm, ym, jj, kk, method, n_boot, rng)
     valid = ~np.isnan(boot)
     n_valid = valid.sum(axis=1)
     boot.sort(axis=1)  # NaN last
-    alpha = (1.0 - level) / 2.0
-    z0 = np.full(npairs, np.nan)
-    acc = np.full(npairs, np.nan)
-    if ci_method == "percentile":
-        prob_low = np.full(npairs, alpha)
-        prob_high = np.full(npairs, 1.0 - alpha)
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            below = (boot < r_obs[:, None]).sum(axis=1) + (boot <= r_obs[:, None]).sum(axis=1)
-            z0 = special.ndtri(below / (2.0 * n_valid))
-            acc = _jackknife_acceleration(xm, ym, jj, kk, method)
-            z_a = special.ndtri(alpha)
-            num1 = z0 + z_a
-            num2 = z0 - z_a
-            prob_low = special.ndtr(z0 + num1 / (1.0 - acc * num1))
-            prob_high = special.ndtr(z0 + num2 / (1.0 - acc * num2))
-        z0 = np.where(np.isnan(r_obs), np.nan, z0)
+    prob_low, prob_high, z0, acc = _interval_levels(
+        boot, r_obs, n_valid, (1.0 - level) / 2.0, ci_method, (xm, ym, jj, kk, method)
+    )
     ci_low = _lerp_quantile(boot, n_valid, prob_low)
     ci_high = _lerp_quantile(boot, n_valid, prob_high)
 
@@ -310,6 +268,82 @@ def bootstrap_correlations(
         x_labels=tuple(x_labels),
         y_labels=tuple(y_labels),
     )
+
+
+def _check_resampling(n_resamples: object, rng: object, func: str) -> None:
+    if (
+        isinstance(n_resamples, bool)
+        or not isinstance(n_resamples, int | np.integer)
+        or n_resamples < 1
+    ):
+        raise ValueError(
+            f"The 'n_resamples' parameter of {func} must be a positive integer, such as "
+            f"10000. Got {n_resamples!r} instead."
+        )
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"The 'rng' parameter of {func} must be a numpy.random.Generator, e.g. "
+            f"numpy.random.default_rng(20240314). Got {type(rng).__name__} instead."
+        )
+
+
+def _replicates(
+    xm: NDArray[np.float64],
+    ym: NDArray[np.float64],
+    jj: NDArray[np.intp],
+    kk: NDArray[np.intp],
+    method: str,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> NDArray[np.float64]:
+    """The coefficient of every pair in every replicate, (P, n_boot); NaN where degenerate."""
+    n_obs = xm.shape[0]
+    npairs = jj.size
+    # Resampling counts: w[b, i] = times row i is drawn in replicate b.
+    idx = rng.integers(0, n_obs, size=(n_boot, n_obs)) if n_obs > 0 else None
+    boot = np.empty((npairs, n_boot))
+    per_rep = max(1, npairs * (n_obs // 4 if method == "spearman" else 6))
+    chunk = int(min(n_boot, max(16, _BOOT_CHUNK_ELEMENTS // per_rep)))
+    for start in range(0, n_boot, chunk):
+        stop = min(start + chunk, n_boot)
+        if idx is None:
+            boot[:, start:stop] = np.nan
+            continue
+        offsets = idx[start:stop] + n_obs * np.arange(stop - start)[:, None]
+        counts = np.bincount(offsets.ravel(), minlength=(stop - start) * n_obs)
+        w = counts.reshape(stop - start, n_obs).astype(np.float64)
+        boot[:, start:stop] = pair_correlations(xm, ym, jj, kk, w, method)[0]
+    return boot
+
+
+def _interval_levels(
+    boot: NDArray[np.float64],
+    r_obs: NDArray[np.float64],
+    n_valid: NDArray[np.intp],
+    alpha: float,
+    ci_method: str,
+    data: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp], str],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Quantile levels of the interval's ends per pair, with the BCa ``z0`` and acceleration
+    (NaN for the percentile interval). ``boot`` is sorted along replicates, NaN last."""
+    npairs = boot.shape[0]
+    z0 = np.full(npairs, np.nan)
+    acc = np.full(npairs, np.nan)
+    if ci_method == "percentile":
+        prob_low = np.full(npairs, alpha)
+        prob_high = np.full(npairs, 1.0 - alpha)
+        return prob_low, prob_high, z0, acc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below = (boot < r_obs[:, None]).sum(axis=1) + (boot <= r_obs[:, None]).sum(axis=1)
+        z0 = special.ndtri(below / (2.0 * n_valid))
+        acc = _jackknife_acceleration(*data)
+        z_a = special.ndtri(alpha)
+        num1 = z0 + z_a
+        num2 = z0 - z_a
+        prob_low = special.ndtr(z0 + num1 / (1.0 - acc * num1))
+        prob_high = special.ndtr(z0 + num2 / (1.0 - acc * num2))
+    z0 = np.where(np.isnan(r_obs), np.nan, z0)
+    return prob_low, prob_high, z0, acc
 
 
 def _jackknife_acceleration(

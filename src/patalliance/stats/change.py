@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
+from scipy import stats
 
 from patalliance.stats._checks import check_confidence_level
+from patalliance.stats._nct import nct_limits
 from patalliance.stats.tdist import t_two_sided_p
 
 __all__ = ["PairedChangeResult", "paired_change"]
@@ -49,8 +49,17 @@ class PairedChangeResult:
         Noncentral-t confidence interval of ``d_z``.
     d_av : float
         ``mean_diff`` divided by the mean of ``sd_from`` and ``sd_to`` (Lakens 2013, eq. 10).
-    wilcoxon_statistic, wilcoxon_p : float
-        Wilcoxon signed-rank statistic and two-sided p-value (``scipy.stats.wilcoxon``).
+    wilcoxon_statistic : float
+        Wilcoxon signed-rank statistic :math:`V`, the sum of the ranks of the positive
+        differences ``x_to - x_from`` (R's ``V`` of ``wilcox.test(x_to, x_from, paired =
+        TRUE)``).
+    wilcoxon_p : float
+        Its two-sided p-value, by the rule of R's ``wilcox.test`` (see
+        :func:`paired_change`).
+    wilcoxon_method : str
+        ``"exact"`` (exact null distribution of :math:`V`), ``"normal_cc"`` (normal
+        approximation with continuity correction and tie-corrected variance), or ``""``
+        when the test is undefined (no nonzero difference).
     confidence_level : float
         Confidence level of the intervals.
     method : str
@@ -77,6 +86,7 @@ class PairedChangeResult:
     d_av: float
     wilcoxon_statistic: float
     wilcoxon_p: float
+    wilcoxon_method: str
     confidence_level: float
     method: str
     notes: tuple[str, ...] = ()
@@ -89,8 +99,69 @@ class PairedChangeResult:
 
 
 _METHOD = (
-    "paired t-test; d_z with noncentral-t CI; d_av (Lakens 2013 eq. 10); Wilcoxon signed-rank test"
+    "paired t-test; d_z with noncentral-t CI; d_av (Lakens 2013 eq. 10); Wilcoxon signed-rank "
+    "test as R wilcox.test(paired = TRUE): zeros dropped, exact p for n < 50 without ties or "
+    "zeros, else normal approximation with continuity correction"
 )
+#: Below this many nonzero differences, and without ties or zeros, the p-value is exact.
+_EXACT_BELOW = 50
+
+
+def _signed_rank_null_counts(n: int) -> NDArray[np.int64]:
+    r"""``c[v]``: how many of the ``2**n`` sign patterns of ranks ``1..n`` give ``V = v``.
+
+    The generating function :math:`\prod_{i=1}^n (1 + x^i)`, expanded one factor at a time.
+    Exact in int64 for the ``n < 50`` it is used for (the counts sum to :math:`2^n`).
+    """
+    top = n * (n + 1) // 2
+    counts = np.zeros(top + 1, dtype=np.int64)
+    counts[0] = 1
+    for i in range(1, n + 1):
+        counts[i:] = counts[i:] + counts[: top + 1 - i]
+    return counts
+
+
+def _signed_rank_exact_p(v: int, n: int) -> float:
+    """Two-sided exact p of ``V = v`` with ``n`` untied nonzero differences, as R does it.
+
+    R: ``p = P(V >= v)`` if ``v > n(n+1)/4`` else ``P(V <= v)``; two-sided ``min(2p, 1)``.
+    """
+    counts = _signed_rank_null_counts(n)
+    tail = int(counts[v:].sum()) if v > n * (n + 1) / 4 else int(counts[: v + 1].sum())
+    return min(2.0 * tail / 2.0**n, 1.0)
+
+
+def _signed_rank_test(d: NDArray[np.float64]) -> tuple[float, float, str, list[str]]:
+    """V, two-sided p, method and notes of the Wilcoxon signed-rank test of ``d``.
+
+    The rule of R's ``wilcox.test(x, y, paired = TRUE)`` with its defaults (``exact = NULL``,
+    ``correct = TRUE``, ``digits.rank = Inf``), formulas in :func:`paired_change`.
+    """
+    nan = float("nan")
+    zero = d == 0.0
+    n_zero = int(zero.sum())
+    nonzero = d[~zero]
+    n = int(nonzero.size)
+    if n == 0:
+        return nan, nan, "", ["all differences are zero: the Wilcoxon test is undefined (NaN)"]
+    notes = []
+    if n_zero:
+        notes.append(f"wilcoxon: {n_zero} zero difference(s) left out (n = {n})")
+    ranks = stats.rankdata(np.abs(nonzero))  # average ranks for ties, as R's rank()
+    v = float(ranks[nonzero > 0].sum())
+    _, tie_sizes = np.unique(np.abs(nonzero), return_counts=True)
+    ties = bool((tie_sizes > 1).any())
+    if n < _EXACT_BELOW and not ties and n_zero == 0:
+        return v, _signed_rank_exact_p(round(v), n), "exact", notes
+    if n < _EXACT_BELOW:
+        why = " and ".join(w for w, has in (("ties", ties), ("zeros", n_zero > 0)) if has)
+        notes.append(f"wilcoxon: normal approximation (no exact p-value with {why})")
+    t = tie_sizes.astype(np.float64)
+    sigma = float(np.sqrt(n * (n + 1) * (2 * n + 1) / 24.0 - float(np.sum(t**3 - t)) / 48.0))
+    z = v - n * (n + 1) / 4.0
+    z = (z - 0.5 * float(np.sign(z))) / sigma
+    p = 2.0 * min(float(stats.norm.cdf(z)), float(stats.norm.sf(z)))
+    return v, p, "normal_cc", notes
 
 
 def _as_vector(a: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -112,28 +183,6 @@ def _as_vector(a: ArrayLike, name: str) -> NDArray[np.float64]:
             "for missing values. Got infinite values instead; replace them with NaN."
         )
     return arr
-
-
-def _nct_ci(t_obs: float, df: float, level: float) -> tuple[float, float]:
-    """Noncentrality parameters whose noncentral-t CDF at ``t_obs`` is 1-a/2 and a/2."""
-    alpha = 1.0 - level
-
-    def solve(target: float) -> float:
-        def f(nc: float) -> float:
-            return float(stats.nct.cdf(t_obs, df, nc)) - target
-
-        # The CDF decreases in the noncentrality: widen the bracket until it changes sign.
-        width = max(5.0, abs(t_obs))
-        lo, hi = t_obs - width, t_obs + width
-        for _ in range(60):
-            if f(lo) > 0 > f(hi):
-                return float(optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
-            width *= 2.0
-            lo, hi = t_obs - width, t_obs + width
-        return float("nan")  # pragma: no cover - only for absurd inputs
-
-    with np.errstate(all="ignore"):
-        return solve(1.0 - alpha / 2.0), solve(alpha / 2.0)
 
 
 def paired_change(
@@ -184,9 +233,27 @@ def paired_change(
     eftype="cohen")``, which divides by :math:`\sqrt{(s_{\mathrm{from}}^2 +
     s_{\mathrm{to}}^2)/2}`; the two agree only when the SDs are equal.
 
-    The Wilcoxon signed-rank test is ``scipy.stats.wilcoxon`` on the differences
-    (two-sided, default zero handling and method). When every difference is zero it is
-    undefined and reported as NaN.
+    **Wilcoxon signed-rank test**, two-sided, as R's ``wilcox.test(x_to, x_from, paired =
+    TRUE)`` computes it with its defaults (R up to 4.5; R 4.6.0 also gives exact conditional
+    p-values with ties or zeros). Zero differences are left out (Wilcoxon, 1945); with
+    :math:`n` nonzero differences ranked by :math:`|d_i|` (average ranks for ties),
+
+    .. math:: V = \sum_{d_i > 0} R_i .
+
+    *Exact* (``wilcoxon_method = "exact"``) when :math:`n < 50` and there are no ties and
+    no zeros: :math:`p = \min\{1, 2P(V \ge v)\}` if :math:`v > n(n+1)/4`, else
+    :math:`\min\{1, 2P(V \le v)\}`, under the exact null distribution of :math:`V`
+    (each of the :math:`2^n` sign patterns of the ranks :math:`1..n` equally likely).
+
+    *Otherwise* (``wilcoxon_method = "normal_cc"``) the normal approximation with
+    continuity correction and the tie-corrected variance:
+
+    .. math:: z = \frac{V - \frac{n(n+1)}{4} - \frac12\operatorname{sign}\left(V -
+              \frac{n(n+1)}{4}\right)}{\sqrt{\frac{n(n+1)(2n+1)}{24} -
+              \frac{\sum_j (t_j^3 - t_j)}{48}}},\qquad p = 2\min\{\Phi(z), 1 - \Phi(z)\},
+
+    where :math:`t_j` are the sizes of the groups of tied :math:`|d_i|` (Hollander & Wolfe,
+    1999, §3.1). When every difference is zero the test is undefined and reported as NaN.
 
     References
     ----------
@@ -204,6 +271,9 @@ def paired_change(
        distributions. *Educational and Psychological Measurement*, 61(4), 532-574.
     .. [6] Wilcoxon, F. (1945). Individual comparisons by ranking methods. *Biometrics
        Bulletin*, 1(6), 80-83.
+    .. [7] Hollander, M., & Wolfe, D. A. (1999). *Nonparametric Statistical Methods* (2nd
+       ed.). Wiley. Section 3.1, the signed rank test; the depression data of Table 3.1 are
+       the example of R's ``?wilcox.test``.
 
     Examples
     --------
@@ -216,6 +286,8 @@ def paired_change(
     diff = 2.80, t(4) = 3.500, p = 0.0249
     >>> print(f"d_z = {res.d_z:.3f}, d_av = {res.d_av:.3f}")
     d_z = 1.565, d_av = 0.578
+    >>> print(f"V = {res.wilcoxon_statistic:.1f}, p = {res.wilcoxon_p:.4f} ({res.wilcoxon_method})")
+    V = 15.0, p = 0.0579 (normal_cc)
     """
     level = check_confidence_level(confidence_level, "paired_change")
     a = _as_vector(x_from, "x_from")
@@ -251,24 +323,17 @@ def paired_change(
         t_crit = float(stats.t.ppf(0.5 + level / 2.0, df))
         ci_low, ci_high = mean_diff - t_crit * se, mean_diff + t_crit * se
         d_z = mean_diff / sd_diff
-        nc_low, nc_high = _nct_ci(t, df, level)
+        nc_low, nc_high = nct_limits(t, df, level)
         dz_low, dz_high = nc_low / np.sqrt(n), nc_high / np.sqrt(n)
     denom = (sd_from + sd_to) / 2.0
     both_constant = n >= 2 and np.ptp(a) == 0.0 and np.ptp(b) == 0.0
     d_av = mean_diff / denom if n >= 2 and not both_constant else nan
     if both_constant:
         notes.append("both SDs are zero: d_av is NaN")
-    w_stat = w_p = nan
-    if n == 0:
-        pass
-    elif np.all(d == 0):
-        notes.append("all differences are zero: the Wilcoxon test is undefined (NaN)")
-    else:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            res = stats.wilcoxon(d, alternative="two-sided")
-        w_stat, w_p = float(res.statistic), float(res.pvalue)
-        notes.extend(f"wilcoxon: {c.message}" for c in caught)
+    w_stat, w_p, w_method = nan, nan, ""
+    if n:
+        w_stat, w_p, w_method, w_notes = _signed_rank_test(d)
+        notes.extend(w_notes)
     return PairedChangeResult(
         n=n,
         n_dropped=int(complete.size - n),
@@ -288,6 +353,7 @@ def paired_change(
         d_av=float(d_av),
         wilcoxon_statistic=w_stat,
         wilcoxon_p=w_p,
+        wilcoxon_method=w_method,
         confidence_level=level,
         method=_METHOD,
         notes=tuple(notes),

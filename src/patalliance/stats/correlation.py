@@ -30,9 +30,15 @@ __all__ = [
 
 CorrelationMethod = Literal["pearson", "spearman"]
 MissingPolicy = Literal["pairwise", "listwise"]
+StandardError = Literal["fisher", "bonett_wright"]
 
 _METHODS = ("pearson", "spearman")
 _MISSING = ("pairwise", "listwise")
+_SES = ("fisher", "bonett_wright")
+#: ``ConfidenceInterval.method`` / ``CorrelationResult.ci_method`` for each standard error.
+_CI_METHOD = {"fisher": "fisher_z", "bonett_wright": "fisher_z_bonett_wright"}
+#: The standard error of each coefficient's interval: Bonett & Wright (2000) for Spearman.
+_SE_OF = {"pearson": "fisher", "spearman": "bonett_wright"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,7 +63,7 @@ class CorrelationResult:
         Two-sided p-values of the t-test of :math:`\\rho = 0` with ``n - 2`` degrees of
         freedom.
     ci_low, ci_high : ndarray of float
-        Fisher-z confidence interval; NaN where ``n < 4``.
+        Confidence interval on the Fisher-z scale (see ``ci_method``); NaN where ``n < 4``.
     n_obs : int
         Number of rows (participants) supplied; ``n_obs - n`` rows were left out of each pair
         because of missing values.
@@ -69,6 +75,10 @@ class CorrelationResult:
         Confidence level of ``ci_low`` / ``ci_high``.
     x_labels, y_labels : tuple of str
         Column names (from a DataFrame) or ``x0, x1, ...`` / ``y0, y1, ...``.
+    ci_method : str
+        The interval: ``"fisher_z"`` (Pearson; Fisher 1921) or ``"fisher_z_bonett_wright"``
+        (Spearman; Fisher z with the Bonett & Wright 2000 standard error), see
+        :func:`fisher_ci`.
     """
 
     r: NDArray[np.float64]
@@ -82,6 +92,7 @@ class CorrelationResult:
     confidence_level: float
     x_labels: tuple[str, ...]
     y_labels: tuple[str, ...]
+    ci_method: str
 
     def to_frame(self) -> pd.DataFrame:
         """One row per pair ``(x, y)``, with every field as a column.
@@ -89,7 +100,7 @@ class CorrelationResult:
         Returns
         -------
         pandas.DataFrame
-            Columns ``x, y, method, missing, n, n_dropped, r, ci_low, ci_high, p,
+            Columns ``x, y, method, missing, n, n_dropped, r, ci_low, ci_high, ci_method, p,
             confidence_level``.
         """
         p, q = self.r.shape
@@ -106,6 +117,7 @@ class CorrelationResult:
                 "r": self.r.ravel(),
                 "ci_low": self.ci_low.ravel(),
                 "ci_high": self.ci_high.ravel(),
+                "ci_method": self.ci_method,
                 "p": self.p.ravel(),
                 "confidence_level": self.confidence_level,
             }
@@ -127,7 +139,8 @@ class ConfidenceInterval:
     confidence_level : float
         Confidence level.
     method : str
-        ``"fisher_z"``.
+        ``"fisher_z"`` (standard error of Fisher 1921/1924) or ``"fisher_z_bonett_wright"``
+        (standard error of Bonett & Wright 2000, for Spearman's coefficient).
     """
 
     low: NDArray[np.float64]
@@ -158,9 +171,14 @@ class ConfidenceInterval:
 
 
 def fisher_ci(
-    r: ArrayLike, n: ArrayLike, *, confidence_level: float = 0.95, k: int = 0
+    r: ArrayLike,
+    n: ArrayLike,
+    *,
+    confidence_level: float = 0.95,
+    k: int = 0,
+    se: StandardError = "fisher",
 ) -> ConfidenceInterval:
-    r"""Fisher-z confidence interval of a (partial) correlation coefficient.
+    r"""Fisher-z confidence interval of a (partial) Pearson or a Spearman correlation.
 
     Parameters
     ----------
@@ -172,28 +190,39 @@ def fisher_ci(
         Confidence level in (0, 1).
     k : int, default 0
         Number of covariates partialled out (0 for a zero-order correlation).
+    se : {"fisher", "bonett_wright"}, default "fisher"
+        Standard error on the z scale: Fisher's, for Pearson's r, or Bonett & Wright's, for
+        Spearman's :math:`r_s` (zero-order only, ``k = 0``).
 
     Returns
     -------
     ConfidenceInterval
         ``low`` and ``high`` with the broadcast shape of ``r`` and ``n``; NaN where
-        :math:`n - 3 - k < 1`.
+        :math:`n - 3 - k < 1`. ``method`` is ``"fisher_z"`` or ``"fisher_z_bonett_wright"``.
 
     Raises
     ------
     ValueError
-        If ``confidence_level`` is not in (0, 1), ``k`` is not a non-negative integer, or
-        ``r`` lies outside [-1, 1].
+        If ``confidence_level`` is not in (0, 1), ``k`` is not a non-negative integer, ``se``
+        is not one of its values or is ``"bonett_wright"`` with ``k > 0``, or ``r`` lies
+        outside [-1, 1].
 
     Notes
     -----
-    With :math:`z = \operatorname{artanh}(r)` and
-    :math:`\mathrm{SE} = 1/\sqrt{n - 3 - k}`, the interval is
+    With :math:`z = \operatorname{artanh}(r)` the interval is
 
     .. math:: \tanh\left(z \pm z_{1-\alpha/2}\,\mathrm{SE}\right),
-              \qquad \alpha = 1 - \text{confidence level}.
+              \qquad \alpha = 1 - \text{confidence level},
 
-    The standard error with :math:`k` covariates follows Fisher (1924).
+    with, for Pearson's r, :math:`\mathrm{SE} = 1/\sqrt{n - 3 - k}` (Fisher, 1921; with
+    :math:`k` covariates, Fisher, 1924), and, for Spearman's :math:`r_s`,
+
+    .. math:: \mathrm{SE} = \sqrt{\frac{1 + r_s^2/2}{n - 3}}
+
+    (Bonett & Wright, 2000): the variance of :math:`\operatorname{artanh}(r_s)` exceeds
+    :math:`1/(n-3)`, increasingly with :math:`|\rho_s|`, so Fisher's SE undercovers for
+    Spearman's coefficient. This is the interval of ``ci.spear`` in Bonett's R package
+    statpsych.
 
     References
     ----------
@@ -201,6 +230,9 @@ def fisher_ci(
        deduced from a small sample. *Metron*, 1, 3-32.
     .. [2] Fisher, R. A. (1924). The distribution of the partial correlation coefficient.
        *Metron*, 3, 329-332.
+    .. [3] Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating
+       Pearson, Kendall and Spearman correlations. *Psychometrika*, 65(1), 23-28.
+       https://doi.org/10.1007/BF02294183
 
     Examples
     --------
@@ -208,6 +240,9 @@ def fisher_ci(
     >>> ci = fisher_ci(0.5, 20)
     >>> print(f"{float(ci.low):.4f} {float(ci.high):.4f}")
     0.0738 0.7718
+    >>> ci = fisher_ci(0.5, 20, se="bonett_wright")
+    >>> print(f"{float(ci.low):.4f} {float(ci.high):.4f} {ci.method}")
+    0.0451 0.7832 fisher_z_bonett_wright
     """
     func = "fisher_ci"
     level = check_confidence_level(confidence_level, func)
@@ -215,6 +250,12 @@ def fisher_ci(
         raise ValueError(
             f"The 'k' parameter of {func} must be a non-negative integer (the number of "
             f"covariates). Got {k!r} instead."
+        )
+    se = check_choice(se, "se", func, _SES)  # type: ignore[assignment]
+    if se == "bonett_wright" and k != 0:
+        raise ValueError(
+            f"The 'se' parameter of {func} can be 'bonett_wright' only for a zero-order "
+            f"(Spearman) correlation, k = 0. Got k = {k!r} instead."
         )
     r_arr = np.asarray(r, dtype=np.float64)
     if np.any(np.abs(r_arr) > 1.0):
@@ -227,9 +268,11 @@ def fisher_ci(
     z_crit = stats.norm.ppf(0.5 + level / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.arctanh(r_arr)
-        se = 1.0 / np.sqrt(dof)
-        low = np.tanh(z - z_crit * se)
-        high = np.tanh(z + z_crit * se)
+        se_z = 1.0 / np.sqrt(dof)
+        if se == "bonett_wright":
+            se_z = se_z * np.sqrt(1.0 + r_arr**2 / 2.0)
+        low = np.tanh(z - z_crit * se_z)
+        high = np.tanh(z + z_crit * se_z)
     ok = dof >= 1
     low = np.where(ok, low, np.nan)
     high = np.where(ok, high, np.nan)
@@ -239,7 +282,7 @@ def fisher_ci(
         n=n_arr.astype(np.int64),
         k=int(k),
         confidence_level=level,
-        method="fisher_z",
+        method=_CI_METHOD[se],
     )
 
 
@@ -273,7 +316,8 @@ def correlate(
     Returns
     -------
     CorrelationResult
-        Arrays of shape (p, q): ``r``, ``n``, ``p``, ``ci_low``, ``ci_high``.
+        Arrays of shape (p, q): ``r``, ``n``, ``p``, ``ci_low``, ``ci_high``; ``ci_method``
+        names the interval.
 
     Raises
     ------
@@ -290,10 +334,13 @@ def correlate(
               \qquad t = r \sqrt{\frac{n - 2}{1 - r^2}},
 
     and :math:`p = 2\,P(T_{n-2} \ge |t|)` (Student, 1908; Fisher, 1915), the same p-value as
-    ``scipy.stats.pearsonr`` and ``scipy.stats.spearmanr``. The interval is
-    :func:`fisher_ci` with :math:`k = 0`. Coefficients are NaN where :math:`n < 3` or either
-    variable is constant over the pair's complete cases; intervals are NaN where
-    :math:`n < 4`.
+    ``scipy.stats.pearsonr`` and ``scipy.stats.spearmanr``. The interval is :func:`fisher_ci`
+    with :math:`k = 0`: :math:`\tanh(\operatorname{artanh} r \pm z_{1-\alpha/2}\,
+    \mathrm{SE})` with :math:`\mathrm{SE} = 1/\sqrt{n-3}` for Pearson (Fisher, 1921;
+    ``ci_method = "fisher_z"``) and :math:`\mathrm{SE} = \sqrt{(1 + r_s^2/2)/(n-3)}` for
+    Spearman (Bonett & Wright, 2000; ``ci_method = "fisher_z_bonett_wright"``).
+    Coefficients are NaN where :math:`n < 3` or either variable is constant over the pair's
+    complete cases; intervals are NaN where :math:`n < 4`.
 
     References
     ----------
@@ -307,6 +354,9 @@ def correlate(
        507-521.
     .. [4] Fisher, R. A. (1921). On the "probable error" of a coefficient of correlation
        deduced from a small sample. *Metron*, 1, 3-32.
+    .. [5] Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating
+       Pearson, Kendall and Spearman correlations. *Psychometrika*, 65(1), 23-28.
+       https://doi.org/10.1007/BF02294183
 
     Examples
     --------
@@ -331,7 +381,7 @@ def correlate(
     r_pairs, n_pairs = pair_correlations(xm, ym, jj, kk, ones, method)
     r = to_matrix(r_pairs[:, 0], jj, kk, shape, symmetric)
     n = to_matrix(np.rint(n_pairs[:, 0]).astype(np.int64), jj, kk, shape, symmetric)
-    ci = fisher_ci(r, n, confidence_level=level)
+    ci = fisher_ci(r, n, confidence_level=level, se=_SE_OF[method])  # type: ignore[arg-type]
     return CorrelationResult(
         r=r,
         n=n,
@@ -344,6 +394,7 @@ def correlate(
         confidence_level=level,
         x_labels=tuple(x_labels),
         y_labels=tuple(y_labels),
+        ci_method=ci.method,
     )
 
 
@@ -405,7 +456,8 @@ def spearman(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> C
     x, y : array_like, shape (n_obs,)
         The two variables; NaN marks a missing value (the pair is then left out).
     confidence_level : float, default 0.95
-        Confidence level of the Fisher-z interval (applied to the rank correlation).
+        Confidence level of the interval: Fisher z with the Bonett & Wright (2000) standard
+        error.
 
     Returns
     -------
@@ -421,19 +473,28 @@ def spearman(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> C
     -----
     :math:`r_s` is Pearson's r of the average ranks of the complete cases; the p-value uses
     :math:`t = r_s\sqrt{(n-2)/(1-r_s^2)}` on :math:`n - 2` degrees of freedom, as
-    ``scipy.stats.spearmanr`` does.
+    ``scipy.stats.spearmanr`` does. The interval is
+
+    .. math:: \tanh\left(\operatorname{artanh} r_s \pm z_{1-\alpha/2}
+              \sqrt{\frac{1 + r_s^2/2}{n - 3}}\right)
+
+    (Bonett & Wright, 2000; ``ci_method = "fisher_z_bonett_wright"``), as ``ci.spear`` of
+    the R package statpsych computes it.
 
     References
     ----------
     .. [1] Spearman, C. (1904). The proof and measurement of association between two things.
        *American Journal of Psychology*, 15(1), 72-101.
+    .. [2] Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating
+       Pearson, Kendall and Spearman correlations. *Psychometrika*, 65(1), 23-28.
+       https://doi.org/10.1007/BF02294183
 
     Examples
     --------
     >>> from patalliance.stats import spearman
     >>> res = spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 60])
-    >>> print(f"{res.r[0, 0]:.4f}")
-    0.8000
+    >>> print(f"{res.r[0, 0]:.4f} {res.ci_method}")
+    0.8000 fisher_z_bonett_wright
     """
     return correlate(
         as_vector(x, "x", "spearman"),

@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
+from patalliance.stats._nct import nct_limits
 from patalliance.stats.tdist import t_two_sided_p
 
 __all__ = [
@@ -74,7 +75,11 @@ class WelchResult(_Frame):
 
 @dataclass(frozen=True)
 class EffectSizeResult(_Frame):
-    """Cohen's d (pooled SD) and Hedges' g of ``mean(x) - mean(y)`` with normal-theory CIs."""
+    """Cohen's d (pooled SD) and Hedges' g of ``mean(x) - mean(y)`` with their CIs.
+
+    ``ci_method`` names the interval: ``"noncentral_t"`` (Steiger & Fouladi, 1997; see
+    :func:`cohens_d`). ``d_se`` is the large-sample SE of Hedges & Olkin (1985, eq. 5.15).
+    """
 
     n_x: int
     n_y: int
@@ -118,6 +123,10 @@ class ProportionResult(_Frame):
     ci_high: float
     confidence_level: float
     method: str
+
+
+#: The interval of d and g: inversion of the noncentral t (Steiger & Fouladi, 1997).
+_D_CI_METHOD = "noncentral_t"
 
 
 def welch_t(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> WelchResult:
@@ -203,7 +212,7 @@ def welch_t(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> We
 
 
 def cohens_d(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> EffectSizeResult:
-    r"""Cohen's d with the pooled SD, Hedges' g, and their large-sample confidence intervals.
+    r"""Cohen's d with the pooled SD, Hedges' g, and their noncentral-t confidence intervals.
 
     Parameters
     ----------
@@ -216,7 +225,7 @@ def cohens_d(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> E
     -------
     EffectSizeResult
         ``d`` and ``g`` have the sign of ``mean(x) - mean(y)``; NaN when a group has fewer
-        than two observations or the pooled SD is 0.
+        than two observations or the pooled SD is 0. ``ci_method`` is ``"noncentral_t"``.
 
     Raises
     ------
@@ -226,14 +235,29 @@ def cohens_d(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> E
     Notes
     -----
     .. math:: s_p = \sqrt{\frac{(n_x - 1)s_x^2 + (n_y - 1)s_y^2}{n_x + n_y - 2}},\qquad
-              d = \frac{\bar x - \bar y}{s_p},
+              d = \frac{\bar x - \bar y}{s_p}.
 
-    .. math:: \mathrm{SE}(d) = \sqrt{\frac{n_x + n_y}{n_x n_y} + \frac{d^2}{2(n_x + n_y)}},
-              \qquad d \pm z_{1-\alpha/2}\,\mathrm{SE}(d)
+    **Interval.** Under normality with a common variance, :math:`t = d\sqrt{n_x n_y/(n_x +
+    n_y)}` (Student's pooled-variance t) is noncentral t on :math:`\nu = n_x + n_y - 2`
+    degrees of freedom with noncentrality :math:`\lambda = \delta\sqrt{n_x n_y/(n_x +
+    n_y)}` (Hedges, 1981). Inverting it (Steiger & Fouladi, 1997; Cumming & Finch, 2001):
+    :math:`\lambda_L` and :math:`\lambda_U` solve
 
-    (Hedges & Olkin, 1985, eq. 5.15). Hedges' :math:`g = J d` with the exact small-sample
-    correction :math:`J = \Gamma(m/2) / [\sqrt{m/2}\,\Gamma((m-1)/2)]`,
-    :math:`m = n_x + n_y - 2` (Hedges, 1981); its interval is :math:`J` times that of d.
+    .. math:: F_{\nu,\lambda_L}(t) = 1 - \alpha/2,\qquad F_{\nu,\lambda_U}(t) = \alpha/2,
+
+    with :math:`F_{\nu,\lambda}` the noncentral t CDF (Brent's method, as for ``d_z`` in
+    :func:`patalliance.stats.paired_change`), and the limits of :math:`\delta` are
+    :math:`\lambda_{L,U}\sqrt{(n_x + n_y)/(n_x n_y)}` — the interval of MBESS ``ci.smd``
+    (Kelley, 2007) and of effectsize ``cohens_d``. The interval is exact under the model and,
+    unlike :math:`d \pm z\,\mathrm{SE}`, not symmetric about d.
+
+    Hedges' :math:`g = J d` with the exact small-sample correction
+    :math:`J = \Gamma(m/2) / [\sqrt{m/2}\,\Gamma((m-1)/2)]`, :math:`m = n_x + n_y - 2`
+    (Hedges, 1981); its interval is :math:`J` times that of d.
+
+    ``d_se`` is the large-sample standard error :math:`\sqrt{(n_x + n_y)/(n_x n_y) +
+    d^2/[2(n_x + n_y)]}` (Hedges & Olkin, 1985, eq. 5.15), reported for meta-analytic
+    weighting; the intervals do not use it.
 
     References
     ----------
@@ -243,6 +267,14 @@ def cohens_d(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> E
        related estimators. *Journal of Educational Statistics*, 6(2), 107-128.
     .. [3] Hedges, L. V., & Olkin, I. (1985). *Statistical Methods for Meta-Analysis*.
        Academic Press.
+    .. [4] Steiger, J. H., & Fouladi, R. T. (1997). Noncentrality interval estimation and the
+       evaluation of statistical models. In L. L. Harlow, S. A. Mulaik, & J. H. Steiger
+       (Eds.), *What If There Were No Significance Tests?* (pp. 221-257). Lawrence Erlbaum.
+    .. [5] Cumming, G., & Finch, S. (2001). A primer on the understanding, use, and
+       calculation of confidence intervals that are based on central and noncentral
+       distributions. *Educational and Psychological Measurement*, 61(4), 532-574.
+    .. [6] Kelley, K. (2007). Confidence intervals for standardized effect sizes: Theory,
+       application, and implementation. *Journal of Statistical Software*, 20(8), 1-24.
 
     Examples
     --------
@@ -250,6 +282,8 @@ def cohens_d(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> E
     >>> res = cohens_d([1.0, 2.0, 3.0, 4.0], [3.0, 4.0, 5.0, 6.0])
     >>> print(f"{res.d:.4f} {res.g:.4f}")
     -1.5492 -1.3457
+    >>> print(f"{res.d_ci_low:.4f} {res.d_ci_high:.4f} {res.ci_method}")
+    -3.1337 0.1246 noncentral_t
     """
     func = "cohens_d"
     level = _level(confidence_level, func)
@@ -258,11 +292,14 @@ def cohens_d(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> E
     m = nx + ny - 2
     nan = float("nan")
     if nx < 2 or ny < 2:
-        return EffectSizeResult(nx, ny, nan, nan, nan, nan, nan, nan, nan, nan, nan, level, "")
+        return EffectSizeResult(
+            nx, ny, nan, nan, nan, nan, nan, nan, nan, nan, nan, level, _D_CI_METHOD
+        )
     sp = float(np.sqrt(((nx - 1) * a.var(ddof=1) + (ny - 1) * b.var(ddof=1)) / m))
     d = float((a.mean() - b.mean()) / sp) if sp > 0 else nan
     se = float(np.sqrt((nx + ny) / (nx * ny) + d**2 / (2.0 * (nx + ny))))
-    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    scale = float(np.sqrt((nx + ny) / (nx * ny)))  # d = t * scale
+    lam_low, lam_high = nct_limits(d / scale, float(m), level)
     j = float(np.exp(special.gammaln(m / 2.0) - special.gammaln((m - 1) / 2.0)) / np.sqrt(m / 2.0))
     return EffectSizeResult(
         n_x=nx,
@@ -270,14 +307,14 @@ def cohens_d(x: ArrayLike, y: ArrayLike, *, confidence_level: float = 0.95) -> E
         sd_pooled=sp,
         d=d,
         d_se=se,
-        d_ci_low=d - z * se,
-        d_ci_high=d + z * se,
+        d_ci_low=lam_low * scale,
+        d_ci_high=lam_high * scale,
         hedges_correction=j,
         g=j * d,
-        g_ci_low=j * (d - z * se),
-        g_ci_high=j * (d + z * se),
+        g_ci_low=j * lam_low * scale,
+        g_ci_high=j * lam_high * scale,
         confidence_level=level,
-        ci_method="hedges_olkin_normal",
+        ci_method=_D_CI_METHOD,
     )
 
 

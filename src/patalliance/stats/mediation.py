@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from patalliance.stats.tdist import t_two_sided_p
-from patalliance.status import Status
+from patalliance.status import Note, Status
 
 __all__ = ["IndirectEffect", "MediationResult", "PathEstimate", "mediation"]
 
@@ -66,7 +66,7 @@ class MediationResult:
     indirect: tuple[IndirectEffect, ...] = ()
     status: Status = Status.OK
     reason: str = ""
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[Note, ...] = field(default_factory=tuple)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per path coefficient, then one per indirect effect (``path = "indirect"``)."""
@@ -342,7 +342,7 @@ def _bootstrap_indirect(
     n_boot: int,
     level: float,
     rng: np.random.Generator,
-) -> tuple[list[IndirectEffect], list[str]]:
+) -> tuple[list[IndirectEffect], list[Note]]:
     """Percentile and BCa intervals of each specific indirect effect and of their total."""
     n = xs.size
     idx = rng.integers(0, n, size=(n_boot, n))
@@ -353,20 +353,25 @@ def _bootstrap_indirect(
     jack = np.column_stack([jack, jack.sum(axis=1)])
     estimates = np.append(est, est.sum())
     indirect = []
-    warnings: list[str] = []
+    warnings: list[Note] = []
     for j, label in enumerate(labels):
         col = boot[:, j]
         good = col[np.isfinite(col)]
         if good.size < n_boot:
             warnings.append(
-                f"{n_boot - good.size} of {n_boot} bootstrap resamples had a singular design "
-                f"and were left out ({label})"
+                Note(
+                    "bootstrap_singular",
+                    f"{n_boot - good.size} of {n_boot} bootstrap resamples had a singular "
+                    f"design and were left out ({label}).",
+                )
             )
         if good.size:
             lo, hi = np.quantile(good, [0.5 - level / 2.0, 0.5 + level / 2.0])
         else:
             lo = hi = float("nan")
-            warnings.append(f"no bootstrap resample could be fitted ({label}): no interval")
+            warnings.append(
+                Note("bootstrap_failed", f"No bootstrap resample could be fitted ({label}).")
+            )
         blo, bhi = _bca(col, float(estimates[j]), jack[:, j], level)
         indirect.append(
             IndirectEffect(

@@ -6,11 +6,21 @@ Targets: ``redcap`` (records + data dictionary), ``wide-csv``, ``xlsx``, ``sav``
 scores as an ADaM BDS-style ``adqs.csv``). Only rows that passed validation are written;
 missing codes are written as blank cells. The formats are documented in
 ``docs/data-formats.md``.
+
+:func:`adqs_frame` turns the analysis table into ADQS rows: ``USUBJID``, ``PARAMCD``,
+``PARAM``, ``AVISIT``, ``AVISITN``, ``AVAL``, ``BASE``, ``CHG``, ``ABLFL``.
+
+References
+----------
+CDISC Submission Data Standards Team (2021). Study Data Tabulation Model Implementation Guide:
+Human Clinical Trials, version 3.4. CDISC.
+CDISC Analysis Data Model Team (2021). ADaM Implementation Guide, version 1.3. CDISC.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +32,20 @@ from patalliance.io.wide import require_pyreadstat
 from patalliance.pipeline import Prepared, prepare
 from patalliance.validate import Policy
 
+ADQS_COLUMNS = [
+    "STUDYID",
+    "USUBJID",
+    "PARAMCD",
+    "PARAM",
+    "AVISIT",
+    "AVISITN",
+    "AVAL",
+    "BASE",
+    "CHG",
+    "ABLFL",
+]
+#: AVISITN of derived peaks (after every protocol visit).
+PEAK_VISITN = 999
 Target = Literal["redcap", "wide-csv", "xlsx", "sav", "dta", "xpt", "sdtm"]
 TARGETS: tuple[str, ...] = ("redcap", "wide-csv", "xlsx", "sav", "dta", "xpt", "sdtm")
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
@@ -160,21 +184,39 @@ def _write_wide(prepared: Prepared, out: Path, target: str) -> str:
     return _wide_block(prepared, file)
 
 
-def _write_redcap(prepared: Prepared, out: Path) -> str:
+#: The 18 columns of a REDCap data dictionary, as REDCap writes them.
+REDCAP_DICTIONARY_COLUMNS = [
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+]
+
+
+def _redcap_dictionary(
+    prepared: Prepared, instruments: list[str], covariates: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The data dictionary and the item fields, in order.
+
+    record_id and participant fields are on form "participant", one form per instrument,
+    each item a radio field with the key's response codes as choices.
+    """
     study = prepared.study
-    participants = prepared.validated.participants
-    covariates = _covariates(prepared)
-    arm_number = {arm: i + 1 for i, arm in enumerate(study.arms)}
-    has_arms = len(participants) > 0
-    arm_of = (
-        dict(zip(participants["participant_id"], participants["arm"], strict=True))
-        if has_arms
-        else {}
-    )
-    instruments = list(dict.fromkeys(m.instrument for m in study.measures.values()))
     by_instrument = {m.instrument: prepared.keys[mid] for mid, m in study.measures.items()}
-    # data dictionary: record_id and participant fields on form "participant", one form per
-    # instrument, each item a radio field with the key's response codes as choices
     dic_rows = [("record_id", "participant", "text", "Record ID", "")]
     dic_rows += [(c, "participant", "text", c, "") for c in covariates]
     fields: list[str] = []
@@ -191,39 +233,27 @@ def _write_redcap(prepared: Prepared, out: Path) -> str:
                 dic_rows.append((name, inst, "text", f"{inst} item {item}", ""))
     dictionary = pd.DataFrame(
         [(f, form, t, label, ch, *[""] * 13) for f, form, t, label, ch in dic_rows],
-        columns=[
-            "Variable / Field Name",
-            "Form Name",
-            "Section Header",
-            "Field Type",
-            "Field Label",
-            "Choices, Calculations, OR Slider Labels",
-            "Field Note",
-            "Text Validation Type OR Show Slider Number",
-            "Text Validation Min",
-            "Text Validation Max",
-            "Identifier?",
-            "Branching Logic (Show field only if...)",
-            "Required Field?",
-            "Custom Alignment",
-            "Question Number (surveys only)",
-            "Matrix Group Name",
-            "Matrix Ranking?",
-            "Field Annotation",
-        ],
+        columns=REDCAP_DICTIONARY_COLUMNS,
     )
-    dictionary.to_csv(out / "dictionary.csv", index=False)
-    wide = _wide_frame(prepared)
+    return dictionary, fields
 
-    def event(tp: str, pid: str) -> str:
-        arm = arm_of.get(pid)
-        return f"{tp}_arm_{arm_number[arm]}" if arm in arm_number else tp
 
+def _redcap_records(
+    wide: pd.DataFrame,
+    *,
+    event_of: Callable[[str, str], str],
+    fields: list[str],
+    instruments: list[str],
+    covariates: list[str],
+) -> pd.DataFrame:
+    """One record row per participant × event: participant fields on the first, items, and
+    each form's ``*_complete`` status (2 where it has answers)."""
     records = pd.DataFrame(
         {
             "record_id": wide["participant_id"],
             "redcap_event_name": [
-                event(t, p) for t, p in zip(wide["timepoint"], wide["participant_id"], strict=True)
+                event_of(t, p)
+                for t, p in zip(wide["timepoint"], wide["participant_id"], strict=True)
             ],
         }
     )
@@ -236,6 +266,32 @@ def _write_redcap(prepared: Prepared, out: Path) -> str:
             records[f] = _value_text(wide[f])
         filled = (records[cols] != "").any(axis=1) if cols else pd.Series(False, index=wide.index)
         records[f"{inst}_complete"] = np.where(filled, "2", "")
+    return records
+
+
+def _write_redcap(prepared: Prepared, out: Path) -> str:
+    study = prepared.study
+    participants = prepared.validated.participants
+    covariates = _covariates(prepared)
+    arm_number = {arm: i + 1 for i, arm in enumerate(study.arms)}
+    has_arms = len(participants) > 0
+    arm_of = (
+        dict(zip(participants["participant_id"], participants["arm"], strict=True))
+        if has_arms
+        else {}
+    )
+    instruments = list(dict.fromkeys(m.instrument for m in study.measures.values()))
+    dictionary, fields = _redcap_dictionary(prepared, instruments, covariates)
+    dictionary.to_csv(out / "dictionary.csv", index=False)
+    wide = _wide_frame(prepared)
+
+    def event(tp: str, pid: str) -> str:
+        arm = arm_of.get(pid)
+        return f"{tp}_arm_{arm_number[arm]}" if arm in arm_number else tp
+
+    records = _redcap_records(
+        wide, event_of=event, fields=fields, instruments=instruments, covariates=covariates
+    )
     records.to_csv(out / "records.csv", index=False)
     events = sorted(
         {(e, t) for e, t in zip(records["redcap_event_name"], wide["timepoint"], strict=True)}
@@ -255,9 +311,85 @@ def _write_redcap(prepared: Prepared, out: Path) -> str:
     return block + "\n"
 
 
-def _write_sdtm(prepared: Prepared, out: Path) -> str:
-    from patalliance.io.sdtm import adqs_frame
+def paramcodes(names: list[str]) -> dict[str, str]:
+    """Unique ADaM PARAMCDs (at most 8 characters, upper case) for ``measure.scale`` names.
 
+    >>> paramcodes(["alliance.total", "alliance.goal"])
+    {'alliance.total': 'ALLITOTA', 'alliance.goal': 'ALLIGOAL'}
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        measure, _, scale = name.partition(".")
+        base = (
+            re.sub(r"[^A-Z0-9]", "", measure.upper())[:4] + re.sub(r"[^A-Z0-9]", "", scale.upper())
+        )[:8]
+        code, n = base, 1
+        while code in used:
+            suffix = str(n)
+            code = base[: 8 - len(suffix)] + suffix
+            n += 1
+        used.add(code)
+        out[name] = code
+    return out
+
+
+def adqs_frame(prepared: Prepared) -> pd.DataFrame:
+    """The scored scales (and derived peaks) as an ADaM BDS-style ADQS table.
+
+    One row per participant × parameter (``measure.scale``) × analysis visit. ``BASE`` is the
+    participant's value at the measure's baseline timepoint, ``CHG = AVAL - BASE`` on the
+    post-baseline rows and ``ABLFL = "Y"`` on the baseline row; measures without a baseline
+    leave the three blank. ``AVISITN`` is the timepoint's position in the study file's
+    protocol order (peaks: 999).
+    """
+    study = prepared.study
+    table = prepared.table
+    order = {tp: i + 1 for i, tp in enumerate(study.timepoint_ids)}
+    kept = [
+        (name, info)
+        for name, info in table.variables.items()
+        if info.kind in {"score", "peak"} and name in table.values.columns
+    ]
+    params = paramcodes(list(dict.fromkeys(f"{i.measure}.{i.scale}" for _, i in kept)))
+    rows = []
+    for name, info in kept:
+        measure = study.measures[info.measure]
+        baseline = measure.baseline
+        base_col = f"{info.measure}.{info.scale}@{baseline}" if baseline else None
+        param = f"{measure.label or info.measure}: {info.scale}"
+        for pid, aval in table.values[name].items():
+            if pd.isna(aval):
+                continue
+            base = (
+                table.values.at[pid, base_col]
+                if base_col is not None and base_col in table.values.columns
+                else np.nan
+            )
+            is_base = info.timepoint == baseline
+            rows.append(
+                {
+                    "STUDYID": study.study.id,
+                    "USUBJID": str(pid),
+                    "PARAMCD": params[f"{info.measure}.{info.scale}"],
+                    "PARAM": param,
+                    "AVISIT": study.timepoint_label(info.timepoint),
+                    "AVISITN": order.get(info.timepoint, PEAK_VISITN),
+                    "AVAL": float(str(aval)),
+                    "BASE": float(str(base)) if base_col is not None else np.nan,
+                    "CHG": float(str(aval)) - float(str(base))
+                    if base_col is not None and not is_base and info.kind == "score"
+                    else np.nan,
+                    "ABLFL": "Y" if is_base else "",
+                }
+            )
+    frame = pd.DataFrame(rows, columns=ADQS_COLUMNS)
+    return frame.sort_values(["USUBJID", "PARAMCD", "AVISITN"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _write_sdtm(prepared: Prepared, out: Path) -> str:
     study = prepared.study
     responses = prepared.validated.responses
     participants = prepared.validated.participants

@@ -1,0 +1,291 @@
+"""Checks of item responses: who, when, which instrument and item, and the value given.
+
+The checks run in a fixed order, and a row excluded for several reasons is excluded for the
+first: participant, instrument, timepoint, item, value, then duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from patalliance.instruments.key import InstrumentKey
+from patalliance.study import Study, suggest
+from patalliance.validate._collector import Collector, as_number, instrument_keys
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The response rows being checked, with their stripped key cells."""
+
+    frame: pd.DataFrame
+    pid: pd.Series
+    tp: pd.Series
+    inst: pd.Series
+    col: Collector
+    reasons: pd.Series
+
+    def add(self, mask: pd.Series, *, column: str, code: str, message: str | Iterable[str]) -> None:
+        """Report the rows of ``mask`` (errors: each row is excluded for its first reason)."""
+        self.col.add_rows(
+            self.frame, mask, column=column, code=code, message=message, reasons=self.reasons
+        )
+
+
+def check_responses(
+    frame: pd.DataFrame,
+    study: Study,
+    keys: Mapping[str, InstrumentKey],
+    known_participants: set[str] | None,
+    col: Collector,
+    reasons: pd.Series,
+    listed: set[str] | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """Check item responses; return parsed (item, value) series."""
+    by_instrument = instrument_keys(study, keys)
+    rows = _Rows(
+        frame,
+        frame["participant_id"].str.strip(),
+        frame["timepoint"].str.strip(),
+        frame["instrument"].str.strip(),
+        col,
+        reasons,
+    )
+    _check_participant_ids(rows, known_participants, listed)
+    unknown_i = _check_instrument_timepoint(rows, study, sorted(by_instrument))
+    item_text = frame["item"].str.strip()
+    item_num, item_ok = _check_items(rows, by_instrument, item_text, unknown_i)
+    value_text = frame["value"].str.strip()
+    missing_codes = set(study.data.missing_codes)
+    value = _check_values(rows, by_instrument, missing_codes, item_num, item_ok, value_text)
+    _check_duplicates(rows, item_text, value_text)
+    return item_num, value
+
+
+def _check_participant_ids(
+    rows: _Rows, known_participants: set[str] | None, listed: set[str] | None
+) -> None:
+    pid = rows.pid
+    rows.add(
+        pid == "",
+        column="participant_id",
+        code="missing_participant_id",
+        message="participant_id is empty; every row needs an id",
+    )
+    if known_participants is not None:
+        unknown_p = (pid != "") & ~pid.isin(known_participants)
+        rows.add(
+            unknown_p,
+            column="participant_id",
+            code="unknown_participant",
+            message=[
+                f"participant {p!r} has no valid row in the participants file; fix the "
+                "problems reported there"
+                if listed and p in listed
+                else f"participant {p!r} is not in the participants file; add them there with their arm"
+                for p in pid[unknown_p]
+            ],
+        )
+
+
+def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str]) -> pd.Series:
+    """Unknown instruments and timepoints, and instruments not declared at a timepoint.
+
+    Returns the mask of rows whose instrument is unknown.
+    """
+    inst, tp = rows.inst, rows.tp
+    unknown_i = ~inst.isin(instruments)
+    rows.add(
+        unknown_i,
+        column="instrument",
+        code="unknown_instrument",
+        message=[
+            f"instrument {i!r} is not measured in this study{suggest(i, instruments)}; "
+            f"study instruments: {', '.join(instruments)}"
+            for i in inst[unknown_i]
+        ],
+    )
+    tps = study.timepoint_ids
+    unknown_t = ~tp.isin(tps)
+    rows.add(
+        unknown_t,
+        column="timepoint",
+        code="unknown_timepoint",
+        message=[
+            f"timepoint {t!r} is not declared in the study file{suggest(t, tps)}; declared: {', '.join(tps)}"
+            for t in tp[unknown_t]
+        ],
+    )
+    allowed = {(m.instrument, t) for m in study.measures.values() for t in m.timepoints}
+    pair_ok = pd.Series(
+        [(i, t) in allowed for i, t in zip(inst, tp, strict=True)],
+        index=rows.frame.index,
+        dtype=bool,
+    )
+    undeclared = ~unknown_i & ~unknown_t & ~pair_ok
+    rows.add(
+        undeclared,
+        column="timepoint",
+        code="instrument_timepoint",
+        message=[
+            f"{i} is not declared at timepoint {t!r}; add it to the measure's timepoints in the study file"
+            for i, t in zip(inst[undeclared], tp[undeclared], strict=True)
+        ],
+    )
+    return unknown_i
+
+
+def _check_items(
+    rows: _Rows,
+    by_instrument: Mapping[str, InstrumentKey],
+    item_text: pd.Series,
+    unknown_i: pd.Series,
+) -> tuple[pd.Series, pd.Series]:
+    """Item numbers that are not whole numbers or not in the key.
+
+    Returns the parsed item numbers and the mask of rows whose item is valid.
+    """
+    inst = rows.inst
+    item_num = as_number(item_text)
+    bad_item = item_num.isna() | (item_num != np.floor(item_num))
+    rows.add(
+        bad_item,
+        column="item",
+        code="invalid_item",
+        message=[
+            f"item {v!r} is not a whole number; items are 1-based integers"
+            for v in item_text[bad_item]
+        ],
+    )
+    n_items = inst.map({i: k.instrument.n_items for i, k in by_instrument.items()})
+    outside = ~bad_item & ~unknown_i & ((item_num < 1) | (item_num > n_items))
+    rows.add(
+        outside,
+        column="item",
+        code="item_out_of_key",
+        message=[
+            f"item {int(v)} does not exist in {i}, which has items 1..{int(n)}"
+            for v, i, n in zip(item_num[outside], inst[outside], n_items[outside], strict=True)
+        ],
+    )
+    return item_num, ~bad_item & ~outside & ~unknown_i
+
+
+def _item_ranges(
+    rows: _Rows,
+    by_instrument: Mapping[str, InstrumentKey],
+    item_num: pd.Series,
+    item_ok: pd.Series,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per row: the item's lowest and highest value, and whether it takes whole numbers."""
+    index = rows.frame.index
+    lo = pd.Series(np.nan, index=index)
+    hi = pd.Series(np.nan, index=index)
+    integer = pd.Series(False, index=index)
+    for name, key in by_instrument.items():
+        sel = item_ok & (rows.inst == name)
+        if not sel.any():
+            continue
+        items = item_num[sel].astype(np.int64)
+        lo[sel] = items.map(key.item_min).to_numpy()
+        hi[sel] = items.map(key.item_max).to_numpy()
+        integer[sel] = key.instrument.integer
+    return lo, hi, integer
+
+
+def _check_values(
+    rows: _Rows,
+    by_instrument: Mapping[str, InstrumentKey],
+    missing_codes: set[float],
+    item_num: pd.Series,
+    item_ok: pd.Series,
+    value_text: pd.Series,
+) -> pd.Series:
+    """Values that are not numbers, outside the item's range, or not whole where they must be.
+
+    Returns the parsed values, with declared missing codes as missing.
+    """
+    inst = rows.inst
+    value = as_number(value_text)
+    blank = value_text == ""
+    non_numeric = ~blank & value.isna()
+    rows.add(
+        non_numeric,
+        column="value",
+        code="non_numeric",
+        message=[
+            f"value {v!r} is not a number; use a number, or leave the cell empty for a missing answer"
+            for v in value_text[non_numeric]
+        ],
+    )
+    is_missing_code = value.isin(missing_codes)
+    value = value.where(~is_missing_code)
+    lo, hi, integer = _item_ranges(rows, by_instrument, item_num, item_ok)
+    present = value.notna() & item_ok
+    out_of_range = present & ((value < lo) | (value > hi))
+    rows.add(
+        out_of_range,
+        column="value",
+        code="out_of_range",
+        message=[
+            f"value {v:g} is outside the range of {i} item {int(it)} ({a:g}–{b:g})"
+            + ("; if it is a missing code, declare it in [data] missing_codes" if v < 0 else "")
+            for v, i, it, a, b in zip(
+                value[out_of_range],
+                inst[out_of_range],
+                item_num[out_of_range],
+                lo[out_of_range],
+                hi[out_of_range],
+                strict=True,
+            )
+        ],
+    )
+    non_integer = present & ~out_of_range & integer & (value != np.floor(value))
+    rows.add(
+        non_integer,
+        column="value",
+        code="non_integer",
+        message=[
+            f"value {v:g} is not a whole number, but {i} items take whole numbers"
+            for v, i in zip(value[non_integer], inst[non_integer], strict=True)
+        ],
+    )
+    return value
+
+
+def _check_duplicates(rows: _Rows, item_text: pd.Series, value_text: pd.Series) -> None:
+    """The same participant, timepoint, instrument and item more than once."""
+    pid, tp, inst = rows.pid, rows.tp, rows.inst
+    keycols = pd.DataFrame({"p": pid, "t": tp, "i": inst, "k": item_text})
+    dup_all = keycols.duplicated(keep=False)
+    if not dup_all.any():
+        return
+    with_value = keycols.assign(v=value_text)
+    n_distinct = with_value[dup_all].groupby(["p", "t", "i", "k"])["v"].transform("nunique")
+    conflicting = pd.Series(False, index=rows.frame.index)
+    conflicting[n_distinct.index] = n_distinct > 1
+    rows.add(
+        conflicting,
+        column="value",
+        code="conflicting_duplicate",
+        message=[
+            f"{p} {t} {i} item {k} appears more than once with different values; keep the correct row"
+            for p, t, i, k in zip(
+                pid[conflicting],
+                tp[conflicting],
+                inst[conflicting],
+                item_text[conflicting],
+                strict=True,
+            )
+        ],
+    )
+    repeat = dup_all & ~conflicting & keycols.duplicated(keep="first")
+    rows.add(
+        repeat,
+        column="",
+        code="duplicate_row",
+        message="this row repeats an earlier row exactly; delete the repeat",
+    )
