@@ -166,3 +166,43 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         env=env,
         timeout=600,
     )
+
+
+#: Every analysis family beyond the paper, for end-to-end tests.
+ALL_FAMILIES = """
+[analysis.sensitivity]
+n_resamples = 300
+
+[analysis.bayes_factors]
+kappa = 1.0
+
+[[analysis.efficacy]]
+measure = "depression"
+timepoints = ["post1w", "fu4w"]
+baseline = "baseline"
+treatment_arm = "immediate"
+control_arm = "delayed"
+
+[[analysis.partial_correlations]]
+family = "adjusted"
+x = ["alliance.total@prep"]
+y = ["depression.total@fu4w"]
+covariates = ["depression.total@baseline"]
+
+[[analysis.mixed_models]]
+outcome = "depression.total"
+timepoints = ["post1w", "fu4w"]
+predictors = ["alliance.total@prep"]
+baseline = "depression.total@baseline"
+n_boot = 10
+
+[[analysis.mediation]]
+x = "alliance.total@prep"
+m = "mystical.total@peak"
+y = "depression.total@fu4w"
+n_boot = 300
+
+[[analysis.facilitator]]
+alliance = ["alliance.total@prep"]
+outcomes = ["depression.total@fu4w"]
+"""

@@ -6,47 +6,9 @@ import json
 from pathlib import Path
 
 import jsonschema
-from conftest import make_participants, run_cli, write_study
+from conftest import ALL_FAMILIES, make_participants, run_cli, write_study
 
 from patalliance.document import SCHEMA_PATH
-
-ALL_FAMILIES = """
-[analysis.sensitivity]
-n_resamples = 300
-
-[analysis.bayes_factors]
-kappa = 1.0
-
-[[analysis.efficacy]]
-measure = "depression"
-timepoints = ["post1w", "fu4w"]
-baseline = "baseline"
-treatment_arm = "immediate"
-control_arm = "delayed"
-
-[[analysis.partial_correlations]]
-family = "adjusted"
-x = ["alliance.total@prep"]
-y = ["depression.total@fu4w"]
-covariates = ["depression.total@baseline"]
-
-[[analysis.mixed_models]]
-outcome = "depression.total"
-timepoints = ["post1w", "fu4w"]
-predictors = ["alliance.total@prep"]
-baseline = "depression.total@baseline"
-n_boot = 10
-
-[[analysis.mediation]]
-x = "alliance.total@prep"
-m = "mystical.total@peak"
-y = "depression.total@fu4w"
-n_boot = 300
-
-[[analysis.facilitator]]
-alliance = ["alliance.total@prep"]
-outcomes = ["depression.total@fu4w"]
-"""
 
 SECTIONS = [
     "efficacy",

@@ -81,6 +81,119 @@ def test_peak_change_response_remission(tmp_path: Path) -> None:
     )
 
 
+def test_grid_hamd_remission_requires_response(tmp_path: Path) -> None:
+    """Davis et al. (2021), parent trial: response = >= 50% reduction from baseline;
+    remission = response AND GRID-HAMD <= 7 (key: remission_requires_response = true).
+    A: 20 -> 7, (20 - 7) / 20 = 65%: response 1, remission 1.
+    B: 14 -> 7, (14 - 7) / 14 = exactly 50%: ">= 50%" counts, so response 1, remission 1.
+    C: 13 -> 7, (13 - 7) / 13 = 46.2%: no response, so remission 0 although 7 <= 7.
+    D: 15 -> 8, 46.7% and 8 > 7: response 0, remission 0."""
+    rows: list[tuple[str, ...]] = []
+    for pid, base, post in (("A", 20, 7), ("B", 14, 7), ("C", 13, 7), ("D", 15, 8)):
+        rows += _rows(pid, "baseline", "grid_hamd17", grid(base))
+        rows += _rows(pid, "post1w", "grid_hamd17", grid(post))
+    v = _table(tmp_path, rows, ["A", "B", "C", "D"])
+    assert list(v["depression.response@post1w"]) == [1.0, 1.0, 0.0, 0.0]
+    assert list(v["depression.remission@post1w"]) == [1.0, 1.0, 0.0, 0.0]
+    assert v["depression.remission@fu4w"].isna().all()  # no fu4w ratings
+
+
+QIDS_STUDY = """\
+[study]
+id = "qids"
+title = "QIDS-SR16 outcome rule"
+
+[arms]
+immediate = { label = "Immediate" }
+
+[[timepoints]]
+id = "baseline"
+[[timepoints]]
+id = "wk8"
+
+[data]
+responses = "responses.csv"
+participants = "participants.csv"
+
+[measures.depression]
+instrument = "qids_sr16"
+timepoints = ["baseline", "wk8"]
+baseline = "baseline"
+"""
+
+
+def qids(total: int) -> list[int | str]:
+    """QIDS-SR16 items with the given total: the sleep, appetite and psychomotor domains and
+    items 5, 10-14 filled with 3s in order (each domain counts once, as its highest item)."""
+    items: list[int | str] = [0] * 16
+    left = total
+    for domain in ([1, 2, 3, 4], [5], [6, 7, 8, 9], [10], [11], [12], [13], [14], [15, 16]):
+        take = min(3, left)
+        items[domain[0] - 1] = take
+        left -= take
+    assert left == 0
+    return items
+
+
+def test_qids_remission_does_not_require_response(tmp_path: Path) -> None:
+    """STAR*D (Rush et al. 2006): remission = QIDS-SR16 <= 5, whatever the reduction
+    (key: remission_requires_response = false); response = >= 50% reduction.
+    P1: 8 -> 5 is a (8 - 5) / 8 = 37.5% reduction: response 0, remission 1.
+    P2: 12 -> 6: 50% reduction: response 1, remission 0 (6 > 5).
+    P3: baseline missing, week 8 = 4: response missing, remission 1 (needs no baseline).
+    P4: 10 -> item 5 missing at week 8: total, response and remission missing."""
+    rows: list[tuple[str, ...]] = []
+    rows += _rows("P1", "baseline", "qids_sr16", qids(8)) + _rows("P1", "wk8", "qids_sr16", qids(5))
+    rows += _rows("P2", "baseline", "qids_sr16", qids(12))
+    rows += _rows("P2", "wk8", "qids_sr16", qids(6))
+    rows += _rows("P3", "wk8", "qids_sr16", qids(4))
+    week8 = qids(4)
+    week8[5 - 1] = ""
+    rows += _rows("P4", "baseline", "qids_sr16", qids(10)) + _rows("P4", "wk8", "qids_sr16", week8)
+    v = _table(tmp_path, rows, ["P1", "P2", "P3", "P4"], study=QIDS_STUDY)
+    assert_allclose(v["depression.total@baseline"], [8, 12, np.nan, 10])
+    assert_allclose(v["depression.total@wk8"], [5, 6, 4, np.nan])
+    assert_allclose(v["depression.response@wk8"], [0, 1, np.nan, np.nan])
+    assert_allclose(v["depression.remission@wk8"], [1, 0, 1, np.nan])
+
+
+def _table(
+    tmp_path: Path, rows: list[tuple[str, ...]], ids: list[str], *, study: str | None = None
+) -> pd.DataFrame:
+    """The analysis table of these response rows (the tiny study, or ``study``)."""
+    responses = pd.DataFrame(
+        rows, columns=["participant_id", "timepoint", "instrument", "item", "value"]
+    )
+    participants = pd.DataFrame({"participant_id": ids, "arm": "immediate"})
+    path = write_study(tmp_path / "s", responses, participants)
+    if study is not None:
+        path.write_text(study, encoding="utf-8")
+    return prepare(path).table.values
+
+
+def test_complete_mystical_experience_at_peak_is_any_session(tmp_path: Path) -> None:
+    """Barrett et al. (2015): complete = all four MEQ-30 scales >= 60% of maximum (mean >= 3)
+    in one experience. mystical.complete@peak is 1 when a session met the rule, never
+    computed from the peak subscale scores, which may come from different sessions.
+    P1: session1 mystical and positive mood 4, transcendence and ineffability 2; session2 the
+    reverse. Every subscale peaks at 4 (80%), but no session is complete -> 0.
+    P2: session1 complete (all 4), session2 not (all 1) -> 1.
+    P3: session1 not complete, session2 missing -> 0 (the present sessions decide)."""
+    mystical = {4, 5, 6, 9, 14, 15, 16, 18, 20, 21, 23, 24, 25, 26, 28}
+    mood = {2, 8, 12, 17, 27, 30}
+    first = [4 if i in mystical | mood else 2 for i in range(1, 31)]
+    second = [2 if i in mystical | mood else 4 for i in range(1, 31)]
+    rows: list[tuple[str, ...]] = []
+    rows += _rows("P1", "session1", "meq30", first) + _rows("P1", "session2", "meq30", second)
+    rows += _rows("P2", "session1", "meq30", [4] * 30) + _rows("P2", "session2", "meq30", [1] * 30)
+    rows += _rows("P3", "session1", "meq30", [2] * 30)
+    v = _table(tmp_path, rows, ["P1", "P2", "P3"])
+    for scale in ("mystical_pct", "positive_mood_pct", "transcendence_pct", "ineffability_pct"):
+        assert_allclose(v.loc["P1", f"mystical.{scale}@peak"], 80.0)
+    assert list(v["mystical.complete@session1"]) == [0.0, 1.0, 0.0]
+    assert list(v["mystical.complete@peak"]) == [0.0, 1.0, 0.0]
+
+
 def test_prorated_score_between_integer_bands_gets_the_lower_band() -> None:
     """GRID-HAMD-17 bands (Zimmerman et al. 2013) are integer ranges; a user key that prorates
     can produce 7.5, which lies in the 'none' band (below the 'mild' band's minimum of 8)."""

@@ -305,13 +305,17 @@ def test_ceq_full_and_prorated(keys: dict[str, InstrumentKey]) -> None:
 # the Hamilton Depression Rating Scale. International Clinical Psychopharmacology, 23(3),
 # 120-129. Severity bands: Zimmerman, M., Martinez, J. H., Young, D., Chelminski, I., &
 # Dalrymple, K. (2013). Journal of Affective Disorders, 150(2), 384-388.
+# Item ranges: the 17-item Hamilton scale form (CamCOPS hamd.xml: items 1-3, 7-11 and 15 have
+# anchors 0-4, items 4-6, 12-14, 16 and 17 anchors 0-2), which the GRID-HAMD keeps (Bech et
+# al. 2005, Am J Psychiatry 162:2396).
 # --------------------------------------------------------------------------------------------
 HAMD_0_4 = [1, 2, 3, 7, 8, 9, 10, 11, 15]
 HAMD_0_2 = [4, 5, 6, 12, 13, 14, 16, 17]
 
 
 def test_grid_hamd17_item_ranges(keys: dict[str, InstrumentKey]) -> None:
-    """Williams et al. (2008): 9 items 0-4 and 8 items 0-2; total 0-52 (9×4 + 8×2)."""
+    """Hamilton scale form (GRID-HAMD keeps its scaling): 9 items 0-4 and 8 items 0-2;
+    total 0-52 (9×4 + 8×2)."""
     key = keys["grid_hamd17"]
     assert {i for i, hi in key.item_max.items() if hi == 4} == set(HAMD_0_4)
     assert {i for i, hi in key.item_max.items() if hi == 2} == set(HAMD_0_2)
@@ -367,6 +371,9 @@ def test_grid_hamd17_severity_bands(keys: dict[str, InstrumentKey], total: int, 
 # D. N., Markowitz, J. C., Ninan, P. T., Kornstein, S., Manber, R., Thase, M. E., Kocsis,
 # J. H., & Keller, M. B. (2003). Biological Psychiatry, 54(5), 573-583.
 # Total 0-27 = max(1-4) + 5 + max(6-9) + 10 + 11 + 12 + 13 + 14 + max(15, 16).
+# Missing items, as in the Johns Hopkins BPRU library's qids.scoring: the sleep (1-4) and
+# psychomotor (15-16) maxima need every item, the appetite/weight maximum (6-9) any answered
+# item (respondents answer one of 6/7 and one of 8/9), items 5 and 10-14 are needed.
 # --------------------------------------------------------------------------------------------
 QIDS = {1: 0, 2: 3, 3: 1, 4: 2, 5: 2, 6: 1, 7: 0, 8: 2, 9: 0}
 QIDS.update({10: 1, 11: 2, 12: 0, 13: 1, 14: 3, 15: 1, 16: 2})
@@ -388,23 +395,103 @@ def test_qids_sr16_max_of_domains(keys: dict[str, InstrumentKey]) -> None:
     assert_allclose(score_matrix(np.full((1, 16), 3.0), key)["total"][0], [27.0])
 
 
-def test_qids_sr16_missing_items(keys: dict[str, InstrumentKey]) -> None:
-    """Rush et al. (2003) key: a domain's max uses its answered items; max_missing = 0."""
+def qids_without(*items: int) -> np.ndarray:
+    """The QIDS example above with the given items missing."""
+    return one_row({i: v for i, v in QIDS.items() if i not in items}, 16)
+
+
+def test_qids_sr16_missing_sleep_item_leaves_the_total_missing(
+    keys: dict[str, InstrumentKey],
+) -> None:
+    """BPRU qids.scoring: the sleep domain (items 1-4) is the max of all four items, missing
+    when any is missing. Item 2 missing → sleep missing → total missing (max_missing = 0),
+    even though max(0, ., 1, 2) = 2 could be computed from the other three."""
     key = keys["qids_sr16"]
-    base = one_row(QIDS, 16)
-    sleep_item_missing = base.copy()
-    sleep_item_missing[0, 1 - 1] = NAN  # sleep max(., 3, 1, 2) = 3: the domain is answered
-    whole_sleep_missing = base.copy()
-    whole_sleep_missing[0, 0:4] = NAN  # the sleep component is missing
-    item5_missing = base.copy()
-    item5_missing[0, 5 - 1] = NAN
-    score, n_valid, prorated = score_matrix(
-        np.vstack([sleep_item_missing, whole_sleep_missing, item5_missing]), key
-    )["total"]
+    score, n_valid, prorated = score_matrix(qids_without(2), key)["total"]
+    assert np.isnan(score[0])
+    assert n_valid[0] == 8 and not prorated[0]  # 9 domains, sleep missing
+
+
+def test_qids_sr16_one_appetite_item_of_a_pair_is_enough(keys: dict[str, InstrumentKey]) -> None:
+    """BPRU qids.scoring: the appetite/weight domain (items 6-9) is the max of its answered
+    items; respondents answer one of 6/7 and one of 8/9. Item 6 missing, item 7 answered →
+    appetite max(., 0, 2, 0) = 2 and the total is computed: 3 + 2 + 2 + 7 + 2 = 16."""
+    key = keys["qids_sr16"]
+    score, n_valid, prorated = score_matrix(qids_without(6), key)["total"]
     assert_allclose(score[0], 16.0)
-    assert not prorated[0] and n_valid[0] == 9
-    assert np.isnan(score[1]) and n_valid[1] == 8
-    assert np.isnan(score[2])
+    assert n_valid[0] == 9 and not prorated[0]
+    # only one item of the domain answered (6 and 8, 9 missing; 7 = 0) → appetite 0 → 14
+    assert_allclose(score_matrix(qids_without(6, 8, 9), key)["total"][0], [14.0])
+    # no item of the domain answered → appetite missing → total missing
+    assert np.isnan(score_matrix(qids_without(6, 7, 8, 9), key)["total"][0][0])
+
+
+def test_qids_sr16_missing_psychomotor_or_single_item(keys: dict[str, InstrumentKey]) -> None:
+    """BPRU qids.scoring: the psychomotor domain (15-16) needs both items; items 5 and 10-14
+    are domains of their own. Item 15 missing → total missing (max(., 2) is not used);
+    item 5 or item 12 missing → total missing."""
+    key = keys["qids_sr16"]
+    rows = np.vstack([qids_without(15), qids_without(16), qids_without(5), qids_without(12)])
+    score, n_valid, _ = score_matrix(rows, key)["total"]
+    assert np.isnan(score).all()
+    assert_array_equal(n_valid, [8, 8, 8, 8])
+
+
+def test_max_of_min_present_in_a_user_key(tmp_path: Path) -> None:
+    """docs/instrument-keys.md: min_present = 2 of a 3-item max_of group; the default (1)
+    takes the max of whichever items are answered."""
+    path = tmp_path / "groups.toml"
+    path.write_text(
+        GROUP_KEY.replace("GROUPS", "{ items = [1, 2, 3], min_present = 2 }"), encoding="utf-8"
+    )
+    key = load_key(path)
+    rows = np.array([[1, 3, NAN, 2], [NAN, 3, NAN, 2], [1, 0, 2, NAN]])
+    score = score_matrix(rows, key)["total"][0]
+    # row 0: max(1, 3) + 2 = 5; row 1: one of three answered < 2 → group missing → missing;
+    # row 2: max(1, 0, 2) = 2, item 4 missing → missing
+    assert_allclose(score[0], 5.0)
+    assert np.isnan(score[1:]).all()
+    path.write_text(GROUP_KEY.replace("GROUPS", "{ items = [1, 2, 3] }"), encoding="utf-8")
+    assert_allclose(score_matrix(rows[1:2], load_key(path))["total"][0], [5.0])  # 3 + 2
+
+
+GROUP_KEY = """\
+[instrument]
+id = "groups"
+name = "Toy scale with a max_of group"
+abbreviation = "GRP"
+citation = "Test fixture."
+verified = false
+n_items = 4
+response_min = 0
+response_max = 3
+aggregate = "sum"
+
+[[scales]]
+id = "total"
+label = "Total"
+items = [1, 2, 3, 4]
+max_of = [GROUPS]
+"""
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ("{ items = [1, 2, 3], min_present = 0 }", "min_present must be 'all' or a whole number"),
+        ("{ items = [1, 2, 3], min_present = 4 }", "from 1 to 3"),
+        ('{ items = [1, 2, 3], min_present = "some" }', "min_present"),
+        ("{ items = [1, 2, 3], min_present = true }", "min_present"),
+        ("{ items = [1, 2, 3], required = 2 }", "required: unknown key"),
+    ],
+)
+def test_max_of_min_present_errors(tmp_path: Path, groups: str, message: str) -> None:
+    path = tmp_path / "groups.toml"
+    path.write_text(GROUP_KEY.replace("GROUPS", groups), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_key(path)
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,6 +580,45 @@ def test_user_key_errors_name_the_file(
     text = str(info.value)
     assert str(path) in text
     assert message in text
+
+
+OUTCOME = """
+[outcome]
+scale = "total"
+response_reduction_pct = 50
+remission_max = 5
+REQUIRES
+source = "Test fixture."
+"""
+
+
+@pytest.mark.parametrize(
+    ("requires", "message"),
+    [
+        ("", "outcome.remission_requires_response: required key is missing"),
+        ('remission_requires_response = "yes"', "outcome.remission_requires_response"),
+        ("remission_requires_response = 1", "outcome.remission_requires_response"),
+        ("remission_requires_response = true\nremission_needs_response = true", "unknown key"),
+    ],
+)
+def test_outcome_remission_rule_is_validated(tmp_path: Path, requires: str, message: str) -> None:
+    """docs/instrument-keys.md: remission_requires_response is a required bool of [outcome]."""
+    path = tmp_path / "outcome.toml"
+    path.write_text(USER_KEY + OUTCOME.replace("REQUIRES", requires), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_key(path)
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_outcome_rules_of_the_shipped_keys(keys: dict[str, InstrumentKey]) -> None:
+    """Davis et al. (2021): GRID-HAMD remission needs a response and a total <= 7.
+    STAR*D (Rush et al. 2006): QIDS-SR16 remission is a total <= 5 alone."""
+    grid, qids = keys["grid_hamd17"].outcome, keys["qids_sr16"].outcome
+    assert grid is not None and qids is not None
+    assert (grid.remission_max, grid.remission_requires_response) == (7, True)
+    assert (qids.remission_max, qids.remission_requires_response) == (5, False)
+    assert grid.response_reduction_pct == qids.response_reduction_pct == 50
 
 
 def test_missing_key_file(tmp_path: Path) -> None:

@@ -3,13 +3,20 @@
 Besides the scored scales it derives:
 
 - **peaks**: for a measure with ``peak = "max"`` (or ``"min"``), ``measure.scale@peak`` is the
-  maximum over the measure's timepoints, using whichever are present;
+  maximum (minimum) over the measure's timepoints, using whichever are present. Each column is
+  reduced on its own, so the peaks of two subscales may come from different timepoints. A 0/1
+  classification such as MEQ-30 ``complete`` is reduced the same way, from the per-timepoint
+  classifications (never from the peak subscale scores): with ``"max"`` it is 1 when the
+  participant met the rule at any timepoint present, with ``"min"`` only when at every one;
 - **change from baseline**: for a measure with ``baseline``, ``measure.<scale>_change@tp`` =
   score at ``tp`` − score at baseline;
 - **response and remission**: when the measure's key declares an ``[outcome]`` rule (e.g.
   GRID-HAMD-17), ``measure.response@tp`` = 1 when the score fell by at least
-  ``response_reduction_pct`` percent from baseline, and ``measure.remission@tp`` = 1 when it
-  also is at most ``remission_max``; 0 otherwise, missing when either score is missing.
+  ``response_reduction_pct`` percent from baseline (missing when either score is missing or
+  the baseline is 0), and ``measure.remission@tp`` = 1 when the score is at most
+  ``remission_max``. With ``remission_requires_response = true`` remission also needs a
+  response (and is missing whenever response is); with ``false`` it depends on the score at
+  ``tp`` alone and is missing only when that score is.
 """
 
 from __future__ import annotations
@@ -193,12 +200,13 @@ def _add_outcome(out: _Columns, mid: str, measure: Measure, rule: OutcomeRule) -
         both = base.notna() & score.notna() & (base > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             reduction = np.where(base > 0, 100.0 * (base - score) / base, np.nan)
-        response = reduction >= rule.response_reduction_pct - 1e-9
-        remission = response & (score <= rule.remission_max)
+        response = np.where(both, (reduction >= rule.response_reduction_pct - 1e-9) * 1.0, np.nan)
+        below = np.where(score.notna(), (score <= rule.remission_max) * 1.0, np.nan)
+        # with the response requirement, remission is missing wherever response is
+        remission = np.minimum(response, below) if rule.remission_requires_response else below
         for kind, flag in (("response", response), ("remission", remission)):
             name = variable_name(mid, kind, tp)
-            series = pd.Series(np.where(both, flag.astype(float), np.nan), index=out.index)
-            out.add(VariableInfo(name, mid, kind, tp, kind), series)
+            out.add(VariableInfo(name, mid, kind, tp, kind), pd.Series(flag, index=out.index))
 
 
 def _participant_columns(

@@ -83,7 +83,9 @@ def correlation(
     n_eval: int
     if power is not None:
         n_exact = _call(_pw().n_for_power_correlation, r, power=power, alpha=alpha, method="exact")
-        n_fisher = _call(_pw().n_for_power_correlation, r, power=power, alpha=alpha, method="fisher")
+        n_fisher = _call(
+            _pw().n_for_power_correlation, r, power=power, alpha=alpha, method="fisher"
+        )
         payload |= {"power": power, "n_exact": n_exact, "n_fisher": n_fisher, "n": n_exact}
         n_eval = n_exact
     elif n is not None:

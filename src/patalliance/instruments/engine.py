@@ -5,7 +5,9 @@ item) and every scale is computed with array operations; there is no per-partici
 loop. The rules, in order:
 
 1. Reverse-keyed items become ``min + max - value`` (their own item range).
-2. ``max_of`` groups collapse to one component, the maximum of the group's answered items.
+2. ``max_of`` groups collapse to one component, the maximum of the group's answered items,
+   provided at least ``min_present`` of them are answered (``"all"``: every item); otherwise
+   the component is missing.
 3. A scale with ``m`` missing components is missing when ``m > max_missing``. Otherwise a
    ``mean`` scale is the mean of the answered components, and a ``sum`` scale is prorated:
    ``mean of answered components × number of components``. ``prorated`` flags ``m > 0``.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from patalliance.instruments.key import Aggregate, InstrumentKey, Scale
+from patalliance.instruments.key import Aggregate, InstrumentKey, MaxOfGroup, Scale
 
 SCORE_COLUMNS = [
     "participant_id",
@@ -101,6 +103,14 @@ def _scale_range(key: InstrumentKey, scale: Scale, aggregate: Aggregate) -> tupl
     return float(np.mean(lo)), float(np.mean(hi))
 
 
+GroupId = tuple[tuple[int, ...], int]
+
+
+def _group_id(group: MaxOfGroup) -> GroupId:
+    """A max_of group's identity: its items (sorted) and how many must be answered."""
+    return tuple(sorted(group.items)), group.required
+
+
 def _components(scale: Scale) -> list[list[int]]:
     grouped = {item for group in scale.max_of for item in group.items}
     comps: list[list[int]] = [list(group.items) for group in scale.max_of]
@@ -138,25 +148,29 @@ def score_matrix(
     # scale is a 0/1 column of `membership`, so the answered count and the sum of answered
     # components of every scale come from two matrix products (no per-scale loop over rows).
     n_items = info.n_items
-    group_ids = list(dict.fromkeys(tuple(sorted(g.items)) for s in key.scales for g in s.max_of))
+    group_ids = list(dict.fromkeys(_group_id(g) for s in key.scales for g in s.max_of))
     comp = values
     if group_ids:
         comp = np.empty((values.shape[0], n_items + len(group_ids)))
         comp[:, :n_items] = values
-        for j, items in enumerate(group_ids):
+        for j, (items, required) in enumerate(group_ids):
             block = values[:, [i - 1 for i in items]]
             answered = ~np.isnan(block)
+            enough = answered.sum(axis=1) >= required  # required >= 1: some item answered
             comp[:, n_items + j] = np.where(
-                answered.any(axis=1), np.max(np.where(answered, block, -np.inf), axis=1), np.nan
+                enough, np.max(np.where(answered, block, -np.inf), axis=1), np.nan
             )
     membership = np.zeros((comp.shape[1], len(key.scales)))
     n_comps = []
     for k, scale in enumerate(key.scales):
-        comps = _components(scale)
-        n_comps.append(len(comps))
-        for c in comps:
-            col = c[0] - 1 if len(c) == 1 else n_items + group_ids.index(tuple(sorted(c)))
-            membership[col, k] = 1.0
+        n_comps.append(len(_components(scale)))
+        grouped: set[int] = set()
+        for group in scale.max_of:
+            membership[n_items + group_ids.index(_group_id(group)), k] = 1.0
+            grouped.update(group.items)
+        for item in scale.items:
+            if item not in grouped:
+                membership[item - 1, k] = 1.0
     valid = ~np.isnan(comp)
     counts = np.rint(valid.astype(np.float64) @ membership).astype(np.int64)
     totals = np.where(valid, comp, 0.0) @ membership

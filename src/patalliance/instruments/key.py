@@ -13,7 +13,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 from patalliance.errors import ConfigError, format_pydantic_error
 
@@ -37,10 +45,31 @@ class MaxOfGroup(_Strict):
 
     Used by the QIDS-SR16 (Rush et al. 2003), whose sleep, appetite/weight and psychomotor
     domains each count once, as the highest of their items.
+
+    ``min_present`` is how many of the group's items must be answered for the component to
+    exist: a number from 1 to the number of items, or ``"all"``. With fewer answered items
+    the component is missing (and the scale's ``max_missing`` rule decides what follows).
+    The default, 1, takes the maximum of whichever items are answered.
     """
 
     items: list[int]
     label: str = ""
+    min_present: StrictInt | Literal["all"] = 1
+
+    @model_validator(mode="after")
+    def _check_min_present(self) -> MaxOfGroup:
+        if isinstance(self.min_present, int) and not 1 <= self.min_present <= len(self.items):
+            raise ValueError(
+                f"max_of group {self.label or self.items}: min_present must be 'all' or a "
+                f"whole number from 1 to {len(self.items)} (its number of items); got "
+                f"{self.min_present}"
+            )
+        return self
+
+    @property
+    def required(self) -> int:
+        """How many answered items the component needs (``min_present`` as a number)."""
+        return len(self.items) if self.min_present == "all" else int(self.min_present)
 
 
 class Scale(_Strict):
@@ -95,12 +124,16 @@ class OutcomeRule(_Strict):
     """Response and remission for a symptom scale, relative to the measure's baseline.
 
     Response: a reduction from baseline of at least ``response_reduction_pct`` percent.
-    Remission: response and a score of at most ``remission_max``.
+    Remission: a score of at most ``remission_max``; when ``remission_requires_response`` is
+    true it also needs a response (GRID-HAMD-17 in Davis et al. 2021), when false the
+    threshold alone decides (QIDS-SR16 in STAR*D, Rush et al. 2006). The field has no
+    default: every key states which definition its source uses.
     """
 
     scale: str
     response_reduction_pct: float = Field(gt=0, le=100)
     remission_max: float
+    remission_requires_response: StrictBool
     source: str
 
 

@@ -1,0 +1,46 @@
+"""The command line starts without the heavy scientific stack.
+
+``patalliance --help``, ``patalliance COMMAND --help`` and ``patalliance instruments`` must not
+import pandas, scipy, statsmodels or matplotlib (read from ``python -X importtime``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = {"pandas", "scipy", "statsmodels", "matplotlib"}
+
+
+def _imported(*args: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "patalliance", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    assert "patalliance" in names  # the timing was read
+    return names
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("analyze", "--help"),
+        ("demo", "--help"),
+        ("power", "--help"),
+        ("power", "plan", "--help"),
+        ("simulate", "--help"),
+        ("instruments",),
+    ],
+)
+def test_no_heavy_import(args: tuple[str, ...]) -> None:
+    assert not (_imported(*args) & HEAVY)
