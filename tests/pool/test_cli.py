@@ -147,3 +147,23 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> N
     result = run_cli("pool", *args, "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr.replace("\n", " ") and "Traceback" not in result.stderr
+
+
+def test_pool_help_imports_no_scientific_stack() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "patalliance", "pool", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "--example" in result.stdout
+    names = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "patalliance.pool.cli" in names
+    assert not names & {"pandas", "scipy", "statsmodels", "matplotlib"}
