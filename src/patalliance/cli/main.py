@@ -345,5 +345,9 @@ def _register_subcommands() -> None:
     app.command("simulate")(simulate_command)
     app.add_typer(power_app, name="power")
 
+    from patalliance.pool.cli import register as register_pool
+
+    register_pool(app)
+
 
 _register_subcommands()
