@@ -6,6 +6,7 @@ import re
 import time
 from html.parser import HTMLParser
 from importlib import resources
+from pathlib import Path
 
 import httpx
 
@@ -101,3 +102,34 @@ def test_a_tidy_csv_study_through_every_step(server: Server) -> None:
         assert client.get("/s/tidy-trial/files/study.toml").status_code == 200
     state = (server.workspace / "tidy-trial" / "app-state.json").read_text(encoding="utf-8")
     assert '"run"' in state
+
+
+def test_a_redcap_export_is_drafted_and_its_problems_shown(server: Server) -> None:
+    folder = Path(__file__).resolve().parents[1] / "data" / "io" / "redcap"
+    files = {
+        "dictionary": ("dictionary.csv", (folder / "dictionary.csv").read_bytes()),
+        "records": ("records_raw.csv", (folder / "records_raw.csv").read_bytes()),
+    }
+    with httpx.Client(base_url=server.base, follow_redirects=True, timeout=120) as client:
+        start = client.get(f"/?token={server.token}")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', start.text)
+        assert csrf
+        mapping = client.post("/new/redcap", data={"csrf": csrf[1], "name": "rc"}, files=files)
+        assert mapping.status_code == 200, mapping.text
+        assert "inferred: instrument wai_sr" in mapping.text
+        assert "not inferred: repeating form" in mapping.text
+        check = _submit(client, mapping, "/s/rc/map")
+        assert check.status_code == 200, check.text
+        assert "<code>unmapped_repeat</code>" in check.text
+        assert "records_raw.csv" in check.text
+        assert "Continue to the plan" not in check.text
+
+
+def test_study_files_survive_a_round_trip_through_the_app() -> None:
+    import tomllib
+
+    from patalliance.app.draft import dump_toml
+
+    text = (resources.files("patalliance") / "data" / "levin2024" / "study.toml").read_text()
+    doc = tomllib.loads(text)
+    assert tomllib.loads(dump_toml(doc)) == doc

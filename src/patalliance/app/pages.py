@@ -123,10 +123,38 @@ class Pages:
         ws.mark_done(folder, "start", source="study.toml")
         return RedirectResponse(f"/s/{folder.name}/map", status_code=303)
 
+    async def new_redcap(self, request: Request) -> Response:
+        """A study drafted from a REDCap data dictionary and records export, as
+        ``patalliance init --from-redcap`` drafts it."""
+        from patalliance.errors import PatallianceError
+        from patalliance.io.redcap import draft_study
+
+        form = await checked_form(request, self.sessions)
+        files = [form.get(k) for k in ("dictionary", "records")]
+        if not all(isinstance(f, UploadFile) and f.filename for f in files):
+            return await self.start_error(request, "Choose both a data dictionary and records.")
+        uploads = [f for f in files if isinstance(f, UploadFile)]
+        names = [ws.safe_file_name(f.filename or "") for f in uploads]
+        if names[0] == names[1]:
+            return await self.start_error(request, "The two files need different names.")
+        folder = self.workspace.new_folder(str(form.get("name") or "study"))
+        for name, upload in zip(names, uploads, strict=True):
+            self.workspace.save_upload(folder.name, name, await upload.read())
+        try:
+            drafted = draft_study(folder / names[0], records=folder / names[1])
+        except PatallianceError as exc:
+            return await self.start_error(request, str(exc))
+        (folder / "study.toml").write_text(drafted.text, encoding="utf-8")
+        notes = [f"inferred: {n}" for n in drafted.inferred]
+        notes += [f"not inferred: {n}" for n in drafted.not_inferred]
+        ws.mark_done(folder, "start", source="redcap", notes=notes)
+        return RedirectResponse(f"/s/{folder.name}/map", status_code=303)
+
     # -- 2 Map -------------------------------------------------------------------------------
     async def map_page(self, request: Request) -> Response:
         study, folder = self.study_of(request)
-        return self.render(request, "map.html", study=study, doc=ws.read_toml(folder))
+        notes = ws.read_state(folder).get("notes", [])
+        return self.render(request, "map.html", study=study, doc=ws.read_toml(folder), notes=notes)
 
     async def map_save(self, request: Request) -> Response:
         study, folder = self.study_of(request)
@@ -289,7 +317,8 @@ def apply_plan(doc: dict[str, Any], form: FormData) -> None:
     for key in ("sensitivity", "bayes_factors"):
         analysis[key] = form.get(key) == "on"
     families = []
-    for i in range(int(str(form.get("n_families", "0")))):
+    count = str(form.get("n_families", "0"))
+    for i in range(min(int(count), 100) if count.isdigit() else 0):
         x = [str(v) for v in form.getlist(f"fam{i}.x")]
         y = [str(v) for v in form.getlist(f"fam{i}.y")]
         name = str(form.get(f"fam{i}.family", f"family_{i + 1}")).strip()

@@ -50,6 +50,7 @@ def create_app(
         Route("/new/demo", pages.new_demo, methods=["POST"]),
         Route("/new/tidy", pages.new_tidy, methods=["POST"]),
         Route("/new/toml", pages.new_toml, methods=["POST"]),
+        Route("/new/redcap", pages.new_redcap, methods=["POST"]),
         Route(f"{s}/map", pages.map_page),
         Route(f"{s}/map", pages.map_save, methods=["POST"]),
         Route(f"{s}/check", pages.check),

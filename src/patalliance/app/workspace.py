@@ -81,7 +81,7 @@ class Workspace:
     root: Path
 
     def __post_init__(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def studies(self) -> list[str]:
         return sorted(
