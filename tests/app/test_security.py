@@ -40,6 +40,13 @@ def test_requests_without_the_token_get_403(server: Server, path: str) -> None:
         assert client.post("/new/demo", data={"csrf": "x"}).status_code == 403
 
 
+def test_a_foreign_host_header_is_refused(server: Server) -> None:
+    with httpx.Client(base_url=server.base) as client:
+        r = client.get(f"/?token={server.token}", headers={"host": "evil.example"})
+        assert r.status_code == 400
+        assert "set-cookie" not in r.headers
+
+
 def test_the_token_opens_a_session_cookie(server: Server) -> None:
     with _client(server) as (client, _):
         cookie = client.cookies.get("patalliance_session")

@@ -39,9 +39,7 @@ class Pages:
     workspace: ws.Workspace
     sessions: Sessions
     max_upload_mb: int
-    templates: Jinja2Templates = field(
-        default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES))
-    )
+    templates: Jinja2Templates = field(default_factory=lambda: _templates())
     runs: dict[str, RunState] = field(default_factory=dict)
 
     # -- helpers -----------------------------------------------------------------------------
@@ -249,6 +247,14 @@ class Pages:
             return Response("Not found.", status_code=404, media_type="text/plain")
         inline = path.suffix in {".html", ".png", ".svg"}
         return FileResponse(path, filename=None if inline else path.name)
+
+
+def _templates() -> Jinja2Templates:
+    """The page templates, every one autoescaped (not only those named ``*.html``)."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return Jinja2Templates(env=env)
 
 
 def run_analysis(folder: Path, state: RunState) -> None:

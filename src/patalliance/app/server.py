@@ -13,6 +13,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -64,11 +65,13 @@ def create_app(
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
     middleware = [
+        # a Host other than the loopback address is refused (DNS rebinding)
+        Middleware(TrustedHostMiddleware, allowed_hosts=[HOST, "localhost"]),
         Middleware(
             TokenMiddleware,
             sessions=sessions,
             max_upload_bytes=max_upload_mb * 1024 * 1024,
-        )
+        ),
     ]
     return Starlette(
         routes=routes,
