@@ -1,8 +1,8 @@
 """The whole flow in headless Chromium, on the demo: Start → Map → Check → Plan → Run → Results.
 
 Checks that the results equal those of ``patalliance analyze`` on the same study file, that no
-request leaves 127.0.0.1, that every control has a label, and that the flow works from the
-keyboard. With PATALLIANCE_UPDATE_SCREENSHOTS=1 it refreshes docs/app-*.png.
+request leaves 127.0.0.1, that every control has a label, and that the whole flow works from the
+keyboard (each link and button is focused and activated with Enter). With PATALLIANCE_UPDATE_SCREENSHOTS=1 it refreshes docs/app-*.png.
 
 Skips only when /usr/bin/chromium is absent and the CI variable is not set.
 """
@@ -53,29 +53,34 @@ def _shot(page: Any, name: str) -> None:
         page.screenshot(path=str(DOCS / f"app-{name}.png"), full_page=False)
 
 
+def _press(page: Any, locator: Any) -> None:
+    """Activate a link or button from the keyboard: focus it, then Enter."""
+    locator.focus()
+    page.keyboard.press("Enter")
+
+
 def _drive(page: Any, server: Server) -> None:
     page.goto(server.url, wait_until="load")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
     _shot(page, "1-start")
-    page.get_by_role("button", name="Open the demo study").focus()
-    page.keyboard.press("Enter")
+    _press(page, page.get_by_role("button", name="Open the demo study"))
     page.wait_for_url("**/s/demo/map")
     assert page.get_by_label("Label of arm immediate").input_value() == "Immediate treatment"
     _shot(page, "2-map")
-    page.get_by_role("button", name="Save and check the data").click()
+    _press(page, page.get_by_role("button", name="Save and check the data"))
     page.wait_for_url("**/s/demo/check")
     assert "Rows read 7419, used 7419" in page.locator("#qc-summary").inner_text()
     _shot(page, "3-check")
-    page.get_by_role("link", name="Continue to the plan").click()
+    _press(page, page.get_by_role("link", name="Continue to the plan"))
     page.wait_for_url("**/s/demo/plan")
     _shot(page, "4-plan")
-    page.get_by_role("button", name="Save the plan").click()
+    _press(page, page.get_by_role("button", name="Save the plan"))
     page.wait_for_url("**/s/demo/run")
-    page.get_by_role("button", name="Run the analysis").click()
+    _press(page, page.get_by_role("button", name="Run the analysis"))
     page.locator("#to-results").wait_for(timeout=300_000)
     _shot(page, "5-run")
-    page.locator("#to-results").click()
+    _press(page, page.locator("#to-results"))
     page.wait_for_url("**/s/demo/results")
     frame = page.frame_locator("iframe[title='The analysis report']")
     frame.locator("h1").first.wait_for(timeout=60_000)
