@@ -2,7 +2,8 @@
 
 Checks that the results equal those of ``patalliance analyze`` on the same study file, that no
 request leaves 127.0.0.1, that every control has a label, and that the whole flow works from the
-keyboard (each link and button is focused and activated with Enter). With PATALLIANCE_UPDATE_SCREENSHOTS=1 it refreshes docs/app-*.png.
+keyboard (each link and button is focused and activated with Enter). With
+PATALLIANCE_UPDATE_SCREENSHOTS=1 it refreshes docs/app-*.png.
 
 Skips only when /usr/bin/chromium is absent and the CI variable is not set.
 """

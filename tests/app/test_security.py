@@ -150,6 +150,28 @@ def test_the_server_listens_on_loopback_only(server: Server) -> None:
         socket.create_connection((other, server.port), timeout=5).close()
 
 
+def test_a_busy_port_is_a_usage_error(server: Server) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "patalliance",
+            "app",
+            "--no-browser",
+            "--port",
+            str(server.port),
+            "--workspace",
+            str(server.workspace),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"--port {server.port}" in result.stderr
+
+
 def test_bind_is_loopback() -> None:
     from patalliance.app.server import bind
 

@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from patalliance.app.pages import Pages
 from patalliance.app.security import CsrfError, Sessions, TokenMiddleware
 from patalliance.app.workspace import UnsafeNameError, Workspace
+from patalliance.errors import ConfigError
 
 HOST = "127.0.0.1"
 STATIC = Path(__file__).parent / "static"
@@ -98,7 +99,13 @@ def serve(
 
     sessions = Sessions()
     app = create_app(workspace, sessions=sessions, max_upload_mb=max_upload_mb)
-    sock = bind(port)
+    try:
+        sock = bind(port)
+    except OSError as exc:
+        raise ConfigError(
+            f"--port {port}: cannot listen on {HOST}:{port} ({exc.strerror}); choose another "
+            "port, or leave --port out for a free one."
+        ) from None
     url = f"http://{HOST}:{sock.getsockname()[1]}/?token={sessions.token}"
     print(url, flush=True)
     print(f"workspace: {workspace}", flush=True)
