@@ -339,9 +339,11 @@ def init_command(
 
 
 def _register_subcommands() -> None:
+    from patalliance.cli.app import app_command
     from patalliance.cli.power import power_app
     from patalliance.cli.simulate import simulate_command
 
+    app.command("app")(app_command)
     app.command("simulate")(simulate_command)
     app.add_typer(power_app, name="power")
 

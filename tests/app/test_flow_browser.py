@@ -1,0 +1,149 @@
+"""The whole flow in headless Chromium, on the demo: Start → Map → Check → Plan → Run → Results.
+
+Checks that the results equal those of ``patalliance analyze`` on the same study file, that no
+request leaves 127.0.0.1, that every control has a label, and that the whole flow works from the
+keyboard (each link and button is focused and activated with Enter). With
+PATALLIANCE_UPDATE_SCREENSHOTS=1 it refreshes docs/app-*.png.
+
+Skips only when /usr/bin/chromium is absent and the CI variable is not set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from numpy.testing import assert_allclose
+
+from .conftest import Server
+
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = os.environ.get("PATALLIANCE_UPDATE_SCREENSHOTS") == "1"
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip(
+        "chromium is not installed at /usr/bin/chromium (apt-get install chromium); "
+        "the browser test runs whenever CI is set",
+        allow_module_level=True,
+    )
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(e => e.type !== 'hidden')
+  .filter(e => e.tagName === 'BUTTON' ? !e.textContent.trim() : e.labels.length === 0)
+  .map(e => e.outerHTML)"""
+
+
+def _shot(page: Any, name: str) -> None:
+    assert page.evaluate(UNLABELLED) == []
+    if SCREENSHOTS:
+        page.screenshot(path=str(DOCS / f"app-{name}.png"), full_page=False)
+
+
+def _press(page: Any, locator: Any) -> None:
+    """Activate a link or button from the keyboard: focus it, then Enter."""
+    locator.focus()
+    page.keyboard.press("Enter")
+
+
+def _drive(page: Any, server: Server) -> None:
+    page.goto(server.url, wait_until="load")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    _shot(page, "1-start")
+    _press(page, page.get_by_role("button", name="Open the demo study"))
+    page.wait_for_url("**/s/demo/map")
+    assert page.get_by_label("Label of arm immediate").input_value() == "Immediate treatment"
+    _shot(page, "2-map")
+    _press(page, page.get_by_role("button", name="Save and check the data"))
+    page.wait_for_url("**/s/demo/check")
+    assert "Rows read 7419, used 7419" in page.locator("#qc-summary").inner_text()
+    _shot(page, "3-check")
+    _press(page, page.get_by_role("link", name="Continue to the plan"))
+    page.wait_for_url("**/s/demo/plan")
+    _shot(page, "4-plan")
+    _press(page, page.get_by_role("button", name="Save the plan"))
+    page.wait_for_url("**/s/demo/run")
+    _press(page, page.get_by_role("button", name="Run the analysis"))
+    page.locator("#to-results").wait_for(timeout=300_000)
+    _shot(page, "5-run")
+    _press(page, page.locator("#to-results"))
+    page.wait_for_url("**/s/demo/results")
+    frame = page.frame_locator("iframe[title='The analysis report']")
+    frame.locator("h1").first.wait_for(timeout=60_000)
+    _shot(page, "6-results")
+
+
+def test_the_demo_flow_in_chromium(server: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    errors: list[str] = []
+    local = server.base + "/"
+
+    def route(route: Any) -> None:
+        if route.request.url.startswith(local):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on(
+                "request",
+                lambda r: None if r.url.startswith((local, "data:")) else outside.append(r.url),
+            )
+            page.route("**/*", route)
+            _drive(page, server)
+        finally:
+            browser.close()
+    assert outside == []
+    assert errors == []
+    _compare_with_the_command_line(server.workspace / "demo", tmp_path / "cli")
+
+
+def _compare_with_the_command_line(study: Path, out: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "patalliance",
+            "analyze",
+            str(study / "study.toml"),
+            "--out",
+            str(out),
+            "--no-report",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    app = json.loads((study / "out" / "results.json").read_text(encoding="utf-8"))
+    cli = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert len(app["correlations"]) == len(cli["correlations"]) > 0
+    for a, c in zip(app["correlations"], cli["correlations"], strict=True):
+        assert (a["x"], a["y"], a["n"]) == (c["x"], c["y"], c["n"])
+        assert_allclose([a["r"], a["p"]], [c["r"], c["p"]], rtol=1e-12)
+    for name in ("results.json", "scores.csv", "tables/tables.xlsx", "tables/tables.docx"):
+        assert (study / "out" / name).is_file(), name
