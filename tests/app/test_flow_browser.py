@@ -147,3 +147,66 @@ def _compare_with_the_command_line(study: Path, out: Path) -> None:
         assert_allclose([a["r"], a["p"]], [c["r"], c["p"]], rtol=1e-12)
     for name in ("results.json", "scores.csv", "tables/tables.xlsx", "tables/tables.docx"):
         assert (study / "out" / name).is_file(), name
+
+
+def _drive_redcap(page: Any, server: Server, dictionary: Path, records: Path) -> None:
+    page.goto(server.url, wait_until="load")
+    page.get_by_label("Study name").nth(1).fill("redcap-demo")
+    page.get_by_label("Data dictionary CSV").set_input_files(str(dictionary))
+    page.get_by_label("Records export CSV").set_input_files(str(records))
+    _press(page, page.get_by_role("button", name="Draft the study"))
+    page.wait_for_url("**/s/redcap-demo/map")
+    _press(page, page.get_by_role("button", name="Save and check the data"))
+    page.wait_for_url("**/s/redcap-demo/check")
+    assert "excluded 0" in page.locator("#qc-summary").inner_text().replace(",", "")
+    _press(page, page.get_by_role("link", name="Continue to the plan"))
+    page.wait_for_url("**/s/redcap-demo/plan")
+    _press(page, page.get_by_role("button", name="Save the plan"))
+    page.wait_for_url("**/s/redcap-demo/run")
+    _press(page, page.get_by_role("button", name="Run the analysis"))
+    page.locator("#to-results").wait_for(timeout=300_000)
+    _press(page, page.locator("#to-results"))
+    page.wait_for_url("**/s/redcap-demo/results")
+
+
+def test_a_redcap_study_in_chromium(server: Server, tmp_path: Path) -> None:
+    """A REDCap project (the demo exported by ``patalliance export --to redcap``: a data
+    dictionary and a records export) through Start → Map → Check → Plan → Run → Results."""
+    from playwright.sync_api import sync_playwright
+
+    from patalliance.demo import DEMO_DIR
+
+    export = subprocess.run(
+        [sys.executable, "-m", "patalliance", "export", str(DEMO_DIR / "study.toml"),
+         "--to", "redcap", "--out", str(tmp_path / "redcap")],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert export.returncode == 0, export.stderr
+    outside: list[str] = []
+    errors: list[str] = []
+    local = server.base + "/"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on(
+                "console",
+                lambda m: (
+                    errors.append(f"{m.text} ({m.location.get('url', '')})")
+                    if m.type == "error"
+                    else None
+                ),
+            )
+            page.on(
+                "request",
+                lambda r: None if r.url.startswith((local, "data:")) else outside.append(r.url),
+            )
+            _drive_redcap(
+                page, server, tmp_path / "redcap" / "dictionary.csv",
+                tmp_path / "redcap" / "records.csv",
+            )  # fmt: skip
+        finally:
+            browser.close()
+    assert outside == []
+    assert errors == []
+    _compare_with_the_command_line(server.workspace / "redcap-demo", tmp_path / "cli")
