@@ -1,4 +1,4 @@
-"""DataFrames as input: the long item responses and the participants table from memory.
+"""DataFrames as input: the long item responses and the participants table, held in memory.
 
 :func:`patalliance.analyze` and :func:`patalliance.score` accept DataFrames in place of the
 files a study names. They go through the same validation as files: every cell is turned into
