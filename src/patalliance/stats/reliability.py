@@ -85,8 +85,9 @@ def mcdonald_omega(items: ArrayLike) -> float:
     -----
     The loadings :math:`\lambda_j` and uniquenesses :math:`\psi_j = 1 - \lambda_j^2` come from
     a one-factor maximum-likelihood factor analysis of the item correlation matrix
-    (``statsmodels.multivariate.factor.Factor(n_factor=1, method="ml")``), so ω is that of
-    the standardized items:
+    (``statsmodels.multivariate.factor.Factor(n_factor=1, method="ml")``, started from the
+    first principal component, so the result is deterministic), so ω is that of the
+    standardized items:
 
     .. math:: \omega = \frac{(\sum_j \lambda_j)^2}{(\sum_j \lambda_j)^2 + \sum_j \psi_j}
 
@@ -118,7 +119,14 @@ def mcdonald_omega(items: ArrayLike) -> float:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = Factor(corr=corr, n_factor=1, method="ml", nobs=x.shape[0]).fit()
+            # a fixed start (the first principal component) instead of statsmodels' random
+            # EM start, so that the same items always give the same ω
+            values, vectors = np.linalg.eigh(corr)
+            start = np.abs(vectors[:, -1]) * np.sqrt(values[-1])
+            uniq = np.clip(1.0 - start**2, 0.05, None)
+            fit = Factor(corr=corr, n_factor=1, method="ml", nobs=x.shape[0]).fit(
+                start=(start[:, None], uniq), opt={"gtol": 1e-10, "maxiter": 1000}
+            )
     except (np.linalg.LinAlgError, ValueError):
         return float("nan")
     loadings = np.asarray(fit.loadings, dtype=float)[:, 0]
