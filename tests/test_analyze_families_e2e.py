@@ -11,6 +11,7 @@ from conftest import ALL_FAMILIES, make_participants, run_cli, write_study
 from patalliance.document import SCHEMA_PATH
 
 SECTIONS = [
+    "reliability",
     "efficacy",
     "partial_correlations",
     "mixed_models",
@@ -63,6 +64,7 @@ def test_report_sections_render(tmp_path: Path) -> None:
     results = pa.analyze(study)
     sections = render_sections(results, Labeler(results.study, results.keys))
     assert [s.id for s in sections] == [
+        "reliability",
         "efficacy",
         "partial-correlations",
         "mixed-models",

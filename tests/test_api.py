@@ -24,6 +24,7 @@ from patalliance.demo import copy_demo
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = (
     "descriptives",
+    "reliability",
     "change",
     "correlations",
     "efficacy",

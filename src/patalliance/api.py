@@ -166,7 +166,12 @@ def analyze(
     """
     prepared = prepare(study, policy=policy, responses=responses, participants=participants)
     _check_plan_has_data(prepared)
-    families = run_plan(prepared.study, prepared.table)
+    families = run_plan(
+        prepared.study,
+        prepared.table,
+        responses=prepared.validated.responses,
+        keys=prepared.keys,
+    )
     report = prepared.validated.report
     report = replace(report, problems=(*report.problems, *resample_warnings(prepared.study)))
     return Results(

@@ -86,6 +86,7 @@ def _qc(results: AnalysisResults) -> dict[str, Any]:
 
 #: Families beyond the paper: written only when the plan asks for them.
 _OPTIONAL = (
+    "reliability",
     "efficacy",
     "partial_correlations",
     "mixed_models",

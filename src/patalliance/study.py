@@ -226,6 +226,7 @@ class AnalysisPlan(_Model):
     facilitator: list[FacilitatorSpec] = Field(default_factory=list)
     sensitivity: bool | SensitivitySpec = False
     bayes_factors: bool | BayesFactorSpec = False
+    reliability: bool = True
 
 
 class Study(_Model):

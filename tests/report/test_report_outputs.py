@@ -212,7 +212,8 @@ def test_extra_sections_render(outcome, tmp_path: Path, monkeypatch: pytest.Monk
     assert "Efficacy &lt;b&gt;beyond&lt;/b&gt;" in html
     assert "&lt;i&gt;markup&lt;/i&gt;" in html and "0.12" in html
     labeler = Labeler(outcome.results.study, outcome.results.keys)
-    assert render_sections(outcome.results, labeler) == []  # the plan asks for no extra family
+    # reliability is on by default; the plan asks for no other extra family
+    assert [s.id for s in render_sections(outcome.results, labeler)] == ["reliability"]
 
 
 def test_emoji_label_draws_without_a_font_warning() -> None:

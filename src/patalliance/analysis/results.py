@@ -24,6 +24,7 @@ from patalliance.analysis.mediation import MediationModels, MediationRecord
 from patalliance.analysis.mixed import MixedModelRecord, MixedModels
 from patalliance.analysis.partial import PartialCorrelationRecord
 from patalliance.analysis.records import Family, PublishedComparison
+from patalliance.analysis.reliability import ReliabilityRecord
 from patalliance.analysis.sensitivity import Sensitivity, SensitivityRecord
 from patalliance.derive import AnalysisTable
 from patalliance.instruments.key import InstrumentKey
@@ -40,6 +41,9 @@ class PlanResults:
     are empty."""
 
     descriptives: Descriptives = field(default_factory=lambda: Descriptives((), Descriptive))
+    reliability: Family[ReliabilityRecord] = field(
+        default_factory=lambda: Family((), ReliabilityRecord)
+    )
     change: Family[ChangeRecord] = field(default_factory=lambda: Family((), ChangeRecord))
     correlations: Family[CorrelationRecord] = field(
         default_factory=lambda: Family((), CorrelationRecord)

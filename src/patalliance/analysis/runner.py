@@ -6,6 +6,10 @@ estimator is in :mod:`patalliance.stats`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import pandas as pd
+
 from patalliance.analysis.bayes import run_bayes_factors
 from patalliance.analysis.change import run_change
 from patalliance.analysis.correlations import run_correlations
@@ -16,16 +20,27 @@ from patalliance.analysis.mediation import run_mediation
 from patalliance.analysis.mixed import run_mixed_models
 from patalliance.analysis.partial import run_partial_correlations
 from patalliance.analysis.plan import validate_plan
+from patalliance.analysis.reliability import run_reliability
 from patalliance.analysis.results import PlanResults
 from patalliance.analysis.sensitivity import run_sensitivity
 from patalliance.derive import AnalysisTable
+from patalliance.instruments.key import InstrumentKey
 from patalliance.study import Study
 
 __all__ = ["run_plan"]
 
 
-def run_plan(study: Study, table: AnalysisTable) -> PlanResults:
+def run_plan(
+    study: Study,
+    table: AnalysisTable,
+    *,
+    responses: pd.DataFrame | None = None,
+    keys: Mapping[str, InstrumentKey] | None = None,
+) -> PlanResults:
     """Check the plan's variable names, then run every family it asks for.
+
+    ``responses`` (the validated item responses) and ``keys`` (the scoring keys) feed the
+    reliability family; without them it is empty.
 
     Raises
     ------
@@ -37,6 +52,9 @@ def run_plan(study: Study, table: AnalysisTable) -> PlanResults:
     empty = PlanResults()
     return PlanResults(
         descriptives=describe(table),
+        reliability=run_reliability(study, responses, keys)
+        if plan.reliability and responses is not None and keys is not None
+        else empty.reliability,
         change=run_change(table, plan),
         correlations=run_correlations(table, plan),
         efficacy=run_efficacy(study, table) if plan.efficacy else empty.efficacy,

@@ -23,6 +23,7 @@ from patalliance.analysis.sensitivity import SensitivityRecord
 from patalliance.report import apa
 from patalliance.report.figures import to_svg
 from patalliance.report.labels import Labeler
+from patalliance.report.reliability import reliability_section
 from patalliance.report.sections import Figure, Section
 from patalliance.status import Status
 
@@ -555,6 +556,7 @@ def _bayes(res: AnalysisResults, lab: Labeler) -> Section:
 
 
 _RENDERERS: tuple[tuple[str, Callable[[AnalysisResults, Labeler], Section]], ...] = (
+    ("reliability", reliability_section),
     ("efficacy", _efficacy),
     ("partial_correlations", _partial),
     ("mixed_models", _mixed),
@@ -571,7 +573,7 @@ def render_sections(results: AnalysisResults, labeler: Labeler) -> list[Section]
     Returns
     -------
     list of Section
-        In the order efficacy, partial correlations, mixed models, mediation, facilitator,
+        In the order reliability, efficacy, partial correlations, mixed models, mediation, facilitator,
         sensitivity, Bayes factors; families the plan did not ask for are skipped.
     """
     plan = results.study.analysis

@@ -14,6 +14,7 @@ from patalliance.analysis.results import AnalysisResults
 from patalliance.document import package_versions
 from patalliance.report import apa
 from patalliance.report.labels import Labeler
+from patalliance.report.reliability import reliability_sentence
 from patalliance.report.tables import family_title, significant
 from patalliance.study import AnalysisPlan, Study
 
@@ -269,6 +270,9 @@ def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list
     refs: list[str] = []
     paras = []
     instruments = _instruments(results, labeler, refs)
+    instruments = " ".join(
+        s for s in (instruments, reliability_sentence(results, labeler, refs)) if s
+    )
     if instruments:
         paras.append(instruments)
     tests = []
