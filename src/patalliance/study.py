@@ -203,6 +203,14 @@ class BayesFactorSpec(_Model):
     kappa: float = Field(default=1.0, gt=0)
 
 
+class MultipleImputationSpec(_Model):
+    """``[analysis.multiple_imputation]``: chained-equations imputation beside pairwise deletion."""
+
+    m: int = Field(default=20, ge=2)
+    burn_in: int = Field(default=10, ge=1)
+    baseline: str | None = None
+
+
 class AnalysisPlan(_Model):
     """The ``[analysis]`` table: options and the families of tests."""
 
@@ -226,6 +234,7 @@ class AnalysisPlan(_Model):
     facilitator: list[FacilitatorSpec] = Field(default_factory=list)
     sensitivity: bool | SensitivitySpec = False
     bayes_factors: bool | BayesFactorSpec = False
+    multiple_imputation: bool | MultipleImputationSpec = False
 
 
 class Study(_Model):
