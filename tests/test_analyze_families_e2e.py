@@ -18,6 +18,7 @@ SECTIONS = [
     "facilitator",
     "sensitivity",
     "bayes_factors",
+    "multiple_imputation",
 ]
 
 

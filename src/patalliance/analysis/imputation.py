@@ -132,6 +132,10 @@ class MultipleImputation:
     def __bool__(self) -> bool:
         return self.m > 0
 
+    def to_frame(self) -> pd.DataFrame:
+        """The pooled correlations, one row each (as ``correlations.to_frame()``)."""
+        return self.correlations.to_frame()
+
     def to_dict(self) -> dict[str, Any]:
         """The ``multiple_imputation`` object of ``results.json``."""
         return {
