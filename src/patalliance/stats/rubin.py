@@ -178,7 +178,7 @@ def pool_correlation(r: ArrayLike, n: int, *, confidence_level: float = 0.95) ->
     --------
     >>> res = pool_correlation([0.30, 0.35, 0.25], 50)
     >>> round(res.estimate, 3)
-    0.3
+    0.301
     """
     rr = np.clip(np.asarray(r, dtype=np.float64), -1 + 1e-15, 1 - 1e-15)
     if n <= 3:
