@@ -170,6 +170,10 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 #: Every analysis family beyond the paper, for end-to-end tests.
 ALL_FAMILIES = """
+[analysis.multiple_imputation]
+m = 3
+burn_in = 2
+
 [analysis.sensitivity]
 n_resamples = 300
 

@@ -19,6 +19,7 @@ SECTIONS = [
     "facilitator",
     "sensitivity",
     "bayes_factors",
+    "multiple_imputation",
 ]
 
 
@@ -72,6 +73,8 @@ def test_report_sections_render(tmp_path: Path) -> None:
         "facilitator",
         "sensitivity",
         "bayes-factors",
+        "missing-data",
+        "multiple-imputation",
     ]
     by_id = {s.id: s for s in sections}
     assert by_id["mediation"].figures and by_id["sensitivity"].figures

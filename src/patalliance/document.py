@@ -94,6 +94,7 @@ _OPTIONAL = (
     "facilitator",
     "sensitivity",
     "bayes_factors",
+    "multiple_imputation",
 )
 
 
@@ -134,7 +135,11 @@ def build_document(results: AnalysisResults) -> dict[str, Any]:
     for name in _OPTIONAL:
         if getattr(plan, name):
             family = getattr(results, name)
-            doc[name] = family.to_dict() if name == "facilitator" else family.to_list()
+            doc[name] = (
+                family.to_dict()
+                if name in ("facilitator", "multiple_imputation")
+                else family.to_list()
+            )
     if results.reproduction is not None:
         doc["reproduction"] = [c.to_dict() for c in results.reproduction]
     return clean(doc)

@@ -203,6 +203,14 @@ class BayesFactorSpec(_Model):
     kappa: float = Field(default=1.0, gt=0)
 
 
+class MultipleImputationSpec(_Model):
+    """``[analysis.multiple_imputation]``: chained-equations imputation beside pairwise deletion."""
+
+    m: int = Field(default=20, ge=2)
+    burn_in: int = Field(default=10, ge=1)
+    baseline: str | None = None
+
+
 class AnalysisPlan(_Model):
     """The ``[analysis]`` table: options and the families of tests."""
 
@@ -227,6 +235,7 @@ class AnalysisPlan(_Model):
     sensitivity: bool | SensitivitySpec = False
     bayes_factors: bool | BayesFactorSpec = False
     reliability: bool = True
+    multiple_imputation: bool | MultipleImputationSpec = False
 
 
 class Study(_Model):

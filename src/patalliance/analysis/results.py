@@ -20,6 +20,7 @@ from patalliance.analysis.correlations import CorrelationRecord
 from patalliance.analysis.descriptives import Descriptive, Descriptives
 from patalliance.analysis.efficacy import Efficacy, EfficacyResult
 from patalliance.analysis.facilitator import FacilitatorResults
+from patalliance.analysis.imputation import MultipleImputation
 from patalliance.analysis.mediation import MediationModels, MediationRecord
 from patalliance.analysis.mixed import MixedModelRecord, MixedModels
 from patalliance.analysis.partial import PartialCorrelationRecord
@@ -59,6 +60,7 @@ class PlanResults:
     bayes_factors: Family[BayesFactorRecord] = field(
         default_factory=lambda: Family((), BayesFactorRecord)
     )
+    multiple_imputation: MultipleImputation = field(default_factory=MultipleImputation)
 
 
 @dataclass(frozen=True)

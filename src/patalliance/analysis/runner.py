@@ -16,6 +16,7 @@ from patalliance.analysis.correlations import run_correlations
 from patalliance.analysis.descriptives import describe
 from patalliance.analysis.efficacy import run_efficacy
 from patalliance.analysis.facilitator import run_facilitator
+from patalliance.analysis.imputation import run_multiple_imputation
 from patalliance.analysis.mediation import run_mediation
 from patalliance.analysis.mixed import run_mixed_models
 from patalliance.analysis.partial import run_partial_correlations
@@ -70,4 +71,7 @@ def run_plan(
         bayes_factors=run_bayes_factors(study, table)
         if plan.bayes_factors
         else empty.bayes_factors,
+        multiple_imputation=run_multiple_imputation(study, table)
+        if plan.multiple_imputation
+        else empty.multiple_imputation,
     )

@@ -22,6 +22,7 @@ from patalliance.analysis.results import AnalysisResults
 from patalliance.analysis.sensitivity import SensitivityRecord
 from patalliance.report import apa
 from patalliance.report.figures import to_svg
+from patalliance.report.imputation import imputation_section, missingness_section
 from patalliance.report.labels import Labeler
 from patalliance.report.reliability import reliability_section
 from patalliance.report.sections import Figure, Section
@@ -564,6 +565,8 @@ _RENDERERS: tuple[tuple[str, Callable[[AnalysisResults, Labeler], Section]], ...
     ("facilitator", _facilitator),
     ("sensitivity", _sensitivity),
     ("bayes_factors", _bayes),
+    ("multiple_imputation", missingness_section),
+    ("multiple_imputation", imputation_section),
 )
 
 
