@@ -17,30 +17,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
+from browser_support import launch, skip_without_chromium, watched_page
 from numpy.testing import assert_allclose
 
 from .conftest import Server
 
-CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = os.environ.get("PATALLIANCE_UPDATE_SCREENSHOTS") == "1"
 
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(
-        "chromium is not installed at /usr/bin/chromium (apt-get install chromium); "
-        "the browser test runs whenever CI is set",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
   .filter(e => e.type !== 'hidden')
@@ -91,33 +76,15 @@ def _drive(page: Any, server: Server) -> None:
 def test_the_demo_flow_in_chromium(server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    outside: list[str] = []
-    errors: list[str] = []
-    local = server.base + "/"
-
-    def route(route: Any) -> None:
-        if route.request.url.startswith(local):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch(pw)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "request",
-                lambda r: None if r.url.startswith((local, "data:")) else outside.append(r.url),
-            )
-            page.route("**/*", route)
+            page, watch = watched_page(browser, server.base + "/")
             _drive(page, server)
         finally:
             browser.close()
-    assert outside == []
-    assert errors == []
+    assert watch.outside == []
+    assert watch.errors == []
     _compare_with_the_command_line(server.workspace / "demo", tmp_path / "cli")
 
 
@@ -182,31 +149,16 @@ def test_a_redcap_study_in_chromium(server: Server, tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert export.returncode == 0, export.stderr
-    outside: list[str] = []
-    errors: list[str] = []
-    local = server.base + "/"
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch(pw)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on(
-                "console",
-                lambda m: (
-                    errors.append(f"{m.text} ({m.location.get('url', '')})")
-                    if m.type == "error"
-                    else None
-                ),
-            )
-            page.on(
-                "request",
-                lambda r: None if r.url.startswith((local, "data:")) else outside.append(r.url),
-            )
+            page, watch = watched_page(browser, server.base + "/")
             _drive_redcap(
                 page, server, tmp_path / "redcap" / "dictionary.csv",
                 tmp_path / "redcap" / "records.csv",
             )  # fmt: skip
         finally:
             browser.close()
-    assert outside == []
-    assert errors == []
+    assert watch.outside == []
+    assert watch.errors == []
     _compare_with_the_command_line(server.workspace / "redcap-demo", tmp_path / "cli")

@@ -10,29 +10,13 @@ Skips only when /usr/bin/chromium is absent and the CI variable is not set (as
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
 
 import pytest
+from browser_support import launch, skip_without_chromium, watched_page
 from conftest import run_cli
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(
-        "chromium is not installed at /usr/bin/chromium (apt-get install chromium); "
-        "the browser test runs whenever CI is set",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -46,27 +30,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_pool_report_in_chromium(report: Path, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    errors: list[str] = []
-    outside: list[str] = []
-
-    def route(route: Any) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch(pw)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "request",
-                lambda r: None if r.url.startswith(("file://", "data:")) else outside.append(r.url),
-            )
-            page.route("**/*", route)
+            page, watch = watched_page(browser, "file://")
             page.goto(report.as_uri(), wait_until="load")
             for anchor in ("#fig-forest svg", "#fig-funnel svg"):
                 box = page.locator(anchor).bounding_box()
@@ -79,5 +46,5 @@ def test_pool_report_in_chromium(report: Path, tmp_path: Path) -> None:
             assert shot.stat().st_size > 5_000
         finally:
             browser.close()
-    assert errors == []
-    assert outside == []
+    assert watch.errors == []
+    assert watch.outside == []
