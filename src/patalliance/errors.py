@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+from patalliance.config_messages import explain
 
 if TYPE_CHECKING:
     from patalliance.qc import ValidationReport
@@ -41,20 +43,10 @@ class MissingDependencyError(ConfigError):
     """An optional dependency is not installed."""
 
 
-def format_pydantic_error(exc: ValidationError) -> str:
-    """One line per problem: ``key.path: message (got ...)``."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        got = err.get("input")
-        if err["type"] in {"missing"}:
-            parts.append(f"{loc}: required key is missing")
-        elif err["type"] == "extra_forbidden":
-            parts.append(f"{loc}: unknown key (check the spelling)")
-        else:
-            text = f"{loc}: {msg}"
-            if got is not None and not isinstance(got, dict | list):
-                text += f" (got {got!r})"
-            parts.append(text)
-    return "; ".join(parts)
+def format_pydantic_error(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """One plain sentence per problem, each naming the key path: ``key.path: sentence``.
+
+    ``model`` (the model that was validated) adds did-you-mean suggestions for unknown keys
+    and hides pydantic's union tags; see :mod:`patalliance.config_messages`.
+    """
+    return explain(exc, model)

@@ -14,13 +14,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from patalliance.errors import ConfigError, format_pydantic_error
+from patalliance.limits import MAX_BURN_IN, MAX_IMPUTATIONS, MAX_RESAMPLES
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors, and types are strict: no bool as a number, no text as a number
+    (an int is still accepted where a float is expected)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class StudyInfo(_Model):
@@ -161,7 +165,7 @@ class MixedModelSpec(_Model):
     timepoints: list[Identifier] = Field(min_length=1)
     predictors: list[str] = Field(min_length=1)
     baseline: str | None = None
-    n_boot: int = Field(default=1000, ge=0)
+    n_boot: int = Field(default=1000, ge=0, le=MAX_RESAMPLES)
     label: str = ""
 
 
@@ -172,7 +176,7 @@ class MediationSpec(_Model):
     m: list[str] = Field(min_length=1)
     y: str
     covariates: list[str] = Field(default_factory=list)
-    n_boot: int = Field(default=5000, ge=100)
+    n_boot: int = Field(default=5000, ge=100, le=MAX_RESAMPLES)
     label: str = ""
 
     @field_validator("m", mode="before")
@@ -193,7 +197,7 @@ class SensitivitySpec(_Model):
     """``[analysis.sensitivity]``: robustness of every correlation family."""
 
     families: list[Identifier] | None = None
-    n_resamples: int = Field(default=2000, ge=100)
+    n_resamples: int = Field(default=2000, ge=100, le=MAX_RESAMPLES)
 
 
 class BayesFactorSpec(_Model):
@@ -206,25 +210,23 @@ class BayesFactorSpec(_Model):
 class MultipleImputationSpec(_Model):
     """``[analysis.multiple_imputation]``: chained-equations imputation beside pairwise deletion."""
 
-    m: int = Field(default=20, ge=2)
-    burn_in: int = Field(default=10, ge=1)
+    m: int = Field(default=20, ge=2, le=MAX_IMPUTATIONS)
+    burn_in: int = Field(default=10, ge=1, le=MAX_BURN_IN)
     baseline: str | None = None
 
 
 class AnalysisPlan(_Model):
     """The ``[analysis]`` table: options and the families of tests."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
-
     correlation: Literal["pearson", "spearman"] = "pearson"
     ci: Literal["fisher", "bootstrap"] = "fisher"
     bootstrap_ci: Literal["percentile", "bca"] = "bca"
-    n_resamples: int = Field(default=10_000, ge=100)
+    n_resamples: int = Field(default=10_000, ge=100, le=MAX_RESAMPLES)
     adjust: Literal["none", "holm", "fdr_bh"] = "none"
     missing: Literal["pairwise", "listwise"] = "pairwise"
     confidence_level: float = Field(default=0.95, gt=0, lt=1)
     alpha: float = Field(default=0.05, gt=0, lt=1)
-    seed: int = 20240314
+    seed: int = Field(default=20240314, ge=0)
     change: list[ChangeTest] = Field(default_factory=list)
     correlations: list[CorrelationFamily] = Field(default_factory=list)
     efficacy: list[EfficacySpec] = Field(default_factory=list)
@@ -362,7 +364,7 @@ def load_study(path: str | Path) -> Study:
     try:
         study = Study.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {format_pydantic_error(exc)}") from None
+        raise ConfigError(f"{path}: {format_pydantic_error(exc, Study)}") from None
     problems = _cross_check(study)
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems))

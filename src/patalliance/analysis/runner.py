@@ -18,6 +18,7 @@ from patalliance.analysis.efficacy import run_efficacy
 from patalliance.analysis.facilitator import run_facilitator
 from patalliance.analysis.imputation import run_multiple_imputation
 from patalliance.analysis.mediation import run_mediation
+from patalliance.analysis.memory import check_resample_memory
 from patalliance.analysis.mixed import run_mixed_models
 from patalliance.analysis.partial import run_partial_correlations
 from patalliance.analysis.plan import validate_plan
@@ -46,9 +47,11 @@ def run_plan(
     Raises
     ------
     ConfigError
-        When the plan names an unknown variable, arm or correlation family (exit code 2).
+        When the plan names an unknown variable, arm or correlation family, or a resampling
+        count whose arrays exceed the memory budget (exit code 2).
     """
     validate_plan(study, table)
+    check_resample_memory(study, table)
     plan = study.analysis
     empty = PlanResults()
     return PlanResults(

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from patalliance.cli._common import console, err_console, handle_errors, progress_bar
 from patalliance.errors import ConfigError
+from patalliance.limits import MAX_SIMULATIONS, MEMORY_BUDGET_BYTES, simulation_bytes
 
 power_app = typer.Typer(
     name="power",
@@ -41,6 +42,24 @@ def _call(func: Any, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _check_simulations(simulations: int, seed: int, n: int, k: int, n_tests: int) -> None:
+    """--simulations within 1..MAX_SIMULATIONS, --seed >= 0, and one simulated trial of --n
+    within the memory budget (docs/power.md, "Limits")."""
+    if seed < 0:
+        raise ConfigError(f"--seed must be a whole number >= 0. Got {seed}.")
+    if not 1 <= simulations <= MAX_SIMULATIONS:
+        raise ConfigError(
+            f"--simulations must be a whole number from 1 to {MAX_SIMULATIONS}. Got {simulations}."
+        )
+    need = simulation_bytes(n, k, n_tests)
+    if need > MEMORY_BUDGET_BYTES:
+        raise ConfigError(
+            f"--n {n}: one simulated trial needs about {need / 2**30:.1f} GiB, over the "
+            f"{MEMORY_BUDGET_BYTES / 2**30:.1f} GiB budget of a Monte Carlo power run; use a "
+            f"smaller --n, or the analytic power (without --simulations)."
+        )
 
 
 def _emit(payload: dict[str, Any], as_json: bool, title: str) -> None:
@@ -77,8 +96,6 @@ def correlation(
     _n_or_power(n, power)
     if (simulations is None) != (seed is None):
         raise ConfigError("--simulations and --seed go together: give both or neither.")
-    if simulations is not None and simulations < 1:
-        raise ConfigError(f"--simulations must be a positive integer. Got {simulations}.")
     payload: dict[str, Any] = {"r": r, "alpha": alpha}
     n_eval: int
     if power is not None:
@@ -96,6 +113,7 @@ def correlation(
             "power_fisher": _call(_pw().power_correlation_fisher, r, n, alpha=alpha),
         }
     if simulations is not None and seed is not None:
+        _check_simulations(simulations, seed, n_eval, 2, 1)
         with progress_bar("Simulating", simulations) as advance:
             res = _call(
                 _pw().simulate_power_correlation,
@@ -183,6 +201,8 @@ def plan_command(
     source = _call(
         plan_from_study, study, corr_path=corr, missing_rate=missing, alpha=alpha, adjust=adjust
     )
+    spec = source.spec
+    _check_simulations(simulations, seed, max(grid), len(spec.variables), len(spec.tests))
     with progress_bar("simulating trials", total=simulations * len(grid)) as advance:
         curve = _call(
             power_curve,

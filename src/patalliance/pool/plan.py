@@ -28,7 +28,9 @@ RESULTS_SCHEMA = "patalliance.results/1"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors, and types are strict (no bool or text as a number)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class BenchmarkSpec(_Strict):
@@ -83,7 +85,7 @@ class PoolPlan(_Strict):
 
     pool: PoolSection = PoolSection()
     benchmark: BenchmarkSpec | None = None
-    inputs: tuple[InputSpec, ...] = ()
+    inputs: tuple[InputSpec, ...] = Field(default=(), strict=False)  # a TOML array
     base_dir: Path = Field(default=Path("."), exclude=True)
 
 
@@ -106,7 +108,8 @@ def load_plan(path: str | Path) -> PoolPlan:
     try:
         return PoolPlan(**raw, base_dir=path.resolve().parent)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {format_pydantic_error(exc)}.") from None
+        msg = format_pydantic_error(exc, PoolPlan)
+        raise ConfigError(f"{path}: {msg}{'' if msg.endswith('?') else '.'}") from None
     except TypeError as exc:
         raise ConfigError(f"{path}: {exc}.") from None
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from patalliance.errors import ConfigError, MissingDependencyError
+from patalliance.limits import MAX_SIMULATIONS, MEMORY_BUDGET_BYTES, simulation_bytes
 from patalliance.simulate._power_engine import (
     CompiledPlan,
     Counts,
@@ -119,6 +120,18 @@ def _validate_run(
         )
     _check_int(n, "n", func, 4)
     _check_int(n_simulations, "n_simulations", func, 1)
+    if n_simulations > MAX_SIMULATIONS:
+        raise ValueError(
+            f"The 'n_simulations' parameter of {func} must be at most {MAX_SIMULATIONS}. "
+            f"Got {n_simulations!r} instead."
+        )
+    per_trial = simulation_bytes(int(n), len(spec.variables), len(spec.tests))
+    if per_trial > MEMORY_BUDGET_BYTES:
+        raise ValueError(
+            f"The 'n' parameter of {func} is too large: one simulated trial of {n} "
+            f"participants needs about {per_trial / 2**30:.1f} GiB, over the "
+            f"{MEMORY_BUDGET_BYTES / 2**30:.1f} GiB budget. Got {n!r}."
+        )
     _check_int(seed, "seed", func, 0)
     if batch_size is not None:
         _check_int(batch_size, "batch_size", func, 1)
