@@ -58,6 +58,10 @@ def _tag(tp: Any) -> str:
     return tp.__name__ if isinstance(tp, type) else str(tp)
 
 
+def _alternatives(tp: Any) -> list[str]:
+    return ["true", "false"] if _strip(tp) is bool else [_describe(tp)]
+
+
 def _describe(tp: Any) -> str:
     tp = _strip(tp)
     if tp is bool:
@@ -229,7 +233,8 @@ def explain_errors(exc: ValidationError, model: type[BaseModel] | None = None) -
                 out.append(f"{where.path}: {_sentence(err, where)}")
         elif upath not in said:
             said.add(upath)
-            wanted = " or ".join(_describe(m) for m in where.union or [])
+            words = [w for m in where.union or [] for w in _alternatives(m)]
+            wanted = " or ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
             out.append(f"{upath}: expected {wanted}, got {_show(err.get('input'))}")
     return out
 
