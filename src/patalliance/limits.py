@@ -12,6 +12,8 @@ This module imports nothing of patalliance but :mod:`patalliance.errors`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from patalliance.errors import ConfigError
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "MAX_SIMULATIONS",
     "MEMORY_BUDGET_BYTES",
     "check_memory",
+    "largest_fitting",
     "memory_problem",
     "simulation_bytes",
 ]
@@ -49,7 +52,20 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / 2**30:.1f} GiB"
 
 
-def memory_problem(key: str, count: int, values_per_count: int, formula: str) -> str | None:
+def largest_fitting(need: Callable[[int], int], count: int) -> int:
+    """The largest ``c <= count`` with ``need(c) <= MEMORY_BUDGET_BYTES`` (0 when none);
+    ``need`` grows with its argument."""
+    lo, hi = 0, count
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if need(mid) <= MEMORY_BUDGET_BYTES:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def memory_problem(key: str, count: int, need: Callable[[int], int], formula: str) -> str | None:
     """The sentence explaining why ``count`` needs too much memory, or None when it fits.
 
     Parameters
@@ -58,35 +74,39 @@ def memory_problem(key: str, count: int, values_per_count: int, formula: str) ->
         The key path or command-line flag of the count, e.g. ``analysis.n_resamples``.
     count : int
         The count the user set (resamples, imputations, simulated trials).
-    values_per_count : int
-        How many 8-byte values one unit of ``count`` holds in memory at once.
+    need : callable
+        Bytes needed for a given count (the estimator's own estimate).
     formula : str
-        The estimate in words, e.g. ``"n_resamples × (n + pairs) × 8 bytes"``.
+        What the estimate counts, in words, e.g. ``"the resample indices and replicates"``.
 
     Examples
     --------
-    >>> memory_problem("analysis.n_resamples", 10_000, 24, "n_resamples × n × 8 bytes") is None
+    >>> def need(c: int) -> int:
+    ...     return c * 5_000 * BYTES_PER_VALUE
+    >>> memory_problem("analysis.n_resamples", 10_000, need, "n_resamples × n × 8 bytes") is None
     True
-    >>> print(memory_problem("analysis.n_resamples", 1_000_000, 5_000, "n_resamples × n × 8 bytes"))
+    >>> print(memory_problem("analysis.n_resamples", 1_000_000, need, "n_resamples × n × 8 bytes"))
     analysis.n_resamples = 1000000 needs about 37.3 GiB (n_resamples × n × 8 bytes), over the 2.0 GiB budget; use at most 53687
     """
-    need = count * values_per_count * BYTES_PER_VALUE
-    if need <= MEMORY_BUDGET_BYTES:
+    total = need(count)
+    if total <= MEMORY_BUDGET_BYTES:
         return None
-    largest = MEMORY_BUDGET_BYTES // max(1, values_per_count * BYTES_PER_VALUE)
-    fix = f"use at most {largest}" if largest >= 1 else "this input is too large for the budget"
+    largest = largest_fitting(need, count)
+    fix = f"use at most {largest}" if largest >= 1 else "the data are too large for this step"
     return (
-        f"{key} = {count} needs about {_gib(need)} ({formula}), over the "
+        f"{key} = {count} needs about {_gib(total)} ({formula}), over the "
         f"{_gib(MEMORY_BUDGET_BYTES)} budget; {fix}"
     )
 
 
-def check_memory(source: str, key: str, count: int, values_per_count: int, formula: str) -> None:
+def check_memory(
+    source: str, key: str, count: int, need: Callable[[int], int], formula: str
+) -> None:
     """Raise :class:`ConfigError` (exit 2) when ``count`` does not fit the memory budget.
 
     ``source`` (a file name or ``""``) starts the message.
     """
-    problem = memory_problem(key, count, values_per_count, formula)
+    problem = memory_problem(key, count, need, formula)
     if problem is not None:
         prefix = f"{source}: " if source else ""
         raise ConfigError(f"{prefix}{problem}.")

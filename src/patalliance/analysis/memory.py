@@ -1,25 +1,85 @@
 """The memory each resampling family of the plan needs, checked before anything runs.
 
-Each estimate counts the 8-byte values that the family's arrays hold at once, per resample or
-imputation, for the analysis table's ``n`` participants (:mod:`patalliance.limits`):
+Each estimate is the estimator's own (next to the code that allocates the arrays), for the
+analysis table's ``n`` participants, and must fit :data:`patalliance.limits.MEMORY_BUDGET_BYTES`:
 
-| key | estimate (values per resample) | the arrays |
+| key | estimate | the arrays |
 |---|---|---|
-| ``analysis.n_resamples`` (``ci = "bootstrap"``) | ``n + pairs`` | the resample indices (``n_resamples × n``) and one coefficient per x × y pair |
-| ``analysis.sensitivity.n_resamples`` | ``n + pairs`` of the largest family | the same, one family at a time |
-| ``analysis.mediation[i].n_boot`` | ``2 n (3 + mediators + covariates)`` | the resampled x, m, y and covariates, and the design matrices |
-| ``analysis.mixed_models[i].n_boot`` | ``n (1 + timepoints)`` | the simulated random intercepts and residuals |
-| ``analysis.multiple_imputation.m`` | ``n × variables`` | one imputed copy of the table per imputation |
+| ``analysis.n_resamples`` (``ci = "bootstrap"``) | :func:`~patalliance.stats.bootstrap.bootstrap_memory_bytes` of the largest family | resample indices ``n_resamples × n``, replicates, per-chunk weights |
+| ``analysis.sensitivity.n_resamples`` | the same | the same |
+| ``analysis.mediation[i].n_boot`` | :func:`~patalliance.stats.mediation.mediation_memory_bytes` | ``(n_boot + n) × n`` resampled and leave-one-out rows |
+| ``analysis.mixed_models[i].n_boot`` | :func:`~patalliance.stats.mixedlm.parametric_bootstrap_memory_bytes` | simulated outcomes and batched refits |
+| ``analysis.multiple_imputation.m`` | ``m × n × variables × 8`` bytes | one imputed copy of the table per imputation |
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from patalliance.derive import AnalysisTable
 from patalliance.errors import ConfigError
-from patalliance.limits import memory_problem
+from patalliance.limits import BYTES_PER_VALUE, memory_problem
+from patalliance.stats.bootstrap import bootstrap_memory_bytes
+from patalliance.stats.mediation import mediation_memory_bytes
+from patalliance.stats.mixedlm import parametric_bootstrap_memory_bytes
 from patalliance.study import MultipleImputationSpec, SensitivitySpec, Study
 
 __all__ = ["check_resample_memory", "resample_memory_problems"]
+
+_Need = Callable[[int], int]
+
+
+def _bootstrap_need(study: Study, n: int) -> _Need:
+    shapes = [(len(f.x), len(f.y)) for f in study.analysis.correlations] or [(1, 1)]
+    method = study.analysis.correlation
+    return lambda c: max(bootstrap_memory_bytes(n, p, q, c, method) for p, q in shapes)
+
+
+def _counts(study: Study, n: int, n_variables: int) -> list[tuple[str, int, _Need, str]]:
+    plan = study.analysis
+    boot = "resample indices and replicates"
+    counts: list[tuple[str, int, _Need, str]] = []
+    if plan.ci == "bootstrap" and plan.correlations:
+        counts.append(("analysis.n_resamples", plan.n_resamples, _bootstrap_need(study, n), boot))
+    if plan.sensitivity is True or isinstance(plan.sensitivity, SensitivitySpec):
+        sens = plan.sensitivity if isinstance(plan.sensitivity, SensitivitySpec) else None
+        count = (sens or SensitivitySpec()).n_resamples
+        key = "analysis.sensitivity.n_resamples"
+        counts.append((key, count, _bootstrap_need(study, n), boot))
+    for i, med in enumerate(plan.mediation):
+        k_m, k_c = len(med.m), len(med.covariates)
+        counts.append(
+            (
+                f"analysis.mediation[{i}].n_boot",
+                med.n_boot,
+                partial(mediation_memory_bytes, n, k_m, k_c),
+                "resampled and leave-one-out data with their design matrices",
+            )
+        )
+    for i, mm in enumerate(plan.mixed_models):
+        n_obs = n * len(mm.timepoints)
+        counts.append(
+            (
+                f"analysis.mixed_models[{i}].n_boot",
+                mm.n_boot,
+                partial(parametric_bootstrap_memory_bytes, n_obs, n),
+                "simulated outcomes and refits",
+            )
+        )
+    if plan.multiple_imputation:
+        mi = plan.multiple_imputation
+        m = (mi if isinstance(mi, MultipleImputationSpec) else MultipleImputationSpec()).m
+        width = n * max(1, n_variables) * BYTES_PER_VALUE
+        counts.append(
+            (
+                "analysis.multiple_imputation.m",
+                m,
+                lambda c: c * width,
+                "m imputed copies of the table",
+            )
+        )
+    return counts
 
 
 def resample_memory_problems(study: Study, n: int, n_variables: int) -> list[str]:
@@ -27,31 +87,7 @@ def resample_memory_problems(study: Study, n: int, n_variables: int) -> list[str
 
     ``n`` is the number of participants of the analysis table, ``n_variables`` its columns.
     """
-    plan = study.analysis
-    pairs = [len(f.x) * len(f.y) for f in plan.correlations] or [0]
-    counts: list[tuple[str, int, int, str]] = []
-    if plan.ci == "bootstrap" and plan.correlations:
-        formula = "n_resamples × (n + pairs) × 8 bytes"
-        counts.append(("analysis.n_resamples", plan.n_resamples, n + sum(pairs), formula))
-    if isinstance(plan.sensitivity, SensitivitySpec) or plan.sensitivity is True:
-        sens = plan.sensitivity if isinstance(plan.sensitivity, SensitivitySpec) else None
-        count = sens.n_resamples if sens is not None else SensitivitySpec().n_resamples
-        formula = "n_resamples × (n + pairs) × 8 bytes"
-        counts.append(("analysis.sensitivity.n_resamples", count, n + max(pairs), formula))
-    for i, med in enumerate(plan.mediation):
-        width = 2 * n * (3 + len(med.m) + len(med.covariates))
-        formula = "n_boot × 2n × (3 + mediators + covariates) × 8 bytes"
-        counts.append((f"analysis.mediation[{i}].n_boot", med.n_boot, width, formula))
-    for i, mm in enumerate(plan.mixed_models):
-        width = n * (1 + len(mm.timepoints))
-        formula = "n_boot × n × (1 + timepoints) × 8 bytes"
-        counts.append((f"analysis.mixed_models[{i}].n_boot", mm.n_boot, width, formula))
-    if plan.multiple_imputation:
-        mi = plan.multiple_imputation
-        m = mi.m if isinstance(mi, MultipleImputationSpec) else MultipleImputationSpec().m
-        formula = "m × n × variables × 8 bytes"
-        counts.append(("analysis.multiple_imputation.m", m, n * max(1, n_variables), formula))
-    problems = [memory_problem(key, c, width, f) for key, c, width, f in counts]
+    problems = [memory_problem(*count) for count in _counts(study, n, n_variables)]
     return [p for p in problems if p is not None]
 
 
