@@ -183,7 +183,10 @@ def _sentence(err: Any, where: _Where) -> str:
         return _type_sentence(kind, value)
     if kind in _BOUNDS:
         name, words = _BOUNDS[kind]
-        return f"must be {words} {ctx.get(name)}, got {_show(value)}"
+        bound = ctx.get(name)
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)
+        return f"must be {words} {bound}, got {_show(value)}"
     if kind == "literal_error":
         text = f"must be {ctx.get('expected')}, got {_show(value)}"
         if isinstance(value, str):

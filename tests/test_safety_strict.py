@@ -1,0 +1,415 @@
+"""A strict study file: unknown keys, strict types, seeds, and bounded resample counts.
+
+The bad-input corpus (tests/data/bad/b2_*) runs the same failures through ``patalliance
+validate``; these tests cover every level of the study file, the pool plan, the memory
+estimates (measured with :mod:`tracemalloc`, an oracle outside our code) and the commands
+whose counts only fail once the data are read (``analyze``, ``power``).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import tomllib
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import ALL_FAMILIES, STUDY_TOML, make_participants, make_responses, run_cli
+from conftest import write_study as write_tiny_study
+from pydantic import ValidationError
+
+from patalliance.config_messages import explain
+from patalliance.errors import ConfigError
+from patalliance.limits import (
+    MAX_RESAMPLES,
+    MEMORY_BUDGET_BYTES,
+    largest_fitting,
+    memory_problem,
+)
+from patalliance.pool.plan import load_plan
+from patalliance.stats import bootstrap_correlations
+from patalliance.stats.bootstrap import bootstrap_memory_bytes
+from patalliance.stats.mediation import mediation, mediation_memory_bytes
+from patalliance.stats.mixedlm import fit_random_intercept, parametric_bootstrap_memory_bytes
+from patalliance.study import Study, load_study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+WIDE = '[data.wide]\nid_column = "pid"\n'
+SDTM = '[data.sdtm]\nqs = "qs.csv"\n'
+
+
+def full_raw() -> dict[str, Any]:
+    """The tiny study with every analysis family, as the dict that TOML gives."""
+    text = STUDY_TOML.format(data_extra="", analysis_extra=ALL_FAMILIES)
+    return tomllib.loads(text)
+
+
+def message(raw: dict[str, Any]) -> str:
+    with pytest.raises(ValidationError) as info:
+        Study.model_validate({**raw, "path": Path("study.toml")})
+    return explain(info.value, Study)
+
+
+def folder_hash(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+# --- every legitimate study file still loads -------------------------------------------------
+
+
+def shipped_study_files() -> list[Path]:
+    found = [*ROOT.glob("src/patalliance/data/**/*.toml"), *ROOT.glob("tests/data/**/*.toml")]
+    studies = []
+    for path in sorted(found):
+        if "bad" in path.parts:  # the malformed-input corpus fails on purpose
+            continue
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        if "study" in raw and "measures" in raw:
+            studies.append(path)
+    return studies
+
+
+@pytest.mark.parametrize("path", shipped_study_files(), ids=lambda p: p.parent.name)
+def test_every_shipped_study_file_loads(path: Path) -> None:
+    assert load_study(path).analysis.seed >= 0
+
+
+def test_every_analysis_family_and_option_loads(tmp_path: Path) -> None:
+    path = write_tiny_study(tmp_path / "s", analysis_extra=ALL_FAMILIES)
+    plan = load_study(path).analysis
+    assert plan.mediation[0].n_boot == 300
+    assert plan.mixed_models and plan.facilitator and plan.partial_correlations
+    assert plan.efficacy[0].treatment_arm == "immediate"
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "study-file.md").read_text(encoding="utf-8")
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "study.toml").write_text(example, encoding="utf-8")
+    assert load_study(tmp_path / "study.toml").analysis.confidence_level == 0.95
+
+
+def test_an_int_is_still_a_number(tmp_path: Path) -> None:
+    raw = full_raw()
+    raw["timepoints"][0]["week"] = 0  # int where a float is expected
+    raw["analysis"]["bayes_factors"]["kappa"] = 1
+    raw["data"]["missing_codes"] = [-99, -9]
+    study = Study.model_validate({**raw, "path": Path("study.toml")})
+    assert study.timepoints[0].week == 0.0
+    assert isinstance(study.analysis.bayes_factors, object)
+
+
+# --- unknown keys, at every level, with did-you-mean ----------------------------------------
+
+
+def _set(raw: dict[str, Any], path: tuple[Any, ...], key: str, value: Any) -> dict[str, Any]:
+    raw = copy.deepcopy(raw)
+    node: Any = raw
+    for part in path:
+        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
+    node[key] = value
+    return raw
+
+
+UNKNOWN = [
+    ((), "studdy", "studdy: unknown key; did you mean 'study'?"),
+    (("study",), "titel", "study.titel: unknown key; did you mean 'title'?"),
+    (("arms", "immediate"), "lable", "arms.immediate.lable: unknown key; did you mean 'label'?"),
+    (("timepoints", 1), "lable", "timepoints[1].lable: unknown key; did you mean 'label'?"),
+    (("data",), "missing_code", "data.missing_code: unknown key; did you mean 'missing_codes'?"),
+    (("measures", "alliance"), "timepiont", "measures.alliance.timepiont: unknown key"),
+    (("analysis",), "ajdust", "analysis.ajdust: unknown key; did you mean 'adjust'?"),
+    (("analysis",), "n_resample", "analysis.n_resample: unknown key; did you mean 'n_resamples'"),
+    (("analysis", "change", 0), "variable_form", "did you mean 'variable_from'?"),
+    (("analysis", "correlations", 1), "scater", "analysis.correlations[1].scater: unknown key"),
+    (("analysis", "efficacy", 0), "treatment_arms", "did you mean 'treatment_arm'?"),
+    (("analysis", "partial_correlations", 0), "covariate", "did you mean 'covariates'?"),
+    (("analysis", "mixed_models", 0), "nboot", "mixed_models[0].nboot: unknown key"),
+    (("analysis", "mediation", 0), "covarites", "did you mean 'covariates'?"),
+    (("analysis", "facilitator", 0), "outcome", "did you mean 'outcomes'?"),
+    (("analysis", "sensitivity"), "famlies", "analysis.sensitivity.famlies: unknown key"),
+    (("analysis", "bayes_factors"), "kapa", "analysis.bayes_factors.kapa: unknown key"),
+    (("analysis", "multiple_imputation"), "burnin", "did you mean 'burn_in'?"),
+]
+
+
+@pytest.mark.parametrize(("path", "key", "expected"), UNKNOWN, ids=[u[1] for u in UNKNOWN])
+def test_unknown_keys_are_errors_at_every_level(
+    path: tuple[Any, ...], key: str, expected: str
+) -> None:
+    text = message(_set(full_raw(), path, key, 1))
+    assert expected in text, text
+    assert text.count(": ") == 1, text  # one sentence for one problem
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "expected"),
+    [
+        ("redcap", "recrods", "data.redcap.recrods: unknown key; did you mean 'records'?"),
+        ("wide", "id_colum", "data.wide.id_colum: unknown key; did you mean 'id_column'?"),
+        ("sdtm", "categries", "data.sdtm.categries: unknown key; did you mean 'categories'?"),
+    ],
+)
+def test_unknown_keys_in_the_format_sections(section: str, key: str, expected: str) -> None:
+    raw = full_raw()
+    raw["data"][section] = {
+        "redcap": {"records": "r.csv", "dictionary": "d.csv"},
+        "wide": {},
+        "sdtm": {"qs": "qs.csv"},
+    }[section] | {key: "x"}
+    assert expected in message(raw)
+
+
+def test_an_unknown_key_with_no_close_match_lists_the_keys() -> None:
+    text = message(_set(full_raw(), ("analysis", "bayes_factors"), "zzz", 1))
+    assert "analysis.bayes_factors.zzz: unknown key; allowed keys: families, kappa" in text
+
+
+# --- strict types and the seed -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("seed", True, "analysis.seed: expected a whole number, got the boolean true"),
+        ("seed", -1, "analysis.seed: must be at least 0, got -1"),
+        (
+            "seed",
+            "1",
+            "analysis.seed: expected a whole number, got the text '1'; remove the quotes",
+        ),
+        ("seed", 1.0, "analysis.seed: expected a whole number, got 1.0"),
+        ("confidence_level", "0.95", "analysis.confidence_level: expected a number, got the text"),
+        ("confidence_level", True, "analysis.confidence_level: expected a number, got the boolean"),
+        ("confidence_level", 1, "analysis.confidence_level: must be less than 1, got 1"),
+        ("n_resamples", 1e9, "analysis.n_resamples: expected a whole number, got 1000000000.0"),
+        ("n_resamples", 10**9, f"analysis.n_resamples: must be at most {MAX_RESAMPLES}"),
+        ("reliability", 1, "analysis.reliability: expected true or false, got 1"),
+        ("adjust", "hlom", "analysis.adjust: must be 'none', 'holm' or 'fdr_bh', got 'hlom'"),
+        ("sensitivity", "yes", "analysis.sensitivity: expected true, false or a table, got 'yes'"),
+    ],
+)
+def test_strict_types(key: str, value: Any, expected: str) -> None:
+    text = message(_set(full_raw(), ("analysis",), key, value))
+    assert expected in text, text
+    assert "Input should" not in text and "bool" not in text.replace("boolean", "")
+
+
+def test_a_suggestion_for_a_misspelt_choice() -> None:
+    text = message(_set(full_raw(), ("analysis",), "adjust", "hlom"))
+    assert text.endswith("did you mean 'holm'?"), text
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "value", "expected"),
+    [
+        (
+            ("analysis", "mediation", 0),
+            "n_boot",
+            2 * MAX_RESAMPLES,
+            "mediation[0].n_boot: must be at most",
+        ),
+        (
+            ("analysis", "mixed_models", 0),
+            "n_boot",
+            True,
+            "mixed_models[0].n_boot: expected a whole",
+        ),
+        (
+            ("analysis", "sensitivity"),
+            "n_resamples",
+            10**8,
+            "sensitivity.n_resamples: must be at most",
+        ),
+        (
+            ("analysis", "multiple_imputation"),
+            "m",
+            10**6,
+            "multiple_imputation.m: must be at most 1000",
+        ),
+        (("analysis", "multiple_imputation"), "burn_in", 10**6, "burn_in: must be at most 1000"),
+    ],
+)
+def test_every_count_has_an_upper_bound(
+    path: tuple[Any, ...], key: str, value: Any, expected: str
+) -> None:
+    assert expected in message(_set(full_raw(), path, key, value))
+
+
+def test_load_study_names_the_file_and_key(tmp_path: Path) -> None:
+    path = write_tiny_study(tmp_path / "s")
+    text = path.read_text(encoding="utf-8").replace("seed = 1", "seed = true")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"study\.toml: analysis\.seed: expected a whole number"):
+        load_study(path)
+
+
+# --- the pool plan -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[pool]\nmetod = "DL"\n', "pool.metod: unknown key; did you mean 'method'?"),
+        ('[pool]\nconfidence_level = "0.95"\n', "pool.confidence_level: expected a number"),
+        ("[pool]\nhksj = 1\n", "pool.hksj: expected true or false, got 1"),
+        ('[[inputs]]\nfile = "a.json"\nhigher_is_beter = true\n', "inputs[0].higher_is_beter"),
+    ],
+)
+def test_the_pool_plan_is_strict(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "pool.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_plan(tmp_path / "pool.toml")
+    assert expected in str(info.value)
+
+
+def test_a_pool_plan_with_inputs_still_loads(tmp_path: Path) -> None:
+    (tmp_path / "pool.toml").write_text(
+        '[pool]\nmethod = "DL"\n[[inputs]]\nfile = "a.json"\n[[inputs]]\nfile = "b.json"\n',
+        encoding="utf-8",
+    )
+    assert [i.file for i in load_plan(tmp_path / "pool.toml").inputs] == ["a.json", "b.json"]
+
+
+# --- the memory budget -------------------------------------------------------------------------
+
+
+def test_memory_problem_arithmetic() -> None:
+    n = 5_000
+
+    def need(c: int) -> int:
+        return c * n * 8
+
+    assert memory_problem("k", 53_687, need, "f") is None  # 53687 * 5000 * 8 < 2**31
+    text = memory_problem("analysis.n_resamples", 53_688, need, "f")
+    assert text is not None
+    assert text.startswith("analysis.n_resamples = 53688 needs about 2.0 GiB")
+    assert text.endswith("use at most 53687")
+    assert largest_fitting(need, 10**6) == MEMORY_BUDGET_BYTES // (n * 8)
+
+
+def peak_bytes(func: Any) -> int:
+    tracemalloc.start()
+    try:
+        func()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("n", "p", "q", "n_resamples", "method"),
+    [(100, 1, 1, 3000, "pearson"), (100, 2, 4, 3000, "pearson"), (60, 2, 2, 2000, "spearman")],
+)
+def test_bootstrap_estimate_bounds_the_measured_peak(
+    n: int, p: int, q: int, n_resamples: int, method: str
+) -> None:
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(n, p)), rng.normal(size=(n, q))
+    peak = peak_bytes(
+        lambda: bootstrap_correlations(
+            x, y, method=method, n_resamples=n_resamples, rng=np.random.default_rng(2)
+        )
+    )
+    estimate = bootstrap_memory_bytes(n, p, q, n_resamples, method)
+    assert 0.9 * peak <= estimate <= 3.5 * peak, (peak, estimate)
+    # the resample indices alone are n_resamples x n int64 values (numpy's own nbytes)
+    assert estimate >= np.empty((n_resamples, n), dtype=np.int64).nbytes
+
+
+def test_mediation_estimate_bounds_the_measured_peak() -> None:
+    rng = np.random.default_rng(1)
+    n, n_boot = 200, 1000
+    x = rng.normal(size=n)
+    m = np.column_stack([x + rng.normal(size=n), rng.normal(size=n)])
+    y = x + m[:, 0] + rng.normal(size=n)
+    peak = peak_bytes(lambda: mediation(x, m, y, n_boot=n_boot, rng=np.random.default_rng(2)))
+    estimate = mediation_memory_bytes(n, 2, 0, n_boot)
+    assert peak <= estimate <= 1.5 * peak, (peak, estimate)
+
+
+def test_mixed_bootstrap_estimate_bounds_the_measured_peak() -> None:
+    rng = np.random.default_rng(1)
+    n_groups, per_group, n_boot = 100, 3, 300
+    groups = np.repeat(np.arange(n_groups), per_group)
+    n_obs = groups.size
+    exog = np.column_stack([np.ones(n_obs), rng.normal(size=n_obs)])
+    y = exog @ np.array([1.0, 0.5]) + rng.normal(size=n_groups)[groups] + rng.normal(size=n_obs)
+    peak = peak_bytes(
+        lambda: fit_random_intercept(
+            y,
+            exog,
+            groups,
+            names=["1", "x"],
+            focus="x",
+            n_boot=n_boot,
+            rng=np.random.default_rng(3),
+        )
+    )
+    estimate = parametric_bootstrap_memory_bytes(n_obs, n_groups, n_boot)
+    assert peak <= estimate <= 2 * peak, (peak, estimate)
+
+
+# --- commands: exit 2, one line naming the key, nothing lost ---------------------------------
+
+
+def test_analyze_refuses_resamples_over_the_memory_budget(tmp_path: Path) -> None:
+    n = 400  # 1,000,000 resamples x 400 participants x 8 bytes = 3.2 GB of indices alone
+    study = write_tiny_study(
+        tmp_path / "s", make_responses(n=n, missing=0.0), make_participants(n=n)
+    )
+    text = study.read_text(encoding="utf-8").replace(
+        'ci = "fisher"', f'ci = "bootstrap"\nn_resamples = {MAX_RESAMPLES}'
+    )
+    study.write_text(text, encoding="utf-8")
+    before = folder_hash(study.parent)
+    result = run_cli("analyze", str(study), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "study.toml: analysis.n_resamples = 1000000 needs about" in lines[0]
+    assert "use at most" in lines[0]
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert folder_hash(study.parent) == before
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--n", "20", "--simulations", str(10**12)], "--simulations must be a whole number"),
+        (["--n", "20", "--simulations", "0"], "--simulations must be a whole number"),
+        (["--n", "2000000000", "--simulations", "10"], "--n 2000000000: one simulated trial"),
+        (
+            ["--n", "20", "--simulations", "10", "--seed", "-1"],
+            "--seed must be a whole number >= 0",
+        ),
+    ],
+)
+def test_power_flags_are_bounded(args: list[str], expected: str) -> None:
+    if "--seed" not in args:
+        args = [*args, "--seed", "1"]
+    result = run_cli("power", "correlation", "--r", "0.3", *args)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_power_plan_simulations_are_bounded(tmp_path: Path) -> None:
+    study = write_tiny_study(tmp_path / "s")
+    before = folder_hash(study.parent)
+    result = run_cli(
+        "power", "plan", str(study), "--n", "24", "--simulations", str(10**9), "--seed", "1"
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--simulations must be a whole number from 1 to 1000000" in result.stderr
+    assert folder_hash(study.parent) == before
