@@ -25,11 +25,13 @@ from patalliance.config_messages import explain
 from patalliance.errors import ConfigError
 from patalliance.limits import (
     MAX_RESAMPLES,
+    MAX_SIMULATIONS,
     MEMORY_BUDGET_BYTES,
     largest_fitting,
     memory_problem,
 )
 from patalliance.pool.plan import load_plan
+from patalliance.simulate.power_mc import simulate_power_correlation
 from patalliance.stats import bootstrap_correlations
 from patalliance.stats.bootstrap import bootstrap_memory_bytes
 from patalliance.stats.mediation import mediation, mediation_memory_bytes
@@ -201,6 +203,18 @@ def test_strict_types(key: str, value: Any, expected: str) -> None:
     text = message(_set(full_raw(), ("analysis",), key, value))
     assert expected in text, text
     assert "Input should" not in text and "bool" not in text.replace("boolean", "")
+
+
+def test_quotes_are_blamed_only_when_the_text_is_a_number() -> None:
+    text = message(_set(full_raw(), ("analysis",), "confidence_level", "abc"))
+    assert text == "analysis.confidence_level: expected a number, got the text 'abc'"
+
+
+def test_the_power_api_bounds_its_counts() -> None:
+    with pytest.raises(ValueError, match=r"'n_simulations' parameter .* at most 1000000"):
+        simulate_power_correlation(0.3, 20, n_simulations=MAX_SIMULATIONS + 1, seed=1)
+    with pytest.raises(ValueError, match=r"'n' parameter .* too large"):
+        simulate_power_correlation(0.3, 2 * 10**9, n_simulations=10, seed=1)
 
 
 def test_a_suggestion_for_a_misspelt_choice() -> None:

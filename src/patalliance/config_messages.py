@@ -145,13 +145,26 @@ def _type_sentence(kind: str, value: Any) -> str:
     if isinstance(value, bool) and kind in ("int_type", "float_type"):
         return f"expected {expected}, got the boolean {got}; a boolean is not a number"
     if isinstance(value, str) and kind in ("int_type", "float_type", "bool_type"):
-        return f"expected {expected}, got the text {got}; remove the quotes"
+        fix = "; remove the quotes" if _unquoted_fits(value, kind) else ""
+        return f"expected {expected}, got the text {got}{fix}"
     if isinstance(value, float) and kind == "int_type":
         return (
             f"expected {expected}, got {got}; write it without a decimal point or exponent "
             f"(e.g. 10000, not 1e4)"
         )
     return f"expected {expected}, got {got}"
+
+
+def _unquoted_fits(text: str, kind: str) -> bool:
+    """Whether ``text`` without its quotes is a value of the expected kind."""
+    text = text.strip()
+    if kind == "bool_type":
+        return text in ("true", "false")
+    try:
+        int(text) if kind == "int_type" else float(text)
+    except ValueError:
+        return False
+    return True
 
 
 _BOUNDS = {

@@ -170,7 +170,9 @@ def simulate_plan_power(
     n : int
         Participants per simulated trial (before dropout), at least 4.
     n_simulations : int
-        Number of simulated trials.
+        Number of simulated trials, 1 to :data:`patalliance.limits.MAX_SIMULATIONS`
+        (1,000,000). One trial of ``n`` participants must fit
+        :data:`patalliance.limits.MEMORY_BUDGET_BYTES`.
     seed : int
         Non-negative seed of :class:`numpy.random.SeedSequence`.
     batch_size : int, optional
