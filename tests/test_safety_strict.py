@@ -401,7 +401,10 @@ def test_analyze_refuses_resamples_over_the_memory_budget(tmp_path: Path) -> Non
     [
         (["--n", "20", "--simulations", str(10**12)], "--simulations must be a whole number"),
         (["--n", "20", "--simulations", "0"], "--simulations must be a whole number"),
-        (["--n", "2000000000", "--simulations", "10"], "--n 2000000000: one simulated trial"),
+        (
+            ["--n", "2000000000", "--simulations", "10"],
+            "--n: one simulated trial of n = 2000000000 participants",
+        ),
         (
             ["--n", "20", "--simulations", "10", "--seed", "-1"],
             "--seed must be a whole number >= 0",

@@ -56,9 +56,10 @@ def _check_simulations(simulations: int, seed: int, n: int, k: int, n_tests: int
     need = simulation_bytes(n, k, n_tests)
     if need > MEMORY_BUDGET_BYTES:
         raise ConfigError(
-            f"--n {n}: one simulated trial needs about {need / 2**30:.1f} GiB, over the "
-            f"{MEMORY_BUDGET_BYTES / 2**30:.1f} GiB budget of a Monte Carlo power run; use a "
-            f"smaller --n, or the analytic power (without --simulations)."
+            f"--n: one simulated trial of n = {n} participants needs about "
+            f"{need / 2**30:.1f} GiB, over the {MEMORY_BUDGET_BYTES / 2**30:.1f} GiB budget of "
+            f"a Monte Carlo power run; use a smaller n, or the analytic power (without "
+            f"--simulations)."
         )
 
 
