@@ -170,6 +170,17 @@ def test_unknown_keys_in_the_format_sections(section: str, key: str, expected: s
     assert expected in message(raw)
 
 
+def test_a_key_with_control_characters_is_escaped() -> None:
+    text = message(_set(full_raw(), ("analysis",), "aj\x1b[31mdust", 1))
+    assert "\x1b" not in text
+    assert text.startswith("analysis.'aj\\x1b[31mdust': unknown key"), text
+
+
+def test_an_empty_list_names_the_key() -> None:
+    text = message(_set(full_raw(), ("analysis", "correlations", 0), "x", []))
+    assert text == "analysis.correlations[0].x: needs at least 1 entry, got 0"
+
+
 def test_an_unknown_key_with_no_close_match_lists_the_keys() -> None:
     text = message(_set(full_raw(), ("analysis", "bayes_factors"), "zzz", 1))
     assert "analysis.bayes_factors.zzz: unknown key; allowed keys: families, kappa" in text

@@ -37,6 +37,13 @@ def _show(value: Any) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
+def _key(name: str) -> str:
+    """A key as written, or its escaped and cut form when it holds control characters."""
+    if name.isprintable() and len(name) <= _MAX_SHOWN:
+        return name
+    return _show(name)
+
+
 def _strip(tp: Any) -> Any:
     while get_origin(tp) is Annotated:
         tp = get_args(tp)[0]
@@ -108,7 +115,8 @@ def _locate(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> _Where
             continue
         if part == "[key]":
             continue
-        where.path = f"{where.path}.{part}" if where.path else str(part)
+        shown = _key(str(part))
+        where.path = f"{where.path}.{shown}" if where.path else shown
         if _is_model(tp):
             where.keys = [k for k in tp.model_fields if k not in _INTERNAL]
             field = tp.model_fields.get(str(part))
@@ -120,8 +128,7 @@ def _locate(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> _Where
     return where
 
 
-def _unknown_key(path: str, keys: list[str] | None) -> str:
-    name = path.rsplit(".", 1)[-1]
+def _unknown_key(name: str, keys: list[str] | None) -> str:
     if not keys:
         return "unknown key; remove it or check the spelling"
     match = difflib.get_close_matches(name, keys, n=1, cutoff=0.6)
@@ -130,17 +137,20 @@ def _unknown_key(path: str, keys: list[str] | None) -> str:
     return f"unknown key; allowed keys: {', '.join(keys)}"
 
 
+_EXPECTED = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a text in quotes",
+    "list_type": "a list, e.g. [1, 2]",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "tuple_type": "a list, e.g. [1, 2]",
+}
+
+
 def _type_sentence(kind: str, value: Any) -> str:
-    expected = {
-        "int_type": "a whole number",
-        "float_type": "a number",
-        "bool_type": "true or false",
-        "string_type": "a text in quotes",
-        "list_type": "a list, e.g. [1, 2]",
-        "dict_type": "a table",
-        "model_type": "a table",
-        "tuple_type": "a list, e.g. [1, 2]",
-    }[kind]
+    expected = _EXPECTED[kind]
     got = _show(value)
     if isinstance(value, bool) and kind in ("int_type", "float_type"):
         return f"expected {expected}, got the boolean {got}; a boolean is not a number"
@@ -182,17 +192,8 @@ def _sentence(err: Any, where: _Where) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        return _unknown_key(where.path, where.keys)
-    if kind.endswith("_type") and kind in {
-        "int_type",
-        "float_type",
-        "bool_type",
-        "string_type",
-        "list_type",
-        "dict_type",
-        "model_type",
-        "tuple_type",
-    }:
+        return _unknown_key(str(err["loc"][-1]), where.keys)
+    if kind in _EXPECTED:
         return _type_sentence(kind, value)
     if kind in _BOUNDS:
         name, words = _BOUNDS[kind]
@@ -216,7 +217,8 @@ def _sentence(err: Any, where: _Where) -> str:
             f"underscores"
         )
     if kind == "too_short":
-        return f"needs at least {ctx.get('min_length')} entry, got none"
+        least = ctx.get("min_length")
+        return f"needs at least {least} entr{'y' if least == 1 else 'ies'}, got {ctx.get('actual_length')}"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if value is None or isinstance(value, dict | list):
         return msg
