@@ -46,10 +46,10 @@ JN_METHOD = "closed-form roots of t(slope of x at w) = ±t_crit (Bauer & Curran 
 @dataclass(frozen=True)
 class SimpleSlope:
     """The conditional effect of x at one value of w (``at``: ``-1 SD``, ``mean``, ``+1 SD``
-    or a level of a categorical w)."""
+    or a level of a categorical w; ``w_value``: that value of a continuous w, else NaN)."""
 
     at: str
-    w: float
+    w_value: float
     estimate: float
     se: float
     t: float
