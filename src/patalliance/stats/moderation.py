@@ -61,7 +61,7 @@ class SimpleSlope:
 
 @dataclass(frozen=True)
 class ModerationResult:
-    """One moderation model.
+    r"""One moderation model.
 
     Attributes
     ----------
