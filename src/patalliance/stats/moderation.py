@@ -256,8 +256,8 @@ def moderation(
 
     Examples
     --------
-    >>> res = moderation([1.0, 2, 3, 4, 5, 6], [0.0, 1, 0, 1, 0, 1], [1.0, 3, 2, 6, 3, 9],
-    ...                  se_type="classical")
+    >>> res = moderation([1.0, 2, 3, 4, 5, 6, 7], [0.0, 1, 0, 1, 0, 1, 0],
+    ...                  [1.0, 3, 2, 6, 3, 9, 5], se_type="classical")
     >>> [s.at for s in res.slopes]
     ['0.0', '1.0']
     """

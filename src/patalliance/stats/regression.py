@@ -274,6 +274,8 @@ def ols(
     xtx_inv = np.linalg.inv(design.T @ design)
     coef = xtx_inv @ design.T @ yk
     resid = yk - design @ coef
+    if float(resid @ resid) <= 1e-24 * float(np.sum((yk - yk.mean()) ** 2)):
+        return fail("the predictors fit the outcome exactly (no residual variance)")
     cov, ok = _covariance(design, resid, xtx_inv, se)
     if not ok:
         return fail(
