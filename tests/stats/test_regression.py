@@ -111,7 +111,11 @@ def test_not_estimable_cases_say_why() -> None:
     x = np.arange(8.0)
     collinear = ols(np.sin(x), np.column_stack([x, 2 * x]))
     assert collinear.status == Status.NOT_ESTIMABLE and "collinear" in collinear.reason
-    lever = ols([1.0, 2.0, 3.0, 4.0], [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0], [1.0, 0.0]], se_type="hc3")
+    lever = ols(
+        [1.0, 2.0, 4.0, 4.0, 7.0],
+        [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0], [0.0, 3.0], [1.0, 0.0]],
+        se_type="hc3",
+    )
     assert lever.status == Status.NOT_ESTIMABLE and "leverage 1" in lever.reason
 
 

@@ -178,8 +178,10 @@ def _slope(
 
 def _levels(w: Sequence[object]) -> tuple[list[str], NDArray[np.float64]] | None:
     """Levels and their 0/1 indicators when w is text (or numeric with two values)."""
-    cells = [None if _missing(v) else str(v) for v in w]
+    cells = [None if _missing(v) else str(v).strip() for v in w]
     numeric = all(c is None or _is_number(c) for c in cells)
+    if numeric:
+        cells = [None if c is None else f"{float(c):g}" for c in cells]
     present = sorted({c for c in cells if c is not None}, key=(float if numeric else str))
     if numeric and len(present) != 2:
         return None
@@ -259,7 +261,7 @@ def moderation(
     >>> res = moderation([1.0, 2, 3, 4, 5, 6, 7], [0.0, 1, 0, 1, 0, 1, 0],
     ...                  [1.0, 3, 2, 6, 3, 9, 5], se_type="classical")
     >>> [s.at for s in res.slopes]
-    ['0.0', '1.0']
+    ['0', '1']
     """
     func = "moderation"
     xv, yv = as_vector(x, "x", func), as_vector(y, "y", func)
