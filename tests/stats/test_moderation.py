@@ -36,9 +36,7 @@ RTOL = 1e-10
 
 @pytest.fixture(scope="module")
 def process_fit():  # type: ignore[no-untyped-def]
-    return moderation(
-        DATA["x"], DATA["m"], DATA["y"], names=("x", "m", "y", ()), se_type="hc3"
-    )
+    return moderation(DATA["x"], DATA["m"], DATA["y"], names=("x", "m", "y", ()), se_type="hc3")
 
 
 def test_model_summary_matches_printed_process_output(process_fit) -> None:  # type: ignore[no-untyped-def]
@@ -57,9 +55,7 @@ def test_model_summary_matches_printed_process_output(process_fit) -> None:  # t
 def test_interaction_and_r2_increase_match_process(process_fit) -> None:  # type: ignore[no-untyped-def]
     b3 = process_fit.model.coefficient("x×m")
     printed = PROCESS["uncentred_coefficients"]["int_1"]
-    assert_allclose(
-        [b3.estimate, b3.se, b3.t, b3.p, b3.ci_low, b3.ci_high], printed, atol=PRINTED
-    )
+    assert_allclose([b3.estimate, b3.se, b3.t, b3.p, b3.ci_low, b3.ci_high], printed, atol=PRINTED)
     inc = PROCESS["r2_increase"]
     assert_allclose(process_fit.r2_change, inc["R2-chng"], atol=PRINTED)
     assert_allclose(process_fit.f_change, inc["F"], atol=PRINTED)

@@ -116,7 +116,9 @@ class ModerationModels(Family[ModerationRecord]):
             for rec in self.records
             for s in rec.result.slopes
         ]  # fmt: skip
-        return pd.DataFrame(rows, columns=["label", "x", "w", "y", *SimpleSlope.__dataclass_fields__])
+        return pd.DataFrame(
+            rows, columns=["label", "x", "w", "y", *SimpleSlope.__dataclass_fields__]
+        )
 
 
 def run_moderation(study: Study, table: AnalysisTable) -> ModerationModels:
@@ -145,11 +147,11 @@ def run_moderation(study: Study, table: AnalysisTable) -> ModerationModels:
 def _run_one(
     study: Study, table: AnalysisTable, spec: ModerationSpec, i: int, level: float
 ) -> ModerationRecord:
-    key = f"analysis.moderation[{i}]"
+    key = f"{study.path}: analysis.moderation[{i}]"
     for axis in ("x", "y"):
         if getattr(spec, axis) == ARM:
             raise ConfigError(
-                f"{study.path}: {key}.{axis}: arm is text, but {axis} must be a number. "
+                f"{key}.{axis}: arm is text, but {axis} must be a number. "
                 "Make arm the moderator (w) instead."
             )
     x = numeric(table, spec.x, key=f"{key}.x")

@@ -71,9 +71,7 @@ def predictor_matrix(
                 f"({levels[0] if levels else 'none'}), so arm cannot be a predictor."
             )
         for level in levels[1:]:
-            columns.append(
-                np.array([[np.nan if c is None else float(c == level)] for c in cells])
-            )
+            columns.append(np.array([[np.nan if c is None else float(c == level)] for c in cells]))
             labels.append(f"{ARM}[{level}]")
     return np.column_stack(columns), tuple(labels)
 
@@ -153,16 +151,14 @@ def run_regressions(study: Study, table: AnalysisTable) -> Regressions:
     level = study.analysis.confidence_level
     records = []
     for i, spec in enumerate(specs):
-        key = f"analysis.regressions[{i}]"
+        key = f"{study.path}: analysis.regressions[{i}]"
         if spec.outcome == ARM:
             raise ConfigError(
-                f"{study.path}: {key}.outcome: arm is text; the outcome of a regression must "
+                f"{key}.outcome: arm is text; the outcome of a regression must "
                 "be a number (a score or a numeric participants-file column)."
             )
         y = numeric(table, spec.outcome, key=f"{key}.outcome")
         x, names = predictor_matrix(table, spec.predictors, key=f"{key}.predictors")
-        fit = ols(
-            y, x, names=names, outcome=spec.outcome, se_type=spec.se, confidence_level=level
-        )
+        fit = ols(y, x, names=names, outcome=spec.outcome, se_type=spec.se, confidence_level=level)
         records.append(RegressionRecord(spec.label, tuple(spec.predictors), fit))
     return Regressions(tuple(records), RegressionRecord)

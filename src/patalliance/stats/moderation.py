@@ -163,9 +163,7 @@ def _jn_roots(b: NDArray[np.float64], cov: NDArray[np.float64], crit: float) -> 
     return sorted(float(r) for r in roots)
 
 
-def _slope(
-    at: str, w: float, c: NDArray[np.float64], model: OLSResult, crit: float
-) -> SimpleSlope:
+def _slope(at: str, w: float, c: NDArray[np.float64], model: OLSResult, crit: float) -> SimpleSlope:
     b, cov = _coef_cov(model)
     est = float(c @ b)
     se = float(np.sqrt(c @ cov @ c))
