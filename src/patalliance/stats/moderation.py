@@ -25,7 +25,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -40,7 +40,7 @@ from patalliance.status import Status
 __all__ = ["JN_METHOD", "ModerationResult", "SimpleSlope", "moderation"]
 
 #: How the Johnson–Neyman boundaries are found (echoed in every result).
-JN_METHOD = "closed-form roots of t(slope of x at w) = ±t_crit (Bauer & Curran 2005)"
+JN_METHOD = "closed-form roots of t(conditional effect of x at w) = ±t_crit"
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,10 @@ class ModerationResult:
         Observed range of w in the complete cases.
     t_crit : float
         The critical t at ``1 - confidence_level`` (two-sided) on the model's df.
+    x_min, x_max : float
+        Observed range of x in the complete cases.
+    covariate_means : tuple of float
+        Means of the covariate columns in the complete cases (for predicted values).
     """
 
     x: str
@@ -114,6 +118,9 @@ class ModerationResult:
     w_min: float
     w_max: float
     t_crit: float
+    x_min: float = float("nan")
+    x_max: float = float("nan")
+    covariate_means: tuple[float, ...] = ()
 
     @property
     def n(self) -> int:
@@ -306,10 +313,18 @@ def moderation(
         yv, design, names=terms, outcome=y_name, se_type=se_type, confidence_level=confidence_level
     )
     k_w = len(w_terms)
-    return _probe(
+    res = _probe(
         model, (x_name, w_name, y_name, cov_names), levels, k_w, x_mean, w_mean, w_sd,
         w_num[keep] if not cat else np.empty(0), design[keep], yv[keep],
     )  # fmt: skip
+    if not keep.any():
+        return res
+    return replace(
+        res,
+        x_min=float(np.min(xv[keep])),
+        x_max=float(np.max(xv[keep])),
+        covariate_means=tuple(float(v) for v in np.mean(cov_m[keep], axis=0)),
+    )
 
 
 def _probe(
