@@ -61,9 +61,9 @@ def test_sections_have_apa_text_tables_and_figures(results: pa.Results) -> None:
     assert f"R² = {apa.fmt_num(fit.r2, 2, leading_zero=False)}" in text
     assert f"F({int(fit.f_df1)}, {int(fit.f_df2)}) = {apa.fmt_num(fit.f)}" in text
     assert "HC3 standard errors" in text
-    (title, table), *_ = reg.tables  # type: ignore[attr-defined]
+    (_title, table), *_ = reg.tables  # type: ignore[attr-defined]
     assert list(table["Term"])[-1] == "sex[male]" and "VIF" in table.columns
-    cont, cat = results.moderation
+    _cont, cat = results.moderation
     mtext = " ".join(mod.paragraphs)  # type: ignore[attr-defined]
     assert "Johnson–Neyman" in mtext and "classical standard errors" in mtext
     slope = cat.result.slopes[1]
