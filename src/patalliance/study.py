@@ -187,6 +187,7 @@ class RegressionSpec(_Model):
     outcome: str
     predictors: list[str] = Field(min_length=1)
     se: Literal["auto", "hc3", "classical"] = "auto"
+    n_boot: int = Field(default=0, ge=0)
     label: str = ""
 
 
