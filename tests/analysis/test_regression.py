@@ -222,3 +222,22 @@ def test_cli_bad_regression_exits_2_naming_the_key(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "analysis.regressions[0].predictors[0]" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_bootstrap_intervals_are_seeded_and_reported(tmp_path: Path) -> None:
+    extra = (
+        '[[analysis.regressions]]\noutcome = "alliance.total@prep"\n'
+        'predictors = ["depression.total@baseline", "age"]\nn_boot = 200\n'
+    )
+    path = write_study(tmp_path / "s", participants=_participants(12), analysis_extra=extra)
+    first, second = pa.analyze(path), pa.analyze(path)
+    doc = first.to_dict()
+    assert doc == second.to_dict()  # same inputs and seed, same results
+    (model,) = doc["regressions"]
+    assert model["n_boot"] == 200 and model["bootstrap"]["method"] == "percentile"
+    intervals = model["bootstrap"]["intervals"]
+    assert [i["term"] for i in intervals] == ["intercept", "depression.total@baseline", "age"]
+    for i in intervals:
+        assert i["ci_low"] < i["ci_high"]
+    codes = [(p.code, p.column) for p in first.qc.problems]
+    assert ("few_resamples", "analysis.regressions[0].n_boot") in codes

@@ -24,6 +24,7 @@ PLAN = """
 [[analysis.regressions]]
 outcome = "alliance.total@prep"
 predictors = ["depression.total@baseline", "age", "sex"]
+n_boot = 1000
 label = "Who builds alliance"
 
 [[analysis.moderation]]
@@ -63,6 +64,7 @@ def test_sections_have_apa_text_tables_and_figures(results: pa.Results) -> None:
     assert "HC3 standard errors" in text
     (_title, table), *_ = reg.tables  # type: ignore[attr-defined]
     assert list(table["Term"])[-1] == "sex[male]" and "VIF" in table.columns
+    assert "Bootstrap 95% CI" in table.columns
     _cont, cat = results.moderation
     mtext = " ".join(mod.paragraphs)  # type: ignore[attr-defined]
     assert "Johnson–Neyman" in mtext and "classical standard errors" in mtext
@@ -86,6 +88,7 @@ def test_methods_name_the_se_type_and_the_jn_method(results: pa.Results) -> None
     text = " ".join(paras)
     assert "HC3 heteroscedasticity-consistent standard errors" in text
     assert "classical OLS standard errors" in text
+    assert "percentile bootstrap intervals (1,000 resamples" in text
     assert results.moderation[0].result.jn_method in text
     assert any(r.startswith("Bauer, D. J.") for r in refs)
     assert any(r.startswith("Long, J. S.") for r in refs)

@@ -1,4 +1,5 @@
-"""OLS (``patalliance.stats.ols``) against statsmodels as a test-only oracle.
+"""OLS (``patalliance.stats.ols``) against statsmodels as a test-only oracle, and its
+bootstrap intervals against ``scipy.stats.bootstrap`` with the same resamples.
 
 Estimates, classical and HC3 standard errors, t, p, intervals, R², adjusted R² and the F test
 are compared with ``statsmodels.api.OLS(...).fit()`` and ``.fit(cov_type="HC3", use_t=True)``
@@ -16,9 +17,10 @@ import statsmodels.api as sm
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from scipy import stats as scipy_stats
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from patalliance.stats.regression import HC3_BELOW_N, ols
+from patalliance.stats.regression import HC3_BELOW_N, bootstrap_coefficients, ols
 from patalliance.status import Status
 
 RTOL = 1e-10
@@ -137,3 +139,39 @@ def test_interval_contains_estimate_and_r2_in_unit_interval(seed: int, level: fl
     for c in fit.coefficients:
         assert c.ci_low <= c.estimate <= c.ci_high
     assert 0.0 <= fit.r2 <= 1.0 and fit.adj_r2 <= fit.r2
+
+
+def test_bootstrap_intervals_match_scipy_with_the_same_draws() -> None:
+    """scipy.stats.bootstrap of the row indices draws rng.integers(0, n, (B, n)) once, as
+    bootstrap_coefficients does: with the same seed both see the same resamples."""
+    rng = np.random.default_rng(2)
+    n = 25
+    x = rng.normal(size=(n, 2))
+    y = x @ [1.0, 2.0] + rng.normal(size=n)
+    y[3] = np.nan  # left out before resampling, by both
+    keep = np.isfinite(y)
+    xk, yk = sm.add_constant(x[keep]), y[keep]
+    boot = bootstrap_coefficients(y, x, n_boot=999, rng=np.random.default_rng(7))
+    assert boot.terms == ("intercept", "x0", "x1") and boot.n_boot_valid == 999
+    for j in range(3):
+
+        def coef(i: np.ndarray, axis: int = -1, j: int = j) -> np.ndarray:
+            rows = np.atleast_2d(i.astype(int))
+            return np.array([sm.OLS(yk[r], xk[r]).fit().params[j] for r in rows])
+
+        ref = scipy_stats.bootstrap(
+            (np.arange(keep.sum()),), coef, vectorized=True, n_resamples=999,
+            method="percentile", rng=np.random.default_rng(7),
+        )  # fmt: skip
+        ci = ref.confidence_interval
+        assert_allclose([boot.ci_low[j], boot.ci_high[j]], [ci.low, ci.high], rtol=1e-10)
+
+
+def test_bootstrap_leaves_out_singular_resamples() -> None:
+    x = np.array([0.0] * 9 + [1.0])  # a resample without the last case has no variance in x
+    y = np.arange(10.0)
+    boot = bootstrap_coefficients(y, x, n_boot=200, rng=np.random.default_rng(0))
+    expected_without = np.sum(
+        ~np.any(np.random.default_rng(0).integers(0, 10, size=(200, 10)) == 9, axis=1)
+    )
+    assert boot.n_boot_valid == 200 - expected_without

@@ -22,7 +22,13 @@ from patalliance.analysis.records import Family, Record
 from patalliance.analysis.variables import design, numeric
 from patalliance.derive import AnalysisTable
 from patalliance.errors import ConfigError
-from patalliance.stats.regression import Coefficient, OLSResult, ols
+from patalliance.stats.regression import (
+    BootstrapCoefficients,
+    Coefficient,
+    OLSResult,
+    bootstrap_coefficients,
+    ols,
+)
 from patalliance.study import Study
 
 __all__ = [
@@ -36,6 +42,7 @@ __all__ = [
 
 #: The name by which the plan refers to each participant's arm.
 ARM = "arm"
+_FAMILY_STREAM = 18  # distinguishes this family's random streams from other families'
 
 
 def variable_cells(table: AnalysisTable, name: str) -> list[object]:
@@ -90,6 +97,7 @@ class RegressionRecord(Record):
     label: str
     predictors: tuple[str, ...]
     result: OLSResult
+    bootstrap: BootstrapCoefficients | None = None
 
     derived_keys: ClassVar[tuple[str, ...]] = ()
 
@@ -99,7 +107,7 @@ class RegressionRecord(Record):
         :meth:`Regressions.coefficients_frame`)."""
         skip = {"predictors", "coefficients", "covariance"}
         summary = [f for f in OLSResult.__dataclass_fields__ if f not in skip]
-        return ["label", "predictors", "terms", *summary]
+        return ["label", "predictors", "terms", *summary, "n_boot"]
 
     def to_dict(self) -> dict[str, Any]:
         """``outcome``, ``n``, ``r2``, ``adj_r2``, ``f``, ``f_df1``, ``f_df2``, ``f_p``,
@@ -109,11 +117,28 @@ class RegressionRecord(Record):
         r = Record.to_dict(self)["result"]
         r.pop("covariance", None)
         terms = r.pop("predictors")
-        return {"label": self.label, "predictors": list(self.predictors), "terms": terms, **r}
+        doc = {"label": self.label, "predictors": list(self.predictors), "terms": terms, **r}
+        boot = self.bootstrap
+        doc["n_boot"] = boot.n_boot if boot else 0
+        doc["bootstrap"] = (
+            {
+                "method": boot.method,
+                "n_boot_valid": boot.n_boot_valid,
+                "confidence_level": boot.confidence_level,
+                "intervals": [
+                    {"term": t, "ci_low": lo, "ci_high": hi}
+                    for t, lo, hi in zip(boot.terms, boot.ci_low, boot.ci_high, strict=True)
+                ],
+            }
+            if boot
+            else None
+        )
+        return doc
 
     def to_row(self) -> dict[str, Any]:
         row = super().to_row()
         row.pop("coefficients", None)
+        row.pop("bootstrap", None)
         return row
 
 
@@ -160,5 +185,12 @@ def run_regressions(study: Study, table: AnalysisTable) -> Regressions:
         y = numeric(table, spec.outcome, key=f"{key}.outcome")
         x, names = predictor_matrix(table, spec.predictors, key=f"{key}.predictors")
         fit = ols(y, x, names=names, outcome=spec.outcome, se_type=spec.se, confidence_level=level)
-        records.append(RegressionRecord(spec.label, tuple(spec.predictors), fit))
+        boot = None
+        if spec.n_boot > 0:
+            seq = np.random.SeedSequence([study.analysis.seed, _FAMILY_STREAM, i])
+            boot = bootstrap_coefficients(
+                y, x, names=names, n_boot=spec.n_boot, confidence_level=level,
+                rng=np.random.default_rng(seq),
+            )  # fmt: skip
+        records.append(RegressionRecord(spec.label, tuple(spec.predictors), fit, boot))
     return Regressions(tuple(records), RegressionRecord)

@@ -23,7 +23,7 @@ from patalliance.report.labels import Labeler
 from patalliance.report.moderation_figures import interaction_figure, jn_figure
 from patalliance.report.sections import Figure, Section
 from patalliance.stats.moderation import ModerationResult
-from patalliance.stats.regression import HC3_BELOW_N, OLSResult
+from patalliance.stats.regression import HC3_BELOW_N, BootstrapCoefficients, OLSResult
 from patalliance.status import Status
 
 __all__ = ["moderation_section", "regression_methods", "regression_section"]
@@ -81,6 +81,13 @@ def regression_methods(results: AnalysisResults, refs: list[str]) -> list[str]:
             "are reported, and the F test of the model uses the same covariance matrix as "
             "the coefficients' t tests."
         )
+        boots = [r.bootstrap.n_boot for r in results.regressions if r.bootstrap is not None]
+        if boots:
+            out.append(
+                "Where requested, coefficients also have nonparametric percentile bootstrap "
+                f"intervals ({', '.join(f'{b:,}' for b in sorted(set(boots)))} resamples of "
+                f"the complete cases, seeded with {results.study.analysis.seed})."
+            )
     if results.moderation:
         refs.extend([HAYES_2022, BAUER_CURRAN_2005])
         jn = results.moderation[0].result.jn_method
@@ -101,9 +108,11 @@ def regression_methods(results: AnalysisResults, refs: list[str]) -> list[str]:
     return out
 
 
-def _coef_rows(fit: OLSResult, lab: Labeler, model: str) -> list[dict[str, Any]]:
+def _coef_rows(
+    fit: OLSResult, lab: Labeler, model: str, boot: BootstrapCoefficients | None = None
+) -> list[dict[str, Any]]:
     ci = f"b {apa.ci_label(fit.confidence_level)} CI"
-    return [
+    rows = [
         {
             "Model": model,
             "Term": _term(c.term, lab),
@@ -117,6 +126,11 @@ def _coef_rows(fit: OLSResult, lab: Labeler, model: str) -> list[dict[str, Any]]
         }
         for c in fit.coefficients
     ]
+    if boot is not None:
+        head = f"Bootstrap {apa.ci_label(boot.confidence_level)} CI"
+        for row, lo, hi in zip(rows, boot.ci_low, boot.ci_high, strict=True):
+            row[head] = apa.fmt_interval(lo, hi)
+    return rows
 
 
 def _term(term: str, lab: Labeler) -> str:
@@ -149,7 +163,12 @@ def regression_section(res: AnalysisResults, lab: Labeler) -> Section:
         if fit.status != Status.OK:
             paras.append(f"{name}: not estimable ({fit.reason}); n = {fit.n}.")
             continue
-        rows.extend(_coef_rows(fit, lab, name))
+        rows.extend(_coef_rows(fit, lab, name, rec.bootstrap))
+        if rec.bootstrap is not None:
+            paras.append(
+                f"{name}: percentile bootstrap intervals from {rec.bootstrap.n_boot_valid} "
+                f"valid resamples of {rec.bootstrap.n_boot}."
+            )
         paras.append(
             f"{name}: regression of {lab.variable(fit.outcome)}, {_fit_sentence(fit, lab)}."
         )
