@@ -173,3 +173,32 @@ def test_not_estimable_model_gives_no_slopes() -> None:
 def test_mismatched_lengths_name_the_parameters() -> None:
     with pytest.raises(ValueError, match="same length"):
         moderation([1.0, 2.0], [1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+def test_three_level_moderator_matches_statsmodels() -> None:
+    """Two indicators and two products: the R² change F is statsmodels' F test of both
+    product coefficients, and each level's slope is the x coefficient with that level as the
+    reference."""
+    rng = np.random.default_rng(21)
+    n = 60
+    site = rng.choice(["a", "b", "c"], n)
+    x = rng.normal(size=n)
+    y = x * (site == "b") - x * (site == "c") + rng.normal(size=n)
+    res = moderation(x, list(site), y, names=("x", "site", "y", ()), se_type="classical")
+    assert res.w_levels == ("a", "b", "c") and res.f_change_df1 == 2
+    xc = x - x.mean()
+
+    def fit(ref: str) -> sm.regression.linear_model.RegressionResultsWrapper:
+        others = [lev for lev in ("a", "b", "c") if lev != ref]
+        d = np.column_stack([(site == lev).astype(float) for lev in others])
+        return sm.OLS(y, sm.add_constant(np.column_stack([xc, d, d * xc[:, None]]))).fit()
+
+    full = fit("a")
+    assert_allclose(res.model.r2, full.rsquared, rtol=RTOL)
+    ftest = full.f_test(np.eye(6)[4:])
+    assert_allclose(res.f_change, float(np.squeeze(ftest.fvalue)), rtol=1e-9)
+    reduced = sm.OLS(y, sm.add_constant(np.column_stack([xc, full.model.exog[:, 2:4]]))).fit()
+    assert_allclose(res.r2_change, full.rsquared - reduced.rsquared, rtol=1e-9)
+    for slope in res.slopes:
+        ref = fit(slope.at)
+        assert_allclose([slope.estimate, slope.se], [ref.params[1], ref.bse[1]], rtol=RTOL)
