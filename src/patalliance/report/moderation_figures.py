@@ -66,8 +66,7 @@ def jn_figure(r: ModerationResult, lab: Labeler) -> Figure:
     fig = MplFigure(figsize=(5.2, 3.4), layout="constrained")
     ax = fig.add_subplot()
     w = np.linspace(r.w_min, r.w_max, 200)
-    est, t = r.slope_at(w)
-    se = est / t
+    est, se = r.conditional_effect(w)
     ax.plot(w, est, color=PALETTE[0], lw=1.6, label="Conditional effect")
     ax.fill_between(
         w, est - r.t_crit * se, est + r.t_crit * se, color=PALETTE[5], alpha=0.3,

@@ -138,12 +138,17 @@ class ModerationResult:
     def confidence_level(self) -> float:
         return self.model.confidence_level
 
-    def slope_at(self, w: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Slope of x and its t statistic at values of a continuous w (original units)."""
+    def conditional_effect(self, w: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Slope of x and its standard error at values of a continuous w (original units)."""
         b, cov = _coef_cov(self.model)
         u = np.asarray(w, dtype=float) - self.w_mean
         est = b[1] + b[3] * u
         se = np.sqrt(cov[1, 1] + 2 * u * cov[1, 3] + u**2 * cov[3, 3])
+        return est, se
+
+    def slope_at(self, w: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Slope of x and its t statistic at values of a continuous w (original units)."""
+        est, se = self.conditional_effect(w)
         return est, est / se
 
 
