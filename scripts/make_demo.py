@@ -6,11 +6,12 @@ Usage (from the repository root)::
     python scripts/make_demo.py --out DIR  # writes the CSVs elsewhere
 
 The same as ``patalliance simulate --study src/patalliance/data/levin2024/study.toml
---targets src/patalliance/data/levin2024/targets.toml --out DIR --seed 20240314``, followed by
-the synthetic covariates (age, sex, expectancy 0-100) of
-:func:`patalliance.simulate.covariates.synthetic_covariates`, drawn from their own random
-stream so that they change no other value. ``--covariates-only`` adds them to the files
-already in the output folder (scores read from its responses) without recalibrating.
+--targets src/patalliance/data/levin2024/targets.toml --out DIR --seed 20240314``. The
+targets file's ``[covariates]`` table adds the synthetic covariates (age, sex, expectancy
+0-100) of :func:`patalliance.simulate.covariates.synthetic_covariates`, drawn from their own
+random stream so that they change no other value. ``--covariates-only`` (re)draws them into
+the participants file already in the output folder (scores read from its responses) without
+recalibrating.
 The data are synthetic: simulated to reproduce published summary statistics, not real
 participants' responses.
 """
@@ -30,8 +31,6 @@ from patalliance.study import load_study
 
 DEMO = Path(__file__).resolve().parents[1] / "src" / "patalliance" / "data" / "levin2024"
 SEED = 20240314
-#: Expectancy's synthetic link: its normal scores correlate about .4 with prep alliance.
-EXPECTANCY_SCORE, EXPECTANCY_R = "alliance.total@prep", 0.4
 
 
 def add_covariates(folder: Path, seed: int) -> None:
@@ -40,13 +39,19 @@ def add_covariates(folder: Path, seed: int) -> None:
     import patalliance as pa
 
     study = load_study(DEMO / "study.toml")
+    spec = load_targets(DEMO / "targets.toml").covariates
+    assert spec is not None and spec.expectancy_score is not None
     responses = pd.read_csv(folder / "responses.csv", dtype=str, keep_default_na=False)
     path = folder / "participants.csv"
     base = pd.read_csv(path, dtype=str, keep_default_na=False)
     base = base[[c for c in base.columns if c not in ("age", "sex", "expectancy")]]
     scores = pa.score(study, responses=responses, participants=base)
     out = synthetic_covariates(
-        base, seed=seed, related_score=scores[EXPECTANCY_SCORE], r=EXPECTANCY_R
+        base,
+        seed=seed,
+        related_score=scores[spec.expectancy_score],
+        r=spec.expectancy_r,
+        p_female=spec.p_female,
     )
     out.to_csv(path, index=False, lineterminator="\n")
 
@@ -67,7 +72,6 @@ def main(argv: list[str] | None = None) -> int:
     targets = load_targets(DEMO / "targets.toml")
     result = calibrate(study, targets, resolve_keys(study), seed=args.seed)
     result.trial.write(args.out)
-    add_covariates(args.out, args.seed)
     frame = result.to_frame()
     print(frame[["target", "statistic", "reported", "achieved", "n", "met"]].to_string())
     if not result.met:

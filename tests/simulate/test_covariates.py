@@ -12,6 +12,7 @@ import patalliance as pa
 from patalliance.demo import DEMO_DIR
 from patalliance.errors import ConfigError
 from patalliance.simulate.covariates import synthetic_covariates
+from patalliance.simulate.targets import load_targets
 
 SEED = 20240314  # the demo's seed (scripts/make_demo.py)
 
@@ -56,7 +57,13 @@ def test_demo_covariates_are_the_generators_draw() -> None:
     base = bundled[["participant_id", "arm", "facilitator"]]
     study = pa.demo_study()
     scores = pa.score(study)
+    spec = load_targets(DEMO_DIR / "targets.toml").covariates
+    assert spec is not None and spec.expectancy_score == "alliance.total@prep"
     redrawn = synthetic_covariates(
-        base, seed=SEED, related_score=scores["alliance.total@prep"], r=0.4
+        base,
+        seed=SEED,
+        related_score=scores[spec.expectancy_score],
+        r=spec.expectancy_r,
+        p_female=spec.p_female,
     )
     pd.testing.assert_frame_equal(redrawn.astype(str), bundled)
