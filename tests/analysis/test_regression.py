@@ -241,3 +241,13 @@ def test_bootstrap_intervals_are_seeded_and_reported(tmp_path: Path) -> None:
         assert i["ci_low"] < i["ci_high"]
     codes = [(p.code, p.column) for p in first.qc.problems]
     assert ("few_resamples", "analysis.regressions[0].n_boot") in codes
+
+
+def test_covariates_survive_the_sdtm_round_trip(demo: pa.Results, tmp_path: Path) -> None:
+    from patalliance.export import export_study
+
+    export_study(pa.demo_study().path, to="sdtm", out=tmp_path / "sdtm")
+    doc = pa.analyze(tmp_path / "sdtm" / "study.toml").to_dict()
+    expected = demo.to_dict()
+    assert doc["regressions"] == expected["regressions"]
+    assert doc["moderation"] == expected["moderation"]
