@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import optimize, stats
 
@@ -202,3 +204,24 @@ def test_three_level_moderator_matches_statsmodels() -> None:
     for slope in res.slopes:
         ref = fit(slope.at)
         assert_allclose([slope.estimate, slope.se], [ref.params[1], ref.bse[1]], rtol=RTOL)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(12, 80),
+    se_type=st.sampled_from(["hc3", "classical"]),
+    level=st.sampled_from([0.9, 0.95, 0.99]),
+)
+def test_every_jn_boundary_solves_t_equals_t_crit(
+    seed: int, n: int, se_type: str, level: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    x, w = rng.normal(size=n), rng.normal(size=n)
+    y = rng.normal() * x * w + rng.normal() * x + rng.normal(size=n)
+    res = moderation(x, w, y, se_type=se_type, confidence_level=level)  # type: ignore[arg-type]
+    assume(res.status == Status.OK)
+    assert_allclose(res.t_crit, stats.t.ppf(0.5 + level / 2, n - 4), rtol=1e-10)
+    for b in res.jn_boundaries:
+        _, t = res.slope_at(np.array([b]))
+        assert_allclose(abs(t[0]), res.t_crit, rtol=1e-8)
