@@ -54,7 +54,16 @@ def variable_cells(table: AnalysisTable, name: str) -> list[object]:
         return [None if np.isnan(v) else float(v) for v in table.values[name].to_numpy(float)]
     else:
         col = table.covariates[name]
-    return [None if (v is None or str(v).strip() in ("", "nan")) else str(v).strip() for v in col]
+    return [None if _blank(v) else str(v).strip() for v in col]
+
+
+def _blank(value: object) -> bool:
+    """A missing cell: None, NaN, pandas' NA, or only whitespace."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return not str(value).strip()
 
 
 def predictor_matrix(
