@@ -115,7 +115,9 @@ def test_demo_files_say_synthetic() -> None:
 
 def test_demo_design(demo_table: tuple[pd.DataFrame, pd.Series]) -> None:
     participants = pd.read_csv(DEMO / "participants.csv", dtype=str)
-    assert list(participants.columns) == ["participant_id", "arm", "facilitator"]
+    assert list(participants.columns) == [
+        "participant_id", "arm", "facilitator", "age", "sex", "expectancy",
+    ]  # fmt: skip
     assert participants["arm"].value_counts().to_dict() == {"immediate": 13, "delayed": 11}
     assert participants["participant_id"].str.fullmatch(r"P\d{3}").all()
     assert set(participants["facilitator"]) == {"F1", "F2", "F3", "F4", "F5"}

@@ -95,6 +95,8 @@ _OPTIONAL = (
     "sensitivity",
     "bayes_factors",
     "multiple_imputation",
+    "regressions",
+    "moderation",
 )
 
 

@@ -429,6 +429,8 @@ def _write_sdtm(prepared: Prepared, out: Path) -> str:
                 "USUBJID": participants["participant_id"],
                 "ARMCD": participants["arm"].str.upper(),
                 "ARM": participants["arm"].map(lambda a: study.arms[a].label),
+                # the participants file's other columns (facilitator, covariates), as named
+                **{c: participants[c] for c in _covariates(prepared)},
             }
         ).to_csv(out / "dm.csv", index=False)
         block += 'dm = "dm.csv"\n\n[data.sdtm.arms]\n' + "".join(

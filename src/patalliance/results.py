@@ -18,7 +18,8 @@ class Results(AnalysisResults):
 
     One typed attribute per family: ``descriptives``, ``change``, ``correlations``,
     ``efficacy``, ``partial_correlations``, ``mixed_models``, ``mediation``, ``facilitator``,
-    ``sensitivity``, ``bayes_factors``, ``multiple_imputation`` and ``qc``. Each has ``to_frame()``: a tidy DataFrame,
+    ``sensitivity``, ``bayes_factors``, ``multiple_imputation``, ``regressions``,
+    ``moderation`` and ``qc``. Each has ``to_frame()``: a tidy DataFrame,
     one row per record, with the field names of ``results.json``. Families the plan does not
     ask for are empty.
 

@@ -185,6 +185,27 @@ class MediationSpec(_Model):
         return [value] if isinstance(value, str) else value
 
 
+class RegressionSpec(_Model):
+    """``[[analysis.regressions]]``: OLS of one outcome on several predictors."""
+
+    outcome: str
+    predictors: list[str] = Field(min_length=1)
+    se: Literal["auto", "hc3", "classical"] = "auto"
+    n_boot: int = Field(default=0, ge=0)
+    label: str = ""
+
+
+class ModerationSpec(_Model):
+    """``[[analysis.moderation]]``: Hayes' PROCESS model 1, x × w → y."""
+
+    x: str
+    w: str
+    y: str
+    covariates: list[str] = Field(default_factory=list)
+    se: Literal["auto", "hc3", "classical"] = "auto"
+    label: str = ""
+
+
 class FacilitatorSpec(_Model):
     """``[[analysis.facilitator]]``: alliance by facilitator (ICC) and alliance–outcome models."""
 
@@ -238,6 +259,8 @@ class AnalysisPlan(_Model):
     bayes_factors: bool | BayesFactorSpec = False
     reliability: bool = True
     multiple_imputation: bool | MultipleImputationSpec = False
+    regressions: list[RegressionSpec] = Field(default_factory=list)
+    moderation: list[ModerationSpec] = Field(default_factory=list)
 
 
 class Study(_Model):

@@ -109,6 +109,11 @@ def resample_warnings(study: Study) -> list[Problem]:
         for i, m in enumerate(plan.mixed_models)
         if m.n_boot > 0
     ]
+    counts += [
+        (f"analysis.regressions[{i}].n_boot", r.n_boot)
+        for i, r in enumerate(plan.regressions)
+        if r.n_boot > 0
+    ]
     return [
         Problem(
             file=str(study.path),

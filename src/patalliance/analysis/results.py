@@ -23,8 +23,10 @@ from patalliance.analysis.facilitator import FacilitatorResults
 from patalliance.analysis.imputation import MultipleImputation
 from patalliance.analysis.mediation import MediationModels, MediationRecord
 from patalliance.analysis.mixed import MixedModelRecord, MixedModels
+from patalliance.analysis.moderation import ModerationModels, ModerationRecord
 from patalliance.analysis.partial import PartialCorrelationRecord
 from patalliance.analysis.records import Family, PublishedComparison
+from patalliance.analysis.regression import RegressionRecord, Regressions
 from patalliance.analysis.reliability import ReliabilityRecord
 from patalliance.analysis.sensitivity import Sensitivity, SensitivityRecord
 from patalliance.derive import AnalysisTable
@@ -61,6 +63,10 @@ class PlanResults:
         default_factory=lambda: Family((), BayesFactorRecord)
     )
     multiple_imputation: MultipleImputation = field(default_factory=MultipleImputation)
+    regressions: Regressions = field(default_factory=lambda: Regressions((), RegressionRecord))
+    moderation: ModerationModels = field(
+        default_factory=lambda: ModerationModels((), ModerationRecord)
+    )
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ from patalliance.analysis.imputation import run_multiple_imputation
 from patalliance.analysis.mediation import run_mediation
 from patalliance.analysis.memory import check_resample_memory
 from patalliance.analysis.mixed import run_mixed_models
+from patalliance.analysis.moderation import run_moderation
 from patalliance.analysis.partial import run_partial_correlations
 from patalliance.analysis.plan import validate_plan
+from patalliance.analysis.regression import run_regressions
 from patalliance.analysis.reliability import run_reliability
 from patalliance.analysis.results import PlanResults
 from patalliance.analysis.sensitivity import run_sensitivity
@@ -77,4 +79,6 @@ def run_plan(
         multiple_imputation=run_multiple_imputation(study, table)
         if plan.multiple_imputation
         else empty.multiple_imputation,
+        regressions=run_regressions(study, table) if plan.regressions else empty.regressions,
+        moderation=run_moderation(study, table) if plan.moderation else empty.moderation,
     )

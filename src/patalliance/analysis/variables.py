@@ -61,7 +61,8 @@ def numeric(table: AnalysisTable, name: str, *, key: str) -> NDArray[np.float64]
         raise ConfigError(
             f"{key}: the participants-file column {name!r} holds text ({examples}), but a "
             "number is needed here. Recode it as numbers, or use it as a covariate of a "
-            "partial correlation or mediation model, where text columns are dummy-coded."
+            "partial correlation or mediation model, a regression predictor or a moderator, "
+            "where text columns are dummy-coded."
         )
     return values.to_numpy(dtype=float)
 

@@ -39,6 +39,11 @@ from patalliance.study import Study
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
 
 
+#: DM columns that identify the participant and the arm; every other DM column (AGE, SEX, a
+#: facilitator, any covariate) becomes a participants-file column under its own name.
+_DM_IDENTIFIERS = frozenset({"STUDYID", "DOMAIN", "USUBJID", "ARMCD", "ARM"})
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
@@ -154,7 +159,13 @@ def read_sdtm(study: Study) -> TrialData:
     if opts.dm is not None:
         path = study.resolve(opts.dm)
         dm, _, dm_problems = read_wide_file(path)
+        extra: dict[str, str] = {}
         if not dm_problems:
+            extra = {
+                c.upper(): c
+                for c in dm.columns
+                if c.upper() not in _DM_IDENTIFIERS and c not in {"_file", "_row"}
+            }
             dm.columns = [c.upper() if c not in {"_file", "_row"} else c for c in dm.columns]
             dm_problems = [
                 FileProblem(
@@ -185,6 +196,7 @@ def read_sdtm(study: Study) -> TrialData:
                 {
                     "participant_id": dm["USUBJID"].str.strip(),
                     "arm": [arm_of(c, a) for c, a in zip(armcd, arm, strict=True)],
+                    **{name: dm[upper] for upper, name in extra.items()},
                     "_file": dm["_file"],
                     "_row": dm["_row"],
                 }

@@ -24,6 +24,7 @@ from patalliance.report import apa
 from patalliance.report.figures import to_svg
 from patalliance.report.imputation import imputation_section, missingness_section
 from patalliance.report.labels import Labeler
+from patalliance.report.regression import moderation_section, regression_section
 from patalliance.report.reliability import reliability_section
 from patalliance.report.sections import Figure, Section
 from patalliance.status import Status
@@ -567,6 +568,8 @@ _RENDERERS: tuple[tuple[str, Callable[[AnalysisResults, Labeler], Section]], ...
     ("bayes_factors", _bayes),
     ("multiple_imputation", missingness_section),
     ("multiple_imputation", imputation_section),
+    ("regressions", regression_section),
+    ("moderation", moderation_section),
 )
 
 

@@ -14,6 +14,7 @@ from patalliance.analysis.results import AnalysisResults
 from patalliance.document import package_versions
 from patalliance.report import apa
 from patalliance.report.labels import Labeler
+from patalliance.report.regression import regression_methods
 from patalliance.report.reliability import reliability_sentence
 from patalliance.report.tables import family_title, significant
 from patalliance.study import AnalysisPlan, Study
@@ -294,6 +295,7 @@ def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list
         tests.extend(_correlation_methods(plan, refs))
     tests.extend(_efficacy_methods(plan, refs))
     tests.extend(_model_methods(plan, refs))
+    tests.extend(regression_methods(results, refs))
     tests.append(
         f"Significance was judged at α = {apa.fmt_r(plan.alpha)}; "
         "descriptive statistics use all available scores at each timepoint."

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from patalliance.errors import ConfigError
 from patalliance.instruments.engine import score_responses
 from patalliance.instruments.key import InstrumentKey
 from patalliance.simulate import _anneal
@@ -60,10 +61,12 @@ from patalliance.simulate._constraints import (
     make_setup,
     place_missing,
 )
+from patalliance.simulate.covariates import synthetic_covariates
 from patalliance.simulate.targets import (
     TIE_MARGIN,
     ChangeTarget,
     CorrelationTarget,
+    CovariatesSpec,
     DescriptiveTarget,
     DesignSpec,
     InfeasibleTargetsError,
@@ -267,9 +270,29 @@ def calibrate(
     )
     responses, _ = assemble(design, participants, units, observed, rng, links=setup.links)
     scores = _score_with_engine(responses, study, keys, design, participants)
+    if targets.covariates is not None:
+        participants = _with_covariates(participants, scores, targets.covariates, seed)
     trial = SimulatedTrial(responses, participants, scores)
     final = _verify(targets, scores, participants)
     return CalibrationResult(trial, tuple(final), seed, iterations, time.perf_counter() - t0)
+
+
+def _with_covariates(
+    participants: pd.DataFrame, scores: pd.DataFrame, spec: CovariatesSpec, seed: int
+) -> pd.DataFrame:
+    """``[covariates]``: synthetic age, sex and expectancy from their own random stream."""
+    related = None
+    if spec.expectancy_score is not None:
+        if spec.expectancy_score not in scores.columns:
+            raise ConfigError(
+                f"covariates.expectancy_score: {spec.expectancy_score!r} is not a generated "
+                f"score; generated scores: {', '.join(scores.columns)}."
+            )
+        related = scores[spec.expectancy_score]
+    return synthetic_covariates(
+        participants, seed=seed, related_score=related, r=spec.expectancy_r,
+        p_female=spec.p_female,
+    )  # fmt: skip
 
 
 def _referenced(targets: Targets) -> list[str]:

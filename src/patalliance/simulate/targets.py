@@ -206,6 +206,14 @@ class ChangeTarget(_Model):
     source: str = ""
 
 
+class CovariatesSpec(_Model):
+    """``[covariates]``: synthetic age, sex and expectancy for the participants file."""
+
+    expectancy_score: str | None = None
+    expectancy_r: float = Field(default=0.0, gt=-1, lt=1)
+    p_female: float = Field(default=0.67, ge=0, le=1)
+
+
 class Targets(_Model):
     """A parsed targets file (see ``docs/targets-format.md``)."""
 
@@ -219,6 +227,7 @@ class Targets(_Model):
     descriptives: list[DescriptiveTarget] = Field(default_factory=list)
     correlations: list[CorrelationTarget] = Field(default_factory=list)
     changes: list[ChangeTarget] = Field(default_factory=list)
+    covariates: CovariatesSpec | None = None
 
     @property
     def n_participants(self) -> int:

@@ -37,14 +37,17 @@ from patalliance.stats.mixed import (
     reml_random_intercept_batch,
 )
 from patalliance.stats.mixedlm import FixedEffect, MixedModelResult, fit_random_intercept
+from patalliance.stats.moderation import ModerationResult, SimpleSlope, moderation
 from patalliance.stats.multiplicity import adjust_pvalues, adjust_pvalues_batch
 from patalliance.stats.partial import PartialCorrelationResult, partial_correlation
+from patalliance.stats.regression import Coefficient, OLSResult, ols
 from patalliance.stats.tdist import correlation_t, t_two_sided_p
 
 __all__ = [
     "AncovaResult",
     "BayesFactorResult",
     "BootstrapResult",
+    "Coefficient",
     "ConfidenceInterval",
     "CorrelationResult",
     "EffectSizeResult",
@@ -54,12 +57,15 @@ __all__ = [
     "LeaveOneOut",
     "MediationResult",
     "MixedModelResult",
+    "ModerationResult",
+    "OLSResult",
     "PairedChangeResult",
     "PartialCorrelationResult",
     "PathEstimate",
     "ProportionResult",
     "RandomInterceptBatch",
     "RandomInterceptFit",
+    "SimpleSlope",
     "WelchResult",
     "adjust_pvalues",
     "adjust_pvalues_batch",
@@ -74,6 +80,8 @@ __all__ = [
     "icc1",
     "leave_one_out",
     "mediation",
+    "moderation",
+    "ols",
     "paired_change",
     "partial_correlation",
     "pearson",
