@@ -95,6 +95,7 @@ _OPTIONAL = (
     "sensitivity",
     "bayes_factors",
     "multiple_imputation",
+    "trajectories",
 )
 
 

@@ -27,6 +27,7 @@ from patalliance.analysis.partial import PartialCorrelationRecord
 from patalliance.analysis.records import Family, PublishedComparison
 from patalliance.analysis.reliability import ReliabilityRecord
 from patalliance.analysis.sensitivity import Sensitivity, SensitivityRecord
+from patalliance.analysis.trajectories import Trajectories, TrajectoryRecord
 from patalliance.derive import AnalysisTable
 from patalliance.instruments.key import InstrumentKey
 from patalliance.io.trialdata import InputFile
@@ -61,6 +62,7 @@ class PlanResults:
         default_factory=lambda: Family((), BayesFactorRecord)
     )
     multiple_imputation: MultipleImputation = field(default_factory=MultipleImputation)
+    trajectories: Trajectories = field(default_factory=lambda: Trajectories((), TrajectoryRecord))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from patalliance.analysis.plan import validate_plan
 from patalliance.analysis.reliability import run_reliability
 from patalliance.analysis.results import PlanResults
 from patalliance.analysis.sensitivity import run_sensitivity
+from patalliance.analysis.trajectories import run_trajectories
 from patalliance.derive import AnalysisTable
 from patalliance.instruments.key import InstrumentKey
 from patalliance.study import Study
@@ -74,4 +75,5 @@ def run_plan(
         multiple_imputation=run_multiple_imputation(study, table)
         if plan.multiple_imputation
         else empty.multiple_imputation,
+        trajectories=run_trajectories(study, table) if plan.trajectories else empty.trajectories,
     )
