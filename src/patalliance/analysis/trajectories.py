@@ -29,7 +29,7 @@ from patalliance.stats.mixedlm import FixedEffect
 from patalliance.status import Status
 from patalliance.study import Study, TrajectorySpec, trajectory_time, trajectory_timepoints
 
-__all__ = ["DAYS_PER_UNIT", "TrajectoryRecord", "Trajectories", "run_trajectories"]
+__all__ = ["DAYS_PER_UNIT", "Trajectories", "TrajectoryRecord", "run_trajectories"]
 
 #: With ``time = "days"``, one unit of time (the slope's unit) is 30 days.
 DAYS_PER_UNIT = 30.0
