@@ -26,6 +26,7 @@ from patalliance.report.imputation import imputation_section, missingness_sectio
 from patalliance.report.labels import Labeler
 from patalliance.report.reliability import reliability_section
 from patalliance.report.sections import Figure, Section
+from patalliance.report.trajectory import trajectory_section
 from patalliance.status import Status
 
 __all__ = ["render_sections", "status_text"]
@@ -567,6 +568,7 @@ _RENDERERS: tuple[tuple[str, Callable[[AnalysisResults, Labeler], Section]], ...
     ("bayes_factors", _bayes),
     ("multiple_imputation", missingness_section),
     ("multiple_imputation", imputation_section),
+    ("trajectories", trajectory_section),
 )
 
 
