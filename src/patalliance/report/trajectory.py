@@ -36,7 +36,7 @@ _STATUS = {
 
 
 def _per(rec: TrajectoryRecord) -> str:
-    return "per month (30 days)" if rec.time == "days" else "per timepoint"
+    return "per 30 days" if rec.time == "days" else "per timepoint"
 
 
 def _arm_label(res: AnalysisResults, arm: str | None) -> str:
@@ -81,7 +81,8 @@ def _sentences(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler) -> lis
     text = (
         f"{name} ({m.n_obs} observations of {m.n_participants} participants at "
         f"{len(rec.timepoints)} timepoints): {lab.head(rec.variable)} scores{where} changed "
-        f"by {_stat(slope, level) if slope else 'n/a'} points {_per(rec)}"
+        f"by {apa.fmt_num(slope.estimate if slope else None)} points {_per(rec)}, "
+        f"{_stat(slope, level) if slope else 'n/a'}"
     )
     for arm in rec.arms[1:]:
         diff = rec.effect(f"time:arm[{arm}]")
