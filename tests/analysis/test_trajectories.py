@@ -290,3 +290,30 @@ def test_order_time_without_days(tmp_path: Path) -> None:
         _check_against(rec.to_dict(), ref, long)
     else:
         assert rec.result.warnings and rec.result.status.value in {"singular", "not_converged"}
+
+
+def test_cli_analyze_writes_trajectories(tmp_path: Path) -> None:
+    path = simulated_trial(tmp_path / "sim")
+    inputs = {
+        f: (path.parent / f).read_bytes() for f in ("study.toml", "scores.csv", "participants.csv")
+    }
+    out = tmp_path / "out"
+    proc = run_cli("analyze", str(path), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr and "statsmodels" not in proc.stderr
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    api = pa.analyze(path).to_dict()
+    assert doc["trajectories"] == json.loads(json.dumps(api["trajectories"]))
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="trajectories"' in page and "Alliance over sessions" in page
+    # Inputs are never modified.
+    assert {f: (path.parent / f).read_bytes() for f in inputs} == inputs
+
+
+def test_empty_family_has_the_columns_of_a_full_one(tmp_path: Path) -> None:
+    from patalliance.analysis.trajectories import Trajectories, TrajectoryRecord
+
+    empty = Trajectories((), TrajectoryRecord).to_frame()
+    full = pa.analyze(simulated_trial(tmp_path / "sim")).trajectories.to_frame()
+    assert len(empty) == 0 and len(full) == 2
+    assert set(empty.columns) <= set(full.columns)
