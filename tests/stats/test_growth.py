@@ -199,3 +199,43 @@ def test_no_between_participant_variation_is_singular() -> None:
         ]
     )
     assert np.min(np.diag(np.linalg.cholesky(g / res.residual_variance))) < 1e-4
+
+
+def _fit(long: pd.DataFrame, shift: float = 0.0):  # type: ignore[no-untyped-def]
+    t = long["time"].to_numpy() + shift
+    return fit_random_slope(
+        long["y"].to_numpy(),
+        np.column_stack([np.ones(len(long)), t]),
+        t,
+        long["pid"].to_numpy(),
+        names=["Intercept", "time"],
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_row_order_does_not_matter(seed: int) -> None:
+    long = simulated_trial(seed=seed, n=24)
+    shuffled = long.sample(frac=1.0, random_state=np.random.default_rng(seed).integers(1 << 31))
+    a, b = _fit(long), _fit(shuffled)
+    assert a.status == b.status
+    assert_allclose(
+        [f.estimate for f in a.fixed_effects], [f.estimate for f in b.fixed_effects], rtol=1e-5
+    )
+    assert_allclose(a.residual_variance, b.residual_variance, rtol=1e-5)
+
+
+def test_moving_the_time_origin_keeps_the_slope_and_its_variance() -> None:
+    # With an unstructured G the model is invariant to a shift of time: the slope, its SE,
+    # the slope variance and the residual variance do not change; the intercept moves by
+    # -slope * shift (Laird & Ware 1982; e.g. Singer & Willett 2003, ch. 5 on centring time).
+    long = simulated_trial(seed=8, n=30)
+    a, b = _fit(long), _fit(long, shift=-3.0)
+    assert a.status == b.status == Status.OK
+    slope_a, slope_b = a.fixed_effects[1], b.fixed_effects[1]
+    assert_allclose(slope_b.estimate, slope_a.estimate, rtol=1e-4)
+    assert_allclose(slope_b.se, slope_a.se, rtol=1e-4)
+    assert_allclose(b.slope_variance, a.slope_variance, rtol=1e-3)
+    assert_allclose(b.residual_variance, a.residual_variance, rtol=1e-4)
+    assert_allclose(
+        b.fixed_effects[0].estimate, a.fixed_effects[0].estimate + 3.0 * slope_a.estimate, rtol=1e-4
+    )
