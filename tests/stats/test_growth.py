@@ -239,3 +239,20 @@ def test_moving_the_time_origin_keeps_the_slope_and_its_variance() -> None:
     assert_allclose(
         b.fixed_effects[0].estimate, a.fixed_effects[0].estimate + 3.0 * slope_a.estimate, rtol=1e-4
     )
+
+
+def test_no_converged_optimizer_is_flagged_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    original = MixedLM.fit
+
+    def never_converges(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        res = original(self, *args, **kwargs)
+        res.converged = False
+        return res
+
+    monkeypatch.setattr(MixedLM, "fit", never_converges)
+    res = _fit(simulated_trial(seed=4, n=20))
+    assert res.status == Status.NOT_CONVERGED and not res.converged
+    assert [n.code for n in res.warnings] == ["growth_not_converged"]
+    assert len(res.fixed_effects) == 2  # the numbers are kept for inspection, flagged
