@@ -317,3 +317,17 @@ def test_empty_family_has_the_columns_of_a_full_one(tmp_path: Path) -> None:
     full = pa.analyze(simulated_trial(tmp_path / "sim")).trajectories.to_frame()
     assert len(empty) == 0 and len(full) == 2
     assert set(empty.columns) <= set(full.columns)
+
+
+def test_by_arm_with_one_arm_is_not_estimable(tmp_path: Path) -> None:
+    path = simulated_trial(tmp_path / "sim")
+    people = pd.read_csv(path.parent / "participants.csv", dtype=str).assign(arm="active")
+    people.to_csv(path.parent / "participants.csv", index=False)
+    res = pa.analyze(path)
+    rec = res.trajectories[0]
+    assert rec.by_arm and rec.result.status.value == "not_estimable"
+    assert "at least two arms" in rec.result.reason and rec.result.fixed_effects == ()
+    assert res.trajectories[1].result.status.value == "ok"  # the pooled model is unaffected
+    res.write(tmp_path / "out", report=True)  # a not-estimable model is reported, not a crash
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "not estimable" in page
