@@ -331,3 +331,17 @@ def test_by_arm_with_one_arm_is_not_estimable(tmp_path: Path) -> None:
     res.write(tmp_path / "out", report=True)  # a not-estimable model is reported, not a crash
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "not estimable" in page
+
+
+def test_participants_without_an_arm_are_counted_not_dropped_silently(tmp_path: Path) -> None:
+    path = simulated_trial(tmp_path / "sim")
+    text = path.read_text(encoding="utf-8").replace('participants = "participants.csv"\n', "")
+    path.write_text(text, encoding="utf-8")
+    res = pa.analyze(path)
+    rec = res.trajectories[0]
+    assert rec.result.status.value == "not_estimable"
+    notes = {n.code: n.message for n in rec.result.warnings}
+    assert notes["trajectory_no_arm"].startswith("36 participant(s)")
+    res.write(tmp_path / "out", report=True)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "36 participant(s) with scores but no declared arm" in page

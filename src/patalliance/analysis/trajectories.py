@@ -26,7 +26,7 @@ from patalliance.analysis.records import Family, Record, records_frame
 from patalliance.derive import AnalysisTable, variable_name
 from patalliance.stats.growth import GrowthModelResult, fit_random_slope
 from patalliance.stats.mixedlm import FixedEffect
-from patalliance.status import Status
+from patalliance.status import Note, Status
 from patalliance.study import Study, TrajectorySpec, trajectory_time, trajectory_timepoints
 
 __all__ = ["DAYS_PER_UNIT", "Trajectories", "TrajectoryRecord", "run_trajectories"]
@@ -137,7 +137,17 @@ def trajectory(study: Study, table: AnalysisTable, spec: TrajectorySpec) -> Traj
     keep = ~np.isnan(scores).all(axis=1)
     arm_ids: list[str] = []
     arm_of = table.arms.reindex(vals.index).astype(str).to_numpy()
+    notes: tuple[Note, ...] = ()
     if spec.by_arm:
+        no_arm = int((keep & ~np.isin(arm_of, list(study.arms))).sum())
+        if no_arm:
+            notes = (
+                Note(
+                    "trajectory_no_arm",
+                    f"{no_arm} participant(s) with scores but no declared arm were left out of "
+                    "this time × arm model.",
+                ),
+            )
         keep &= np.isin(arm_of, list(study.arms))
         arm_ids = _arms(study, table, vals.index[keep])
     rows, cols = np.nonzero(~np.isnan(scores) & keep[:, None])
@@ -174,6 +184,7 @@ def trajectory(study: Study, table: AnalysisTable, spec: TrajectorySpec) -> Traj
             confidence_level=study.analysis.confidence_level,
             status=Status.NOT_ESTIMABLE,
             reason=reason,
+            warnings=notes,
         )
         return replace(record, result=res)
     res = fit_random_slope(
@@ -184,7 +195,7 @@ def trajectory(study: Study, table: AnalysisTable, spec: TrajectorySpec) -> Traj
         names=names,
         confidence_level=study.analysis.confidence_level,
     )
-    return replace(record, result=res)
+    return replace(record, result=replace(res, warnings=notes + res.warnings))
 
 
 def run_trajectories(study: Study, table: AnalysisTable) -> Trajectories:

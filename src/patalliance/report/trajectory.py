@@ -34,6 +34,9 @@ _STATUS = {
     Status.SINGULAR: "singular fit (flagged)",
 }
 
+#: Notes whose content the status sentences already give.
+_STATUS_NOTES = frozenset({"growth_singular", "growth_not_converged"})
+
 
 def _per(rec: TrajectoryRecord) -> str:
     return "per 30 days" if rec.time == "days" else "per timepoint"
@@ -73,8 +76,9 @@ def _title(rec: TrajectoryRecord, lab: Labeler) -> str:
 def _sentences(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler) -> list[str]:
     m = rec.result
     name = _title(rec, lab)
+    notes = [f"{name}: {w.message}" for w in m.warnings if w.code not in _STATUS_NOTES]
     if m.status == Status.NOT_ESTIMABLE:
-        return [f"{name}: not estimable — {m.reason}."]
+        return [f"{name}: not estimable — {m.reason}.", *notes]
     level = m.confidence_level
     slope = rec.effect("time")
     where = f" in the {_arm_label(res, rec.reference_arm)} arm" if rec.by_arm else ""
@@ -109,8 +113,7 @@ def _sentences(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler) -> lis
             "the estimates are flagged, and a simpler random-effects structure fits these "
             "data as well."
         )
-    out.extend(f"{name}: {w.message}" for w in m.warnings if w.code == "satterthwaite_unavailable")
-    return out
+    return out + notes
 
 
 def _effect_rows(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler) -> list[dict[str, Any]]:
