@@ -97,6 +97,7 @@ _OPTIONAL = (
     "multiple_imputation",
     "regressions",
     "moderation",
+    "trajectories",
 )
 
 

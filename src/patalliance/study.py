@@ -41,6 +41,7 @@ class TimepointInfo(_Model):
     id: Identifier
     label: str = ""
     week: float | None = None
+    days: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     @property
     def display(self) -> str:
@@ -236,6 +237,17 @@ class MultipleImputationSpec(_Model):
     baseline: str | None = None
 
 
+class TrajectorySpec(_Model):
+    """``[[analysis.trajectories]]``: a measure over time, random intercepts and slopes."""
+
+    measure: Identifier
+    scale: Identifier = "total"
+    timepoints: list[Identifier] | None = None
+    by_arm: bool = False
+    time: Literal["days", "order"] | None = None
+    label: str = ""
+
+
 class AnalysisPlan(_Model):
     """The ``[analysis]`` table: options and the families of tests."""
 
@@ -261,6 +273,7 @@ class AnalysisPlan(_Model):
     multiple_imputation: bool | MultipleImputationSpec = False
     regressions: list[RegressionSpec] = Field(default_factory=list)
     moderation: list[ModerationSpec] = Field(default_factory=list)
+    trajectories: list[TrajectorySpec] = Field(default_factory=list)
 
 
 class Study(_Model):
@@ -352,11 +365,82 @@ def _cross_check(study: Study) -> list[str]:
         if measure.peak is not None and len(measure.timepoints) < 2:
             problems.append(f"measures.{mid}.peak: a peak needs at least two timepoints")
     problems.extend(_check_format(study))
+    problems.extend(_check_trajectories(study))
     if study.data.format == "tidy" and not study.data.responses and study.data.scores is None:
         problems.append(
             "data: give the item responses ('responses = \"responses.csv\"') or pre-scored "
             "data ('scores = \"scores.csv\"')"
         )
+    return problems
+
+
+def trajectory_timepoints(study: Study, spec: TrajectorySpec) -> list[str]:
+    """The timepoints of a trajectory, in protocol order (default: all of its measure's)."""
+    measure = study.measures.get(spec.measure)
+    chosen = (
+        spec.timepoints if spec.timepoints is not None else (measure.timepoints if measure else [])
+    )
+    return [tp for tp in study.timepoint_ids if tp in chosen]
+
+
+def trajectory_time(study: Study, spec: TrajectorySpec) -> Literal["days", "order"]:
+    """``spec.time``, or ``"days"`` when every timepoint of the trajectory has ``days``."""
+    if spec.time is not None:
+        return spec.time
+    days = {t.id: t.days for t in study.timepoints}
+    used = trajectory_timepoints(study, spec)
+    return "days" if used and all(days.get(tp) is not None for tp in used) else "order"
+
+
+def _check_trajectories(study: Study) -> list[str]:
+    """Measures, timepoints and days of every ``[[analysis.trajectories]]`` entry."""
+    problems: list[str] = []
+    days = {t.id: t.days for t in study.timepoints}
+    for i, spec in enumerate(study.analysis.trajectories):
+        key = f"analysis.trajectories[{i}]"
+        measure = study.measures.get(spec.measure)
+        if measure is None:
+            problems.append(
+                f"{key}.measure: unknown measure {spec.measure!r}"
+                f"{suggest(spec.measure, set(study.measures))}; measures: "
+                f"{', '.join(study.measures)}"
+            )
+            continue
+        for j, tp in enumerate(spec.timepoints or []):
+            if tp in (spec.timepoints or [])[:j]:
+                problems.append(f"{key}.timepoints[{j}]: {tp!r} is listed twice")
+            elif tp not in measure.timepoints:
+                problems.append(
+                    f"{key}.timepoints[{j}]: {tp!r} is not a timepoint of measure "
+                    f"{spec.measure!r} ({', '.join(measure.timepoints)})"
+                )
+        used = trajectory_timepoints(study, spec)
+        where = f"{key}.timepoints" if spec.timepoints is not None else f"{key}.measure"
+        if len(used) < 3:
+            problems.append(
+                f"{where}: a trajectory needs at least 3 distinct timepoints of measure "
+                f"{spec.measure!r}; got {len(used)} ({', '.join(used) or 'none'}). List three or "
+                "more in timepoints, or use [[analysis.change]] for two"
+            )
+            continue
+        if trajectory_time(study, spec) != "days":
+            continue
+        missing = [tp for tp in used if days[tp] is None]
+        if missing:
+            problems.append(
+                f'{key}.time: time = "days" needs days on every timepoint of the trajectory; '
+                f'add days = ... to [[timepoints]] {", ".join(missing)}, or use time = "order"'
+            )
+            continue
+        seen: dict[float, str] = {}
+        for tp in used:
+            day = float(days[tp])  # type: ignore[arg-type]
+            if day in seen:
+                problems.append(
+                    f"{key}.timepoints: timepoints {seen[day]!r} and {tp!r} have the same "
+                    f"days ({day:g}); give each [[timepoints]] its own days, or leave one out"
+                )
+            seen.setdefault(day, tp)
     return problems
 
 

@@ -29,6 +29,7 @@ from patalliance.analysis.records import Family, PublishedComparison
 from patalliance.analysis.regression import RegressionRecord, Regressions
 from patalliance.analysis.reliability import ReliabilityRecord
 from patalliance.analysis.sensitivity import Sensitivity, SensitivityRecord
+from patalliance.analysis.trajectories import Trajectories, TrajectoryRecord
 from patalliance.derive import AnalysisTable
 from patalliance.instruments.key import InstrumentKey
 from patalliance.io.trialdata import InputFile
@@ -67,6 +68,7 @@ class PlanResults:
     moderation: ModerationModels = field(
         default_factory=lambda: ModerationModels((), ModerationRecord)
     )
+    trajectories: Trajectories = field(default_factory=lambda: Trajectories((), TrajectoryRecord))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from patalliance.analysis.regression import run_regressions
 from patalliance.analysis.reliability import run_reliability
 from patalliance.analysis.results import PlanResults
 from patalliance.analysis.sensitivity import run_sensitivity
+from patalliance.analysis.trajectories import run_trajectories
 from patalliance.derive import AnalysisTable
 from patalliance.instruments.key import InstrumentKey
 from patalliance.study import Study
@@ -81,4 +82,5 @@ def run_plan(
         else empty.multiple_imputation,
         regressions=run_regressions(study, table) if plan.regressions else empty.regressions,
         moderation=run_moderation(study, table) if plan.moderation else empty.moderation,
+        trajectories=run_trajectories(study, table) if plan.trajectories else empty.trajectories,
     )

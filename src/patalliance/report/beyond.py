@@ -27,6 +27,7 @@ from patalliance.report.labels import Labeler
 from patalliance.report.regression import moderation_section, regression_section
 from patalliance.report.reliability import reliability_section
 from patalliance.report.sections import Figure, Section
+from patalliance.report.trajectory import trajectory_section
 from patalliance.status import Status
 
 __all__ = ["render_sections", "status_text"]
@@ -570,6 +571,7 @@ _RENDERERS: tuple[tuple[str, Callable[[AnalysisResults, Labeler], Section]], ...
     ("multiple_imputation", imputation_section),
     ("regressions", regression_section),
     ("moderation", moderation_section),
+    ("trajectories", trajectory_section),
 )
 
 

@@ -265,6 +265,30 @@ def _model_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
     ]
 
 
+BATES_2015 = (
+    "Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects "
+    "models using lme4. Journal of Statistical Software, 67(1), 1-48."
+)
+
+
+def _trajectory_methods(plan: AnalysisPlan, refs: list[str]) -> list[str]:
+    """How trajectories were fitted and tested, when the plan has any."""
+    if not plan.trajectories:
+        return []
+    refs.extend([SATTERTHWAITE_1946, KUZNETSOVA_2017, BATES_2015])
+    return [
+        "Trajectories were modelled with linear mixed models of the score on time (days "
+        "from the reference point in units of 30 days, or the order of the timepoints), "
+        "optionally with arm and time × arm, with a random intercept and a random slope of "
+        "time per participant and an unstructured covariance between them, fitted by "
+        "restricted maximum likelihood (REML; statsmodels MixedLM). Fixed effects were tested "
+        "with t tests on Satterthwaite's degrees of freedom (Satterthwaite, 1946; Kuznetsova "
+        f"et al., 2017), with {apa.ci_label(plan.confidence_level)} confidence intervals on "
+        "the same degrees of freedom; fits at the boundary of the random-effects covariance "
+        "(singular by lme4's criterion; Bates et al., 2015) are marked as such."
+    ]
+
+
 def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list[str]]:
     """The methods paragraphs and the reference list, generated from the plan and the keys."""
     plan = results.study.analysis
@@ -296,6 +320,7 @@ def methods(results: AnalysisResults, labeler: Labeler) -> tuple[list[str], list
     tests.extend(_efficacy_methods(plan, refs))
     tests.extend(_model_methods(plan, refs))
     tests.extend(regression_methods(results, refs))
+    tests.extend(_trajectory_methods(plan, refs))
     tests.append(
         f"Significance was judged at α = {apa.fmt_r(plan.alpha)}; "
         "descriptive statistics use all available scores at each timepoint."
