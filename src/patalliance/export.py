@@ -30,6 +30,7 @@ import pandas as pd
 from patalliance.errors import ConfigError
 from patalliance.io.wide import require_pyreadstat
 from patalliance.pipeline import Prepared, prepare
+from patalliance.safe_cells import safe_frame, write_csv
 from patalliance.validate import Policy
 
 ADQS_COLUMNS = [
@@ -165,10 +166,12 @@ def _write_wide(prepared: Prepared, out: Path, target: str) -> str:
     items = [c for c in frame.columns if c not in text_cols]
     if target == "wide-csv":
         file = "data.csv"
-        frame.assign(**{c: _value_text(frame[c]) for c in items}).to_csv(out / file, index=False)
+        write_csv(
+            frame.assign(**{c: _value_text(frame[c]) for c in items}), out / file, index=False
+        )
     elif target == "xlsx":
         file = "data.xlsx"
-        frame.to_excel(out / file, index=False, engine="openpyxl")
+        safe_frame(frame).to_excel(out / file, index=False, engine="openpyxl")
     else:
         file = f"data.{target}"
         pyreadstat = require_pyreadstat(out / file)
@@ -282,7 +285,7 @@ def _write_redcap(prepared: Prepared, out: Path) -> str:
     )
     instruments = list(dict.fromkeys(m.instrument for m in study.measures.values()))
     dictionary, fields = _redcap_dictionary(prepared, instruments, covariates)
-    dictionary.to_csv(out / "dictionary.csv", index=False)
+    write_csv(dictionary, out / "dictionary.csv", index=False)
     wide = _wide_frame(prepared)
 
     def event(tp: str, pid: str) -> str:
@@ -292,7 +295,7 @@ def _write_redcap(prepared: Prepared, out: Path) -> str:
     records = _redcap_records(
         wide, event_of=event, fields=fields, instruments=instruments, covariates=covariates
     )
-    records.to_csv(out / "records.csv", index=False)
+    write_csv(records, out / "records.csv", index=False)
     events = sorted(
         {(e, t) for e, t in zip(records["redcap_event_name"], wide["timepoint"], strict=True)}
     )
@@ -418,19 +421,23 @@ def _write_sdtm(prepared: Prepared, out: Path) -> str:
         }
     )
     qs.insert(3, "QSSEQ", qs.groupby("USUBJID").cumcount() + 1)
-    qs.to_csv(out / "qs.csv", index=False)
+    write_csv(qs, out / "qs.csv", index=False)
     block = '[data]\nformat = "sdtm"\n' + _common_data_keys(prepared)
     block += '\n[data.sdtm]\nqs = "qs.csv"\n'
     if len(participants):
-        pd.DataFrame(
-            {
-                "STUDYID": study.study.id,
-                "DOMAIN": "DM",
-                "USUBJID": participants["participant_id"],
-                "ARMCD": participants["arm"].str.upper(),
-                "ARM": participants["arm"].map(lambda a: study.arms[a].label),
-            }
-        ).to_csv(out / "dm.csv", index=False)
+        write_csv(
+            pd.DataFrame(
+                {
+                    "STUDYID": study.study.id,
+                    "DOMAIN": "DM",
+                    "USUBJID": participants["participant_id"],
+                    "ARMCD": participants["arm"].str.upper(),
+                    "ARM": participants["arm"].map(lambda a: study.arms[a].label),
+                }
+            ),
+            out / "dm.csv",
+            index=False,
+        )
         block += 'dm = "dm.csv"\n\n[data.sdtm.arms]\n' + "".join(
             f"{_toml_str(a.upper())} = {_toml_str(a)}\n" for a in study.arms
         )
@@ -440,7 +447,7 @@ def _write_sdtm(prepared: Prepared, out: Path) -> str:
     block += "\n[data.sdtm.visits]\n" + "".join(
         f"{_toml_str(lab)} = {_toml_str(t)}\n" for t, lab in labels.items()
     )
-    adqs_frame(prepared).to_csv(out / "adqs.csv", index=False)
+    write_csv(adqs_frame(prepared), out / "adqs.csv", index=False)
     return block + "\n"
 
 
@@ -479,7 +486,7 @@ def export_study(
     else:
         block = _write_wide(prepared, out, to)
     if len(prepared.validated.prescored):
-        prepared.validated.prescored.to_csv(out / "scores.csv", index=False)
+        write_csv(prepared.validated.prescored, out / "scores.csv", index=False)
     text = prepared.study.path.read_text(encoding="utf-8-sig")
     (out / "study.toml").write_text(rewrite_data_table(text, block), encoding="utf-8")
     return sorted(set(out.iterdir()) - before | {out / "study.toml"})
