@@ -210,34 +210,88 @@ REDCAP_DICTIONARY_COLUMNS = [
 ]
 
 
+#: A REDCap variable or form name: lower-case letters, digits and underscores, starting with a
+#: letter, at most 100 characters (``___`` is reserved for checkbox columns).
+_REDCAP_NAME = re.compile(r"[a-z][a-z0-9_]{0,99}")
+
+
+def _check_redcap_names(names: dict[str, str]) -> None:
+    """Raise ConfigError for a name REDCap would refuse (``names``: name → where it is from)."""
+    for name, origin in names.items():
+        if not _REDCAP_NAME.fullmatch(name) or "___" in name:
+            raise ConfigError(
+                f"{origin}: {name!r} is not a valid REDCap name (lower-case letters, digits and "
+                "underscores, starting with a letter, at most 100 characters, no '___'); rename "
+                "it before exporting to REDCap"
+            )
+
+
+def _dictionary_row(field: str, form: str, ftype: str, label: str, **cols: str) -> list[str]:
+    row = {c: "" for c in REDCAP_DICTIONARY_COLUMNS}
+    row.update(
+        {
+            "Variable / Field Name": field,
+            "Form Name": form,
+            "Field Type": ftype,
+            "Field Label": label,
+        }
+    )
+    for key, value in cols.items():
+        row[key] = value
+    return list(row.values())
+
+
 def _redcap_dictionary(
     prepared: Prepared, instruments: list[str], covariates: list[str]
 ) -> tuple[pd.DataFrame, list[str]]:
     """The data dictionary and the item fields, in order.
 
-    record_id and participant fields are on form "participant", one form per instrument,
-    each item a radio field with the key's response codes as choices.
+    record_id and the participant fields are text fields on form "participant"; one form per
+    instrument. An item of an integer-valued key is a radio field whose choices are the key's
+    response codes (``"1, 1 | 2, 2 | ..."``: no item wording or anchors are shipped); any other
+    item is a text field validated as a number between the key's minimum and maximum.
+
+    Raises
+    ------
+    ConfigError
+        When a participants column or an instrument id is not a valid REDCap name.
     """
     study = prepared.study
     by_instrument = {m.instrument: prepared.keys[mid] for mid, m in study.measures.items()}
-    dic_rows = [("record_id", "participant", "text", "Record ID", "")]
-    dic_rows += [(c, "participant", "text", c, "") for c in covariates]
+    _check_redcap_names(
+        {
+            **{c: "participants column (a REDCap field name)" for c in covariates},
+            **{i: "instrument id (a REDCap form name)" for i in instruments},
+        }
+    )
+    rows = [_dictionary_row("record_id", "participant", "text", "Record ID")]
+    rows += [_dictionary_row(c, "participant", "text", c) for c in covariates]
     fields: list[str] = []
     for inst in instruments:
         key = by_instrument[inst]
+        title = key.instrument.abbreviation or inst
         for item in range(1, key.instrument.n_items + 1):
             lo, hi = key.item_min[item], key.item_max[item]
             name = f"{inst}_{item}"
             fields.append(name)
+            label = f"{title} item {item}"
             if key.instrument.integer:
                 choices = " | ".join(f"{v}, {v}" for v in range(int(lo), int(hi) + 1))
-                dic_rows.append((name, inst, "radio", f"{inst} item {item}", choices))
+                rows.append(
+                    _dictionary_row(
+                        name, inst, "radio", label, **{REDCAP_DICTIONARY_COLUMNS[5]: choices}
+                    )
+                )
             else:
-                dic_rows.append((name, inst, "text", f"{inst} item {item}", ""))
-    dictionary = pd.DataFrame(
-        [(f, form, t, label, ch, *[""] * 13) for f, form, t, label, ch in dic_rows],
-        columns=REDCAP_DICTIONARY_COLUMNS,
-    )
+                validation = dict(
+                    zip(
+                        REDCAP_DICTIONARY_COLUMNS[7:10],
+                        ("number", f"{lo:g}", f"{hi:g}"),
+                        strict=True,
+                    )
+                )
+                rows.append(_dictionary_row(name, inst, "text", label, **validation))
+    dictionary = pd.DataFrame(rows, columns=REDCAP_DICTIONARY_COLUMNS)
     return dictionary, fields
 
 

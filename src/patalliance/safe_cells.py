@@ -13,6 +13,8 @@ cell with a single quote (``'``), which every spreadsheet shows as text.
 - **Reversible.** A text cell that already starts with ``'`` gets one more, so
   :func:`restore` (drop one leading ``'`` where the next character is ``'`` or one of the
   characters above) gives back exactly the original text.
+- **Line breaks.** A file with a carriage return inside a text cell has its text cells
+  quoted, so that no spreadsheet starts a new row (and an unescaped cell) inside one.
 - **XLSX cells** hold the neutralised text as a string cell (``t="s"``), never a formula.
 
 :func:`write_csv` writes a DataFrame as CSV (headers and index included);
@@ -70,6 +72,12 @@ def _cell(value: Any) -> Any:
     return neutralise(value) if isinstance(value, str) else value
 
 
+def _is_text(column: pd.Series) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell, column name and index label neutralised.
 
@@ -81,7 +89,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for i in range(out.shape[1]):
         column = out.iloc[:, i]
-        if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        if not _is_text(column):
             continue
         out.isetitem(i, column.map(_cell, na_action="ignore").to_numpy(dtype=object))
     for axis in ("columns", "index"):
@@ -93,9 +101,29 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _holds_carriage_return(frame: pd.DataFrame) -> bool:
+    labels = [*frame.columns, *frame.index.names]
+    if any(isinstance(v, str) and "\r" in v for v in labels):
+        return True
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if _is_text(column) and any(isinstance(v, str) and "\r" in v for v in column):
+            return True
+    return False
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs: Any) -> None:
-    """``frame.to_csv(path, **kwargs)`` with every text cell neutralised."""
-    safe_frame(frame).to_csv(path, **kwargs)
+    """``frame.to_csv(path, **kwargs)`` with every text cell neutralised.
+
+    A text cell holding a carriage return would end the line for a spreadsheet, and what
+    follows it would start a new row unescaped; such a file has every text cell quoted.
+    """
+    import csv
+
+    safe = safe_frame(frame)
+    if "quoting" not in kwargs and _holds_carriage_return(safe):
+        kwargs["quoting"] = csv.QUOTE_NONNUMERIC
+    safe.to_csv(path, **kwargs)
 
 
 def set_text(cell: Any) -> None:

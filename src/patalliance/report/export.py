@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from patalliance.report.tables import ReportTable, numeric_columns
-from patalliance.safe_cells import neutralise, set_text, write_csv
+from patalliance.safe_cells import set_text, write_csv
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -53,8 +53,6 @@ def _cell_value(value: Any) -> Any:
         return None
     if hasattr(value, "item"):  # numpy scalar
         return value.item()
-    if isinstance(value, str):
-        return neutralise(value)
     return value
 
 
@@ -99,7 +97,7 @@ def write_xlsx(tables: Sequence[ReportTable], path: Path) -> Path:
             ws.append([])
             ws.append([f"Note. {table.note}"])
         ws.freeze_panes = "B3"
-    for sheet in wb.worksheets:
+    for sheet in wb.worksheets:  # every text cell: inert, a string and never a formula
         for row in sheet.iter_rows():
             for cell in row:
                 set_text(cell)
