@@ -134,6 +134,17 @@ class _Columns:
         self.columns: dict[str, pd.Series] = {}
         self.labels: dict[str, pd.Series] = {}
 
+    def spread(self, ids: pd.Series, values: np.ndarray) -> pd.Series:
+        """``values`` of participants ``ids`` as a column over the whole index (NaN elsewhere).
+
+        One lookup per id in the index's hash table, which is built once for all columns.
+        """
+        column = np.full(
+            len(self.index), np.nan, dtype=float if values.dtype.kind == "f" else object
+        )
+        column[self.index.get_indexer(pd.Index(ids.astype(str), dtype=object))] = values
+        return pd.Series(column, index=self.index)
+
     def add(self, info: VariableInfo, series: pd.Series) -> None:
         self.columns[info.name] = series
         self.variables[info.name] = info
@@ -155,9 +166,7 @@ def _add_scale(
     per_tp: dict[str, pd.Series] = {}
     for tp in measure.timepoints:
         sel = groups.get((scale, tp), empty)
-        series = pd.Series(
-            sel["score"].to_numpy(dtype=float), index=sel["participant_id"].astype(str)
-        ).reindex(out.index)
+        series = out.spread(sel["participant_id"], sel["score"].to_numpy(dtype=float))
         name = variable_name(mid, scale, tp)
         out.add(VariableInfo(name, mid, scale, tp, "score"), series)
         per_tp[tp] = series
@@ -165,9 +174,7 @@ def _add_scale(
         if (bands != "").any():
             cls = next(c for c in key.classifications if c.kind == "bands" and c.scale == scale)
             lab = variable_name(mid, cls.id, tp)
-            out.labels[lab] = pd.Series(
-                bands.to_numpy(), index=sel["participant_id"].astype(str)
-            ).reindex(out.index)
+            out.labels[lab] = out.spread(sel["participant_id"], bands.to_numpy(dtype=object))
     return per_tp
 
 
