@@ -204,3 +204,20 @@ def test_report_table_writers_keep_text_inert(tmp_path: Path) -> None:
     assert [ws.cell(row=r, column=1).value for r in range(3, 3 + len(data))] == [
         "'" + p for p in PAYLOADS
     ]
+
+
+def test_qc_report_csv_holds_no_formula(tmp_path: Path) -> None:
+    """A study folder named like a formula, given as a relative path: the QC report's
+    ``file`` column starts with ``=``, and the CSV report writes it inert."""
+    participants = make_participants()
+    participants.loc[0, "arm"] = "@arm"
+    study = write_study(tmp_path / "=evil", participants=participants)
+    before = folder_hash(study.parent)
+    result = run_cli("validate", "=evil/study.toml", "--report", "report/qc.csv", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert folder_hash(study.parent) == before
+    assert unsafe_cells(tmp_path / "report") == []
+    report = pd.read_csv(tmp_path / "report" / "qc.csv", dtype=str)
+    assert restore(report.loc[0, "file"]) == "=evil/participants.csv"
+    assert report.loc[0, "code"] == "unknown_arm"
+    assert int(report.loc[0, "row"]) == 2
