@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import re
 from pathlib import Path
@@ -221,3 +222,24 @@ def test_qc_report_csv_holds_no_formula(tmp_path: Path) -> None:
     assert restore(report.loc[0, "file"]) == "=evil/participants.csv"
     assert report.loc[0, "code"] == "unknown_arm"
     assert int(report.loc[0, "row"]) == 2
+
+
+def test_pool_outputs_hold_no_formula(tmp_path: Path) -> None:
+    effects = tmp_path / "effects.csv"
+    frame = pd.DataFrame(
+        {"study": PAYLOADS[:4], "r": [-0.3, 0.5, 0.1, -0.45], "n": [40, 25, 60, 33]}
+    )
+    frame.to_csv(effects, index=False)
+    before = hashlib.sha256(effects.read_bytes()).hexdigest()
+    out = tmp_path / "pooled"
+    result = run_cli("pool", str(effects), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert hashlib.sha256(effects.read_bytes()).hexdigest() == before
+    assert unsafe_cells(out) == []
+    written = [
+        cell
+        for path in (out / "tables").glob("*.csv")
+        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        for cell in row
+    ]
+    assert "'" + PAYLOADS[0] in written  # the study id is there, inert
