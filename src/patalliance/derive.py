@@ -121,7 +121,7 @@ def _participant_index(scores: pd.DataFrame, participants: pd.DataFrame) -> pd.I
     if len(participants):
         parts.insert(0, participants["participant_id"].astype(str).to_numpy(dtype=object))
     # pd.unique hashes once and keeps the order of first appearance: linear in the ids
-    ids = pd.unique(np.concatenate(parts)) if parts else np.array([], dtype=object)
+    ids = pd.unique(np.concatenate(parts))
     return pd.Index(ids, name="participant_id", dtype=object)
 
 
