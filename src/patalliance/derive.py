@@ -94,9 +94,12 @@ def build_analysis_table(
     for mid, measure in study.measures.items():
         key = keys[mid]
         mscores = scores[scores["measure"] == mid]
-        scale_ids = list(dict.fromkeys(mscores["scale"])) if len(mscores) else []
+        scale_ids = mscores["scale"].drop_duplicates().tolist() if len(mscores) else []
+        # one pass over the measure's rows, not one per scale × timepoint
+        grouped = mscores.groupby(["scale", "timepoint"], sort=False, observed=True)
+        groups = {(str(k[0]), str(k[1])): g for k, g in grouped}
         for scale in scale_ids:
-            per_tp = _add_scale(out, mid, measure, key, scale, mscores)
+            per_tp = _add_scale(out, mid, measure, key, scale, groups, mscores.iloc[:0])
             if measure.peak is not None:
                 _add_peak(out, mid, measure, scale, per_tp)
             if measure.baseline is not None and not scale.endswith("_pct"):
@@ -114,11 +117,12 @@ def build_analysis_table(
 
 def _participant_index(scores: pd.DataFrame, participants: pd.DataFrame) -> pd.Index:
     """Participants file order (first occurrence), then ids only the scores have, as seen."""
-    ids: list[str] = []
+    parts = [scores["participant_id"].astype(str).to_numpy(dtype=object)]
     if len(participants):
-        ids.extend(participants["participant_id"].astype(str))
-    ids.extend(str(p) for p in scores["participant_id"])
-    return pd.Index(list(dict.fromkeys(ids)), name="participant_id", dtype=object)
+        parts.insert(0, participants["participant_id"].astype(str).to_numpy(dtype=object))
+    # pd.unique hashes once and keeps the order of first appearance: linear in the ids
+    ids = pd.unique(np.concatenate(parts))
+    return pd.Index(ids, name="participant_id", dtype=object)
 
 
 class _Columns:
@@ -129,6 +133,17 @@ class _Columns:
         self.variables: dict[str, VariableInfo] = {}
         self.columns: dict[str, pd.Series] = {}
         self.labels: dict[str, pd.Series] = {}
+
+    def spread(self, ids: pd.Series, values: np.ndarray) -> pd.Series:
+        """``values`` of participants ``ids`` as a column over the whole index (NaN elsewhere).
+
+        One lookup per id in the index's hash table, which is built once for all columns.
+        """
+        column = np.full(
+            len(self.index), np.nan, dtype=float if values.dtype.kind == "f" else object
+        )
+        column[self.index.get_indexer(pd.Index(ids.astype(str), dtype=object))] = values
+        return pd.Series(column, index=self.index)
 
     def add(self, info: VariableInfo, series: pd.Series) -> None:
         self.columns[info.name] = series
@@ -141,15 +156,17 @@ def _add_scale(
     measure: Measure,
     key: InstrumentKey,
     scale: str,
-    mscores: pd.DataFrame,
+    groups: Mapping[tuple[str, str], pd.DataFrame],
+    empty: pd.DataFrame,
 ) -> dict[str, pd.Series]:
-    """The scale's score at every timepoint (and its band labels); returns them by timepoint."""
+    """The scale's score at every timepoint (and its band labels); returns them by timepoint.
+
+    ``groups`` holds the measure's scores by (scale, timepoint); ``empty`` has their columns.
+    """
     per_tp: dict[str, pd.Series] = {}
     for tp in measure.timepoints:
-        sel = mscores[(mscores["scale"] == scale) & (mscores["timepoint"] == tp)]
-        series = pd.Series(
-            sel["score"].to_numpy(dtype=float), index=sel["participant_id"].astype(str)
-        ).reindex(out.index)
+        sel = groups.get((scale, tp), empty)
+        series = out.spread(sel["participant_id"], sel["score"].to_numpy(dtype=float))
         name = variable_name(mid, scale, tp)
         out.add(VariableInfo(name, mid, scale, tp, "score"), series)
         per_tp[tp] = series
@@ -157,9 +174,7 @@ def _add_scale(
         if (bands != "").any():
             cls = next(c for c in key.classifications if c.kind == "bands" and c.scale == scale)
             lab = variable_name(mid, cls.id, tp)
-            out.labels[lab] = pd.Series(
-                bands.to_numpy(), index=sel["participant_id"].astype(str)
-            ).reindex(out.index)
+            out.labels[lab] = out.spread(sel["participant_id"], bands.to_numpy(dtype=object))
     return per_tp
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 from patalliance.errors import ConfigError
 from patalliance.io.wide import require_pyreadstat
 from patalliance.pipeline import Prepared, prepare
+from patalliance.safe_cells import safe_frame, write_csv
 from patalliance.validate import Policy
 
 ADQS_COLUMNS = [
@@ -165,10 +166,12 @@ def _write_wide(prepared: Prepared, out: Path, target: str) -> str:
     items = [c for c in frame.columns if c not in text_cols]
     if target == "wide-csv":
         file = "data.csv"
-        frame.assign(**{c: _value_text(frame[c]) for c in items}).to_csv(out / file, index=False)
+        write_csv(
+            frame.assign(**{c: _value_text(frame[c]) for c in items}), out / file, index=False
+        )
     elif target == "xlsx":
         file = "data.xlsx"
-        frame.to_excel(out / file, index=False, engine="openpyxl")
+        safe_frame(frame).to_excel(out / file, index=False, engine="openpyxl")
     else:
         file = f"data.{target}"
         pyreadstat = require_pyreadstat(out / file)
@@ -207,34 +210,88 @@ REDCAP_DICTIONARY_COLUMNS = [
 ]
 
 
+#: A REDCap variable or form name: lower-case letters, digits and underscores, starting with a
+#: letter, at most 100 characters (``___`` is reserved for checkbox columns).
+_REDCAP_NAME = re.compile(r"[a-z][a-z0-9_]{0,99}")
+
+
+def _check_redcap_names(names: dict[str, str]) -> None:
+    """Raise ConfigError for a name REDCap would refuse (``names``: name → where it is from)."""
+    for name, origin in names.items():
+        if not _REDCAP_NAME.fullmatch(name) or "___" in name:
+            raise ConfigError(
+                f"{origin}: {name!r} is not a valid REDCap name (lower-case letters, digits and "
+                "underscores, starting with a letter, at most 100 characters, no '___'); rename "
+                "it before exporting to REDCap"
+            )
+
+
+def _dictionary_row(field: str, form: str, ftype: str, label: str, **cols: str) -> list[str]:
+    row = {c: "" for c in REDCAP_DICTIONARY_COLUMNS}
+    row.update(
+        {
+            "Variable / Field Name": field,
+            "Form Name": form,
+            "Field Type": ftype,
+            "Field Label": label,
+        }
+    )
+    for key, value in cols.items():
+        row[key] = value
+    return list(row.values())
+
+
 def _redcap_dictionary(
     prepared: Prepared, instruments: list[str], covariates: list[str]
 ) -> tuple[pd.DataFrame, list[str]]:
     """The data dictionary and the item fields, in order.
 
-    record_id and participant fields are on form "participant", one form per instrument,
-    each item a radio field with the key's response codes as choices.
+    record_id and the participant fields are text fields on form "participant"; one form per
+    instrument. An item of an integer-valued key is a radio field whose choices are the key's
+    response codes (``"1, 1 | 2, 2 | ..."``: no item wording or anchors are shipped); any other
+    item is a text field validated as a number between the key's minimum and maximum.
+
+    Raises
+    ------
+    ConfigError
+        When a participants column or an instrument id is not a valid REDCap name.
     """
     study = prepared.study
     by_instrument = {m.instrument: prepared.keys[mid] for mid, m in study.measures.items()}
-    dic_rows = [("record_id", "participant", "text", "Record ID", "")]
-    dic_rows += [(c, "participant", "text", c, "") for c in covariates]
+    _check_redcap_names(
+        {
+            **{c: "participants column (a REDCap field name)" for c in covariates},
+            **{i: "instrument id (a REDCap form name)" for i in instruments},
+        }
+    )
+    rows = [_dictionary_row("record_id", "participant", "text", "Record ID")]
+    rows += [_dictionary_row(c, "participant", "text", c) for c in covariates]
     fields: list[str] = []
     for inst in instruments:
         key = by_instrument[inst]
+        title = key.instrument.abbreviation or inst
         for item in range(1, key.instrument.n_items + 1):
             lo, hi = key.item_min[item], key.item_max[item]
             name = f"{inst}_{item}"
             fields.append(name)
+            label = f"{title} item {item}"
             if key.instrument.integer:
                 choices = " | ".join(f"{v}, {v}" for v in range(int(lo), int(hi) + 1))
-                dic_rows.append((name, inst, "radio", f"{inst} item {item}", choices))
+                rows.append(
+                    _dictionary_row(
+                        name, inst, "radio", label, **{REDCAP_DICTIONARY_COLUMNS[5]: choices}
+                    )
+                )
             else:
-                dic_rows.append((name, inst, "text", f"{inst} item {item}", ""))
-    dictionary = pd.DataFrame(
-        [(f, form, t, label, ch, *[""] * 13) for f, form, t, label, ch in dic_rows],
-        columns=REDCAP_DICTIONARY_COLUMNS,
-    )
+                validation = dict(
+                    zip(
+                        REDCAP_DICTIONARY_COLUMNS[7:10],
+                        ("number", f"{lo:g}", f"{hi:g}"),
+                        strict=True,
+                    )
+                )
+                rows.append(_dictionary_row(name, inst, "text", label, **validation))
+    dictionary = pd.DataFrame(rows, columns=REDCAP_DICTIONARY_COLUMNS)
     return dictionary, fields
 
 
@@ -282,7 +339,7 @@ def _write_redcap(prepared: Prepared, out: Path) -> str:
     )
     instruments = list(dict.fromkeys(m.instrument for m in study.measures.values()))
     dictionary, fields = _redcap_dictionary(prepared, instruments, covariates)
-    dictionary.to_csv(out / "dictionary.csv", index=False)
+    write_csv(dictionary, out / "dictionary.csv", index=False)
     wide = _wide_frame(prepared)
 
     def event(tp: str, pid: str) -> str:
@@ -292,7 +349,7 @@ def _write_redcap(prepared: Prepared, out: Path) -> str:
     records = _redcap_records(
         wide, event_of=event, fields=fields, instruments=instruments, covariates=covariates
     )
-    records.to_csv(out / "records.csv", index=False)
+    write_csv(records, out / "records.csv", index=False)
     events = sorted(
         {(e, t) for e, t in zip(records["redcap_event_name"], wide["timepoint"], strict=True)}
     )
@@ -418,21 +475,25 @@ def _write_sdtm(prepared: Prepared, out: Path) -> str:
         }
     )
     qs.insert(3, "QSSEQ", qs.groupby("USUBJID").cumcount() + 1)
-    qs.to_csv(out / "qs.csv", index=False)
+    write_csv(qs, out / "qs.csv", index=False)
     block = '[data]\nformat = "sdtm"\n' + _common_data_keys(prepared)
     block += '\n[data.sdtm]\nqs = "qs.csv"\n'
     if len(participants):
-        pd.DataFrame(
-            {
-                "STUDYID": study.study.id,
-                "DOMAIN": "DM",
-                "USUBJID": participants["participant_id"],
-                "ARMCD": participants["arm"].str.upper(),
-                "ARM": participants["arm"].map(lambda a: study.arms[a].label),
-                # the participants file's other columns (facilitator, covariates), as named
-                **{c: participants[c] for c in _covariates(prepared)},
-            }
-        ).to_csv(out / "dm.csv", index=False)
+        write_csv(
+            pd.DataFrame(
+                {
+                    "STUDYID": study.study.id,
+                    "DOMAIN": "DM",
+                    "USUBJID": participants["participant_id"],
+                    "ARMCD": participants["arm"].str.upper(),
+                    "ARM": participants["arm"].map(lambda a: study.arms[a].label),
+                    # the participants file's other columns (facilitator, covariates), as named
+                    **{c: participants[c] for c in _covariates(prepared)},
+                }
+            ),
+            out / "dm.csv",
+            index=False,
+        )
         block += 'dm = "dm.csv"\n\n[data.sdtm.arms]\n' + "".join(
             f"{_toml_str(a.upper())} = {_toml_str(a)}\n" for a in study.arms
         )
@@ -442,7 +503,7 @@ def _write_sdtm(prepared: Prepared, out: Path) -> str:
     block += "\n[data.sdtm.visits]\n" + "".join(
         f"{_toml_str(lab)} = {_toml_str(t)}\n" for t, lab in labels.items()
     )
-    adqs_frame(prepared).to_csv(out / "adqs.csv", index=False)
+    write_csv(adqs_frame(prepared), out / "adqs.csv", index=False)
     return block + "\n"
 
 
@@ -481,7 +542,7 @@ def export_study(
     else:
         block = _write_wide(prepared, out, to)
     if len(prepared.validated.prescored):
-        prepared.validated.prescored.to_csv(out / "scores.csv", index=False)
+        write_csv(prepared.validated.prescored, out / "scores.csv", index=False)
     text = prepared.study.path.read_text(encoding="utf-8-sig")
     (out / "study.toml").write_text(rewrite_data_table(text, block), encoding="utf-8")
     return sorted(set(out.iterdir()) - before | {out / "study.toml"})

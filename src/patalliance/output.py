@@ -14,6 +14,7 @@ from patalliance.analysis.results import AnalysisResults
 from patalliance.document import build_document, dumps
 from patalliance.errors import ConfigError
 from patalliance.qc import ValidationReport
+from patalliance.safe_cells import write_csv
 
 __all__ = ["ensure_dir", "write_outputs", "write_qc_report"]
 
@@ -70,7 +71,7 @@ def write_tables_csv(results: AnalysisResults, folder: Path) -> dict[str, Path]:
     files: dict[str, Path] = {}
     for name, frame in frames.items():
         path = folder / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        write_csv(frame, path, index=False)
         files[f"tables/{name}.csv"] = path
     return files
 
@@ -95,7 +96,7 @@ def write_outputs(
     files: dict[str, Path] = {}
     (out / "results.json").write_text(dumps(build_document(results)), encoding="utf-8")
     files["results.json"] = out / "results.json"
-    results.table.to_frame().to_csv(out / "scores.csv", index=False)
+    write_csv(results.table.to_frame(), out / "scores.csv", index=False)
     files["scores.csv"] = out / "scores.csv"
     results.qc.write(out / "qc_report.json")
     files["qc_report.json"] = out / "qc_report.json"

@@ -102,4 +102,6 @@ class ValidationReport:
         if path.suffix.lower() == ".json":
             path.write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
         else:
-            self.to_frame().to_csv(path, index=False)
+            from patalliance.safe_cells import write_csv
+
+            write_csv(self.to_frame(), path, index=False)

@@ -164,7 +164,9 @@ def score(
             raise DataValidationError(f"{exc} The full report is in {qc_path}.") from None
         raise
     out.parent.mkdir(parents=True, exist_ok=True)
-    scores.to_csv(out)
+    from patalliance.safe_cells import write_csv
+
+    write_csv(scores.reset_index(), out, index=False)
     n_vars = sum(1 for c in scores.columns if c != "arm")
     console.print(f"Scored {len(scores)} participants, {n_vars} variables → {escape(out)}")
 

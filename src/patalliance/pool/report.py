@@ -29,6 +29,7 @@ from patalliance.report import apa
 from patalliance.report.export import write_csvs, write_docx, write_xlsx
 from patalliance.report.html import html_figure, html_table
 from patalliance.report.tables import ReportTable
+from patalliance.safe_cells import write_csv
 from patalliance.status import Status
 
 __all__ = ["build_tables", "render_html", "write_pool_outputs"]
@@ -252,7 +253,7 @@ def write_pool_outputs(result: PoolResult, out: str | Path) -> dict[str, Path]:
     files.update(write_csvs(tables, folder))
     for t in tables:
         path = folder / f"{t.key}.csv"
-        t.data.to_csv(path, index=False, encoding="utf-8")
+        write_csv(t.data, path, index=False, encoding="utf-8")
         files[f"tables/{path.name}"] = path
     files["tables/tables.xlsx"] = write_xlsx(tables, folder / "tables.xlsx")
     files["tables/tables.docx"] = write_docx(tables, folder / "tables.docx", title=result.title)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from patalliance.report.tables import ReportTable, numeric_columns
+from patalliance.safe_cells import set_text, write_csv
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -28,7 +29,7 @@ def write_csvs(tables: Sequence[ReportTable], folder: Path) -> dict[str, Path]:
     files = {}
     for table in tables:
         path = folder / f"paper_{table.key}.csv"
-        table.display.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(table.display, path, index=False, encoding="utf-8-sig")
         files[f"tables/{path.name}"] = path
     return files
 
@@ -96,6 +97,10 @@ def write_xlsx(tables: Sequence[ReportTable], path: Path) -> Path:
             ws.append([])
             ws.append([f"Note. {table.note}"])
         ws.freeze_panes = "B3"
+    for sheet in wb.worksheets:  # every text cell: inert, a string and never a formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                set_text(cell)
     contents.column_dimensions["C"].width = 80
     contents.column_dimensions["B"].width = 32
     wb.properties.creator = "patalliance"

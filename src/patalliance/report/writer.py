@@ -21,6 +21,7 @@ from patalliance.report.html import (
 from patalliance.report.identifiers import pseudonyms
 from patalliance.report.labels import Labeler
 from patalliance.report.sections import Section
+from patalliance.safe_cells import write_csv
 
 MAX_PROBLEMS = 500
 
@@ -186,6 +187,6 @@ def write_report(
     if not show_ids:
         private = out / "private"
         private.mkdir(parents=True, exist_ok=True)
-        ids.key_frame().to_csv(private / "label_key.csv", index=False)
+        write_csv(ids.key_frame(), private / "label_key.csv", index=False)
         files["private/label_key.csv"] = private / "label_key.csv"
     return files

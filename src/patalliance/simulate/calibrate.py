@@ -54,6 +54,7 @@ from scipy import stats
 from patalliance.errors import ConfigError
 from patalliance.instruments.engine import score_responses
 from patalliance.instruments.key import InstrumentKey
+from patalliance.safe_cells import write_csv
 from patalliance.simulate import _anneal
 from patalliance.simulate._constraints import (
     Constraints,
@@ -158,7 +159,7 @@ class CalibrationResult:
         """Write ``responses.csv``, ``participants.csv`` and ``calibration.csv``."""
         paths = self.trial.write(directory)
         paths["calibration"] = Path(directory) / "calibration.csv"
-        self.to_frame().to_csv(paths["calibration"], index=False, lineterminator="\n")
+        write_csv(self.to_frame(), paths["calibration"], index=False, lineterminator="\n")
         return paths
 
 

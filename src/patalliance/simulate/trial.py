@@ -33,6 +33,7 @@ import pandas as pd
 from patalliance.derive import parse_variable, variable_name
 from patalliance.errors import ConfigError
 from patalliance.instruments.key import InstrumentKey
+from patalliance.safe_cells import write_csv
 from patalliance.study import Study
 
 RESPONSE_COLUMNS = ["participant_id", "timepoint", "instrument", "item", "value"]
@@ -412,8 +413,8 @@ class SimulatedTrial:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"responses": out / "responses.csv", "participants": out / "participants.csv"}
-        self.responses.to_csv(paths["responses"], index=False, lineterminator="\n")
-        self.participants.to_csv(paths["participants"], index=False, lineterminator="\n")
+        write_csv(self.responses, paths["responses"], index=False, lineterminator="\n")
+        write_csv(self.participants, paths["participants"], index=False, lineterminator="\n")
         return paths
 
 

@@ -76,7 +76,8 @@ def _check_participant_ids(
         message="participant_id is empty; every row needs an id",
     )
     if known_participants is not None:
-        unknown_p = (pid != "") & ~pid.isin(known_participants)
+        # object dtype: a hash lookup (pandas' Arrow-string isin converts every value in Python)
+        unknown_p = (pid != "") & ~pid.astype(object).isin(known_participants)
         rows.add(
             unknown_p,
             column="participant_id",
