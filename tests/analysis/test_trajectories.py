@@ -78,15 +78,15 @@ def test_demo_matches_statsmodels() -> None:
     long = _long(
         prep.table.values, prep.table.arms, "depression.total", {k: v / 30 for k, v in days.items()}
     )
-    ref = _oracle(long, "y ~ time + d + time:d", "delayed")
+    ref = _oracle(long, "y ~ time + d + time:d", "immediate")
     _check_against(rec, ref, long)
     assert [f["term"] for f in rec["fixed_effects"]] == [
         "Intercept",
         "time",
-        "arm[delayed]",
-        "time:arm[delayed]",
+        "arm[immediate]",
+        "time:arm[immediate]",
     ]
-    assert rec["reference_arm"] == "immediate" and rec["arms"] == ["immediate", "delayed"]
+    assert rec["reference_arm"] == "delayed" and rec["arms"] == ["delayed", "immediate"]
     frame = fam.fixed_effects_frame()
     assert list(frame["term"]) == [f["term"] for f in rec["fixed_effects"]]
 
@@ -176,10 +176,10 @@ def test_simulated_trial_matches_statsmodels(tmp_path: Path) -> None:
     long = _long(
         values, arms, "alliance.total", {"s1": 0, "s2": 14 / 30, "s3": 28 / 30, "s4": 42 / 30}
     )
-    ref = _oracle(long, "y ~ time + d + time:d", "active")
+    ref = _oracle(long, "y ~ time + d + time:d", "control")
     _check_against(recs[0], ref, long)
     assert recs[0]["time"] == "days" and recs[0]["label"] == "Alliance over sessions"
-    assert recs[0]["reference_arm"] == "control"
+    assert recs[0]["reference_arm"] == "active"
     # 2. Default timepoints (all five; s5 has no days): time is the order, no arm terms.
     assert recs[1]["time"] == "order" and recs[1]["time_unit"] == "timepoint"
     assert recs[1]["time_values"] == [0.0, 1.0, 2.0, 3.0, 4.0]
@@ -192,8 +192,8 @@ def test_simulated_trial_matches_statsmodels(tmp_path: Path) -> None:
     assert frame.loc[0, "slope_variance"] == recs[0]["slope_variance"]
     est = {f["term"]: f["estimate"] for f in recs[0]["fixed_effects"]}
     assert_allclose(
-        rec.mean_trajectory("active", np.array([0.0, 1.0])),
-        [est["Intercept"] + est["arm[active]"], sum(est.values())],
+        rec.mean_trajectory("control", np.array([0.0, 1.0])),
+        [est["Intercept"] + est["arm[control]"], sum(est.values())],
         rtol=1e-12,
     )
 
@@ -286,7 +286,7 @@ def test_order_time_without_days(tmp_path: Path) -> None:
         {"baseline": 0.0, "post1w": 1.0, "fu4w": 2.0},
     )
     if rec.result.status.value == "ok":
-        ref = _oracle(long, "y ~ time + d + time:d", "delayed")
+        ref = _oracle(long, "y ~ time + d + time:d", "immediate")
         _check_against(rec.to_dict(), ref, long)
     else:
         assert rec.result.warnings and rec.result.status.value in {"singular", "not_converged"}

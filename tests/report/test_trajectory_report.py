@@ -40,7 +40,7 @@ def test_section_reports_the_fitted_slopes(demo) -> None:  # type: ignore[no-unt
     rec = res.trajectories[0]
     assert rec.result.status == Status.OK
     text = _text(_section(page))
-    for term in ("time", "time:arm[delayed]"):
+    for term in ("time", "time:arm[immediate]"):
         f = rec.effect(term)
         assert f is not None
         stat = (

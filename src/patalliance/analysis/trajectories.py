@@ -42,7 +42,7 @@ class TrajectoryRecord(Record):
 
     ``time_values`` is the time of each of ``timepoints`` in the model's unit
     (``time_unit``); ``arms`` the arms in the model, the first being ``reference_arm`` (the
-    first arm of the study file with participants) when ``by_arm``.
+    first in sorted order of the arms with participants) when ``by_arm``.
     """
 
     label: str
@@ -123,7 +123,8 @@ def time_values(study: Study, spec: TrajectorySpec) -> tuple[str, tuple[float, .
 
 def _arms(study: Study, table: AnalysisTable, ids: pd.Index) -> list[str]:
     present = set(table.arms.reindex(ids).astype(str))
-    return [a for a in study.arms if a in present]
+    # the reference arm is the first in sorted order, as for every dummy-coded variable
+    return sorted(a for a in study.arms if a in present)
 
 
 def trajectory(study: Study, table: AnalysisTable, spec: TrajectorySpec) -> TrajectoryRecord:
