@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from rich.console import Console
 
 from patalliance.errors import PatallianceError
+from patalliance.safe_output import Interrupted
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,6 +38,15 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
                 raise
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
             raise SystemExit(exc.exit_code) from None
+        except Interrupted as exc:
+            if exc.outputs_in is None:
+                err_console.print("interrupted; no outputs written", markup=False)
+            else:
+                err_console.print(
+                    f"interrupted after the outputs were complete; they are in {exc.outputs_in}",
+                    markup=False,
+                )
+            raise SystemExit(128 + exc.signum) from None
         except (KeyboardInterrupt, SystemExit):
             raise
         except OSError as exc:
@@ -60,6 +70,24 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(2) from None
 
     return wrapper
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` inside the block (handled by
+    :func:`handle_errors`: "interrupted; no outputs written", exit 130 or 143)."""
+    import signal
+
+    def _raise(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    wanted = [getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n)]
+    previous = {signum: signal.signal(signum, _raise) for signum in wanted}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -10,12 +10,21 @@ import typer
 from rich.table import Table
 
 from patalliance._version import __version__
-from patalliance.cli._common import DEBUG, console, err_console, escape, handle_errors
+from patalliance.cli._common import (
+    DEBUG,
+    console,
+    err_console,
+    escape,
+    handle_errors,
+    interruptible,
+)
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
     from patalliance.qc import ValidationReport
     from patalliance.results import Results
+    from patalliance.safe_output import StagedFolder
+    from patalliance.study import Study
 
 app = typer.Typer(
     name="patalliance",
@@ -125,9 +134,14 @@ def validate_command(
 ) -> None:
     """Check the data completely and write a QC report (exit 1 when it fails)."""
     import patalliance as pa
+    from patalliance.safe_output import StagedFile, refuse_unsafe_output, study_inputs
 
-    qc = pa.validate_data(study, policy="lenient" if lenient else None)
-    qc.write(report)
+    loaded = pa.load_study(study)
+    refuse_unsafe_output(report, study_inputs(loaded), option="--report", kind="file")
+    with interruptible(), StagedFile(report) as staged:
+        qc = pa.validate_data(loaded, policy="lenient" if lenient else None)
+        qc.write(staged.path)
+        staged.commit()
     _report_summary(qc)
     for problem in qc.warnings:
         if problem.code == "no_data":
@@ -153,18 +167,25 @@ def score(
 ) -> None:
     """Score every instrument: one row per participant, one column per measure.scale@timepoint."""
     import patalliance as pa
+    from patalliance.safe_output import StagedFile, refuse_unsafe_output, study_inputs
 
-    try:
-        scores = pa.score(study, policy="lenient" if lenient else None)
-    except DataValidationError as exc:
-        if exc.report is not None:
-            qc_path = out.with_name(out.stem + "_qc.json")
-            exc.report.write(qc_path)
-            _print_problems(exc.report)
-            raise DataValidationError(f"{exc} The full report is in {qc_path}.") from None
-        raise
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scores.to_csv(out)
+    loaded = pa.load_study(study)
+    qc_path = out.with_name(out.stem + "_qc.json")
+    for path in (out, qc_path):
+        refuse_unsafe_output(path, study_inputs(loaded), option="--out", kind="file")
+    with interruptible(), StagedFile(out) as staged:
+        try:
+            scores = pa.score(loaded, policy="lenient" if lenient else None)
+        except DataValidationError as exc:
+            if exc.report is not None:
+                with StagedFile(qc_path) as staged_qc:
+                    exc.report.write(staged_qc.path)
+                    staged_qc.commit()
+                _print_problems(exc.report)
+                raise DataValidationError(f"{exc} The full report is in {qc_path}.") from None
+            raise
+        scores.to_csv(staged.path)
+        staged.commit()
     n_vars = sum(1 for c in scores.columns if c != "arm")
     console.print(f"Scored {len(scores)} participants, {n_vars} variables → {escape(out)}")
 
@@ -186,9 +207,19 @@ def analyze_command(
     ),
 ) -> None:
     """The main job: QC, scoring, change in alliance and correlations; results.json and report."""
-    results = _analyze(study, out, policy="lenient" if lenient else None)
-    files = results.write(out, report=not no_report, show_ids=show_ids, progress=_progress)
-    _print_outcome(results, out, files)
+    import patalliance as pa
+    from patalliance.output import write_outputs_into
+    from patalliance.safe_output import StagedFolder, refuse_unsafe_output, study_inputs
+
+    loaded = pa.load_study(study)
+    refuse_unsafe_output(out, study_inputs(loaded), option="--out")
+    with interruptible(), StagedFolder(out) as staged:
+        results = _analyze(loaded, staged, policy="lenient" if lenient else None)
+        files = write_outputs_into(
+            results, staged.path, report=not no_report, show_ids=show_ids, progress=_progress
+        )
+        staged.commit()
+    _print_outcome(results, out, {name: staged.final(path) for name, path in files.items()})
 
 
 def _progress(message: str) -> None:
@@ -196,9 +227,9 @@ def _progress(message: str) -> None:
         err_console.print(f"[dim]{message}…[/]")
 
 
-def _analyze(study: Path, out: Path, *, policy: str | None) -> Results:
-    """``patalliance.analyze``; when the data fail validation, write the QC report to ``out``
-    first and say where it is."""
+def _analyze(study: Study, staged: StagedFolder, *, policy: str | None) -> Results:
+    """``patalliance.analyze``; when the data fail validation, put the QC report in place of
+    the outputs first and say where it is."""
     import patalliance as pa
     from patalliance.output import write_qc_report
 
@@ -208,7 +239,8 @@ def _analyze(study: Path, out: Path, *, policy: str | None) -> Results:
     except DataValidationError as exc:
         if exc.report is None:
             raise
-        path = write_qc_report(exc.report, out)
+        path = staged.final(write_qc_report(exc.report, staged.path))
+        staged.commit()
         raise DataValidationError(f"{exc} The full QC report is in {path}.", exc.report) from None
     return results
 
@@ -238,13 +270,20 @@ def demo(
 ) -> None:
     """The whole analysis on the bundled SYNTHETIC trial, compared with the published results."""
     from patalliance.demo import run_demo
+    from patalliance.output import write_outputs_into
+    from patalliance.safe_output import StagedFolder
 
     console.print(
         "Demo trial levin2024: [bold]synthetic data[/] calibrated to Levin et al. (2024) "
         "PLoS One 19(3):e0300501 and Davis et al. (2021) JAMA Psychiatry 78(5):481-489."
     )
-    results, comparisons = run_demo(out)
-    files = results.write(out, report=not no_report, show_ids=show_ids, progress=_progress)
+    with interruptible(), StagedFolder(out) as staged:
+        results, comparisons = run_demo(staged.path)
+        written = write_outputs_into(
+            results, staged.path, report=not no_report, show_ids=show_ids, progress=_progress
+        )
+        staged.commit()
+    files = {name: staged.final(path) for name, path in written.items()}
     table = Table(title="Published vs reproduced")
     table.add_column("")
     table.add_column("target")
@@ -280,9 +319,14 @@ def export_command(
     lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
 ) -> None:
     """Write the study's validated data in another format, with a study.toml that reads it."""
+    import patalliance as pa
     from patalliance.export import export_study
+    from patalliance.safe_output import refuse_unsafe_output, study_inputs
 
-    files = export_study(study, to=to, out=out, policy="lenient" if lenient else None)
+    loaded = pa.load_study(study)
+    refuse_unsafe_output(out, study_inputs(loaded), option="--out")
+    with interruptible():
+        files = export_study(loaded, to=to, out=out, policy="lenient" if lenient else None)
     for path in files:
         console.print(f"  {escape(path)}")
     console.print(f"Exported to {escape(to)}: {escape(out / 'study.toml')}")
