@@ -300,27 +300,37 @@ class StagedFolder:
             raise ConfigError(
                 f"{self.out}: is a file, but the output must be a folder; choose a folder path."
             )
-        self.lock.acquire()
         try:
-            self.path = _fresh_sibling(self.out, "tmp")
+            with _signals_held():  # a signal now is raised at the end of this block
+                self.lock.acquire()
+                self.path = _fresh_sibling(self.out, "tmp")
         except OSError as exc:
-            self.lock.release()
+            self._discard()
             raise ConfigError(
                 f"{self.out.parent}: cannot write the output folder there ({exc.strerror})."
             ) from None
+        except BaseException:
+            self._discard()
+            raise
         return self
+
+    def _discard(self) -> None:
+        try:
+            if self.path != self.out:
+                shutil.rmtree(self.path, ignore_errors=True)
+        finally:
+            self.lock.release()
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            if not self.committed:
-                with _signals_held():
-                    shutil.rmtree(self.path, ignore_errors=True)
-            elif isinstance(exc, Interrupted):
+        if self.committed:
+            if isinstance(exc, Interrupted):
                 exc.outputs_in = self.out
-        finally:
             self.lock.release()
+            return
+        with _signals_held():
+            self._discard()
 
     def final(self, path: Path) -> Path:
         """Where ``path`` (inside the temporary folder) will be once committed."""
@@ -404,7 +414,12 @@ class StagedFile:
                 f"{self.out}: is a folder, but a file is expected here; give a file path "
                 f"such as {self.out / 'out.csv'}."
             )
-        self.lock.acquire()
+        try:
+            with _signals_held():
+                self.lock.acquire()
+        except BaseException:
+            self.lock.release()
+            raise
         return self
 
     def __exit__(
