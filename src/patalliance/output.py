@@ -2,7 +2,8 @@
 
 ``results.json`` (built here from the typed results, and only here), ``scores.csv``,
 ``qc_report.json``, the unrounded CSV tables and, unless ``report=False``, ``report.html``
-with ``tables/tables.xlsx``, ``tables/tables.docx`` and the formatted ``paper_*.csv`` tables.
+with ``tables/tables.xlsx``, ``tables/tables.docx`` and the formatted ``paper_*.csv`` tables;
+``manifest.json`` lists them (``patalliance.safe_output``, docs/outputs.md).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 from patalliance.analysis.results import AnalysisResults
 from patalliance.document import build_document, dumps
 from patalliance.qc import ValidationReport
+from patalliance.safe_output import MANIFEST, StagedFolder
 
-__all__ = ["write_outputs", "write_outputs_into", "write_qc_report"]
+__all__ = ["placed", "write_outputs", "write_outputs_into", "write_qc_report"]
 
 
 def write_qc_report(report: ValidationReport, folder: Path) -> Path:
@@ -57,7 +59,7 @@ def write_outputs(
     when complete; a rerun deletes only the files listed in the previous ``manifest.json``
     (docs/outputs.md).
     """
-    from patalliance.safe_output import StagedFolder, refuse_unsafe_output, study_inputs
+    from patalliance.safe_output import refuse_unsafe_output, study_inputs
 
     refuse_unsafe_output(out_dir, study_inputs(results.study), option="out_dir")
     with StagedFolder(out_dir) as staged:
@@ -65,7 +67,14 @@ def write_outputs(
             results, staged.path, report=report, show_ids=show_ids, progress=progress
         )
         staged.commit()
-    return {name: staged.final(path) for name, path in files.items()}
+    return placed(files, staged)
+
+
+def placed(files: dict[str, Path], staged: StagedFolder) -> dict[str, Path]:
+    """The committed paths of ``files`` (written in ``staged.path``), with ``manifest.json``."""
+    return {name: staged.final(path) for name, path in files.items()} | {
+        MANIFEST: staged.out / MANIFEST
+    }
 
 
 def write_outputs_into(

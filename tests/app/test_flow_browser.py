@@ -106,7 +106,9 @@ def _compare_with_the_command_line(study: Path, out: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    app = json.loads((study.with_name(study.name + ".out") / "results.json").read_text(encoding="utf-8"))
+    app = json.loads(
+        (study.with_name(study.name + ".out") / "results.json").read_text(encoding="utf-8")
+    )
     cli = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert len(app["correlations"]) == len(cli["correlations"]) > 0
     for a, c in zip(app["correlations"], cli["correlations"], strict=True):

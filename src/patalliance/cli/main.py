@@ -208,7 +208,7 @@ def analyze_command(
 ) -> None:
     """The main job: QC, scoring, change in alliance and correlations; results.json and report."""
     import patalliance as pa
-    from patalliance.output import write_outputs_into
+    from patalliance.output import placed, write_outputs_into
     from patalliance.safe_output import StagedFolder, refuse_unsafe_output, study_inputs
 
     loaded = pa.load_study(study)
@@ -219,7 +219,7 @@ def analyze_command(
             results, staged.path, report=not no_report, show_ids=show_ids, progress=_progress
         )
         staged.commit()
-    _print_outcome(results, out, {name: staged.final(path) for name, path in files.items()})
+    _print_outcome(results, out, placed(files, staged))
 
 
 def _progress(message: str) -> None:
@@ -270,7 +270,7 @@ def demo(
 ) -> None:
     """The whole analysis on the bundled SYNTHETIC trial, compared with the published results."""
     from patalliance.demo import run_demo
-    from patalliance.output import write_outputs_into
+    from patalliance.output import placed, write_outputs_into
     from patalliance.safe_output import StagedFolder
 
     console.print(
@@ -283,7 +283,7 @@ def demo(
             results, staged.path, report=not no_report, show_ids=show_ids, progress=_progress
         )
         staged.commit()
-    files = {name: staged.final(path) for name, path in written.items()}
+    files = placed(written, staged)
     table = Table(title="Published vs reproduced")
     table.add_column("")
     table.add_column("target")
