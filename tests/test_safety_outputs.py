@@ -276,3 +276,38 @@ def test_a_stale_lock_of_a_dead_process_is_reclaimed(study: Path, tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert not lock.exists()
     assert (tmp_path / "out" / "results.json").is_file()
+
+
+# -- pool: its inputs are other runs' results, so its output may sit beside them -------------
+
+EFFECTS = "study,r,n\na,0.3,40\nb,0.5,25\nc,0.1,60\n"
+
+
+@pytest.mark.parametrize(
+    ("relative", "relation"),
+    [("effects.csv", "is the input file"), (".", "contains the input file")],
+)
+def test_pool_refuses_an_output_at_its_input(tmp_path: Path, relative: str, relation: str) -> None:
+    csv = tmp_path / "effects.csv"
+    csv.write_text(EFFECTS, encoding="utf-8")
+    before = tree_hash(tmp_path)
+    out = tmp_path / relative
+    result = run_cli("pool", str(csv), "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    assert f"--out {out}: {relation} {csv}" in one_line_error(result)
+    assert tree_hash(tmp_path) == before
+
+
+def test_pool_beside_its_input_keeps_the_input_and_the_users_files(tmp_path: Path) -> None:
+    csv = tmp_path / "effects.csv"
+    csv.write_text(EFFECTS, encoding="utf-8")
+    out = tmp_path / "pooled"
+    assert run_cli("pool", str(csv), "--out", str(out)).returncode == 0
+    (out / "mine.txt").write_text("mine", encoding="utf-8")
+    listed = {f["path"] for f in json.loads((out / "manifest.json").read_text())["files"]}
+    assert "pool_results.json" in listed and "mine.txt" not in listed
+    result = run_cli("pool", str(csv), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert csv.read_text(encoding="utf-8") == EFFECTS
+    assert (out / "mine.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["effects.csv", "pooled"]

@@ -104,26 +104,37 @@ def _fresh_sibling(near: Path, tag: str) -> Path:
 
 
 def refuse_unsafe_output(
-    out: str | Path, inputs: Iterable[Path], *, option: str, kind: str = "folder"
+    out: str | Path,
+    inputs: Iterable[Path],
+    *,
+    option: str,
+    kind: str = "folder",
+    beside_ok: bool = False,
 ) -> None:
     """Raise :class:`ConfigError` when writing ``out`` could overwrite or delete an input.
 
     ``out`` is refused when it is an input file, contains one, or lies in the folder of one
     (symbolic links resolved). ``option`` names the output in the message (``--out``);
-    ``kind`` (``"folder"`` or ``"file"``) shapes the suggested alternative.
+    ``kind`` (``"folder"`` or ``"file"``) shapes the suggested alternative. ``beside_ok``
+    allows the folder of an input (``patalliance pool``, whose inputs are other runs' results).
     """
     target = Path(out).resolve()
     sources = [(source, source.resolve()) for source in inputs]
-    for rank in range(3):
+    for rank in range(2 if beside_ok else 3):
         for source, resolved in sources:
             relation = _relation(target, resolved)
             if relation is None or _RELATIONS.index(relation) != rank:
                 continue
             home = resolved.parent
             name = f"{home.name}-out" if kind == "folder" else f"{home.name}-{target.name}"
+            fix = (
+                f"Choose a new folder, e.g. {option} {home / 'pooled'}."
+                if beside_ok
+                else f"Choose a path outside {home}, e.g. {option} {home.parent / name}."
+            )
             raise ConfigError(
                 f"{option} {out}: {relation} {source}; writing there could overwrite or delete "
-                f"your data. Choose a path outside {home}, e.g. {option} {home.parent / name}."
+                f"your data. {fix}"
             )
 
 
