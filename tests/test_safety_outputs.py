@@ -311,3 +311,21 @@ def test_pool_beside_its_input_keeps_the_input_and_the_users_files(tmp_path: Pat
     assert csv.read_text(encoding="utf-8") == EFFECTS
     assert (out / "mine.txt").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["effects.csv", "pooled"]
+
+
+def test_an_output_link_to_a_folder_keeps_the_link(tmp_path: Path) -> None:
+    from patalliance.safe_output import StagedFolder
+
+    real, link = tmp_path / "real", tmp_path / "link"
+    for text in ("first", "second"):
+        if not link.exists():
+            real.mkdir()
+            link.symlink_to(real, target_is_directory=True)
+            (real / "notes.txt").write_text("mine", encoding="utf-8")
+        with StagedFolder(link) as staged:
+            (staged.path / "result.txt").write_text(text, encoding="utf-8")
+            staged.commit()
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (real / "result.txt").read_text(encoding="utf-8") == "second"
+    assert (real / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]

@@ -301,7 +301,9 @@ class StagedFolder:
     """
 
     def __init__(self, out: str | Path) -> None:
-        self.out = Path(out)
+        out = Path(out)
+        # a link to a folder: the folder it points to is the one replaced, not the link
+        self.out = out.resolve() if out.is_symlink() else out
         self.lock = OutputLock(self.out)
         self.path = self.out
         self.committed = False
