@@ -329,3 +329,15 @@ def test_an_output_link_to_a_folder_keeps_the_link(tmp_path: Path) -> None:
     assert (real / "result.txt").read_text(encoding="utf-8") == "second"
     assert (real / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+def test_the_current_folder_is_never_replaced(study: Path, tmp_path: Path) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "mine.txt").write_text("mine", encoding="utf-8")
+    for out in (".", str(tmp_path)):
+        result = run_cli("analyze", str(study), "--out", out, "--no-report", cwd=here)
+        assert result.returncode == 2
+        assert "is the current folder or holds it" in one_line_error(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]
+    assert sorted(p.name for p in here.iterdir()) == ["mine.txt"]

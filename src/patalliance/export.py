@@ -490,4 +490,4 @@ def export_study(
         (folder / "study.toml").write_text(rewrite_data_table(text, block), encoding="utf-8")
         written = [path.name for path in folder.iterdir() if path.is_file()]
         staged.commit()
-    return sorted(staged.out / name for name in [*written, MANIFEST])
+    return sorted(staged.given / name for name in [*written, MANIFEST])

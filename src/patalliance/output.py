@@ -73,7 +73,7 @@ def write_outputs(
 def placed(files: dict[str, Path], staged: StagedFolder) -> dict[str, Path]:
     """The committed paths of ``files`` (written in ``staged.path``), with ``manifest.json``."""
     return {name: staged.final(path) for name, path in files.items()} | {
-        MANIFEST: staged.out / MANIFEST
+        MANIFEST: staged.given / MANIFEST
     }
 
 

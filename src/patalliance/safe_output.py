@@ -303,7 +303,8 @@ class StagedFolder:
     def __init__(self, out: str | Path) -> None:
         out = Path(out)
         # a link to a folder: the folder it points to is the one replaced, not the link
-        self.out = out.resolve() if out.is_symlink() else out
+        self.out = out.resolve() if out.is_symlink() else Path(os.path.abspath(out))
+        self.given = out
         self.lock = OutputLock(self.out)
         self.path = self.out
         self.committed = False
@@ -312,6 +313,12 @@ class StagedFolder:
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(
                 f"{self.out}: is a file, but the output must be a folder; choose a folder path."
+            )
+        here = Path.cwd().resolve()
+        if self.out.resolve() == here or self.out.resolve() in here.parents:
+            raise ConfigError(
+                f"{self.out}: is the current folder or holds it, and a run replaces its output "
+                f"folder as a whole; choose a new folder, e.g. {self.out / 'patalliance-out'}."
             )
         try:
             with _signals_held():  # a signal now is raised at the end of this block
@@ -346,8 +353,8 @@ class StagedFolder:
             self._discard()
 
     def final(self, path: Path) -> Path:
-        """Where ``path`` (inside the temporary folder) will be once committed."""
-        return self.out / path.relative_to(self.path)
+        """Where ``path`` (inside the temporary folder) will be once committed, as given."""
+        return self.given / path.relative_to(self.path)
 
     def commit(self) -> None:
         """Write the manifest and put the new outputs in place of the previous ones.
