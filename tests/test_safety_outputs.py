@@ -341,3 +341,27 @@ def test_the_current_folder_is_never_replaced(study: Path, tmp_path: Path) -> No
         assert "is the current folder or holds it" in one_line_error(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]
     assert sorted(p.name for p in here.iterdir()) == ["mine.txt"]
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "name", "signum", "code"),
+    [
+        ("score", "--out", "scores.csv", signal.SIGTERM, 143),
+        ("validate", "--report", "qc.json", signal.SIGINT, 130),
+    ],
+)
+def test_an_interrupted_file_output_keeps_the_previous_file(
+    demo: Path, tmp_path: Path, command: str, option: str, name: str, signum: int, code: int
+) -> None:
+    out = tmp_path / name
+    out.write_text("the previous run's file", encoding="utf-8")
+    inputs = tree_hash(demo.parent)
+    process = _start(command, str(demo), option, str(out))
+    _wait_for(process, tmp_path, f".{name}.lock")  # taken before the data are read
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == code, stderr
+    assert stderr.strip() == "interrupted; no outputs written"
+    assert out.read_text(encoding="utf-8") == "the previous run's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    assert tree_hash(demo.parent) == inputs
