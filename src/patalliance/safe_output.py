@@ -38,6 +38,7 @@ __all__ = [
     "OutputLock",
     "StagedFile",
     "StagedFolder",
+    "committed_outputs",
     "refuse_unsafe_output",
     "study_inputs",
 ]
@@ -49,15 +50,20 @@ _SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasa
 
 
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived during a run (raised by the command line's handler).
-
-    ``outputs_in`` is the output that was already complete and in place when the signal
-    arrived (it came during the final rename), else ``None``."""
+    """SIGINT or SIGTERM arrived during a run (raised by the command line's handler)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
-        self.outputs_in: Path | None = None
+
+
+#: Outputs this process has put in place (the command line's message after a signal).
+_COMMITTED: list[Path] = []
+
+
+def committed_outputs() -> tuple[Path, ...]:
+    """The outputs this process has put in place so far, as given."""
+    return tuple(_COMMITTED)
 
 
 def study_inputs(study: Study) -> list[Path]:
@@ -345,8 +351,6 @@ class StagedFolder:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self.committed:
-            if isinstance(exc, Interrupted):
-                exc.outputs_in = self.out
             self.lock.release()
             return
         with _signals_held():
@@ -378,6 +382,7 @@ class StagedFolder:
             if not self.out.exists():
                 os.rename(self.path, self.out)
                 self.committed = True
+                _COMMITTED.append(self.given)
                 return
             aside = _fresh_sibling(self.out, "old")
             previous = aside / "previous"
@@ -389,6 +394,7 @@ class StagedFolder:
                 aside.rmdir()
                 raise
             self.committed = True
+            _COMMITTED.append(self.given)
             for rel in keep:
                 (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
                 os.rename(previous / rel, self.out / rel)
@@ -448,8 +454,6 @@ class StagedFile:
         try:
             if not self.committed:
                 self.path.unlink(missing_ok=True)
-            elif isinstance(exc, Interrupted):
-                exc.outputs_in = self.out
         finally:
             self.lock.release()
 
@@ -457,3 +461,4 @@ class StagedFile:
         with _signals_held():
             os.replace(self.path, self.out)
             self.committed = True
+            _COMMITTED.append(self.out)

@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from rich.console import Console
 
 from patalliance.errors import PatallianceError
-from patalliance.safe_output import Interrupted
+from patalliance.safe_output import Interrupted, committed_outputs
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,15 +39,22 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
             raise SystemExit(exc.exit_code) from None
         except Interrupted as exc:
-            if exc.outputs_in is None:
+            done = committed_outputs()
+            if not done:
                 err_console.print("interrupted; no outputs written", markup=False)
             else:
+                where = ", ".join(str(path) for path in done)
                 err_console.print(
-                    f"interrupted after the outputs were complete; they are in {exc.outputs_in}",
+                    f"interrupted after the outputs were complete; they are in {where}",
                     markup=False,
                 )
             raise SystemExit(128 + exc.signum) from None
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
+            if DEBUG["on"]:
+                raise
+            err_console.print("interrupted", markup=False)
+            raise SystemExit(130) from None
+        except SystemExit:
             raise
         except OSError as exc:
             # a file that cannot be read or written (a folder where a file is expected, a
@@ -88,6 +95,17 @@ def interruptible() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def interruptible_command(func: Callable[P, R]) -> Callable[P, R]:
+    """Run the whole command under :func:`interruptible` (below :func:`handle_errors`)."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with interruptible():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def describe_os_error(exc: OSError) -> str:

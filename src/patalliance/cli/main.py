@@ -16,7 +16,7 @@ from patalliance.cli._common import (
     err_console,
     escape,
     handle_errors,
-    interruptible,
+    interruptible_command,
 )
 from patalliance.errors import DataValidationError
 
@@ -123,6 +123,7 @@ def instruments() -> None:
 
 @app.command(name="validate")
 @handle_errors
+@interruptible_command
 def validate_command(
     study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
     report: Path = typer.Option(
@@ -138,7 +139,7 @@ def validate_command(
 
     loaded = pa.load_study(study)
     refuse_unsafe_output(report, study_inputs(loaded), option="--report", kind="file")
-    with interruptible(), StagedFile(report) as staged:
+    with StagedFile(report) as staged:
         qc = pa.validate_data(loaded, policy="lenient" if lenient else None)
         qc.write(staged.path)
         staged.commit()
@@ -160,6 +161,7 @@ def validate_command(
 
 @app.command()
 @handle_errors
+@interruptible_command
 def score(
     study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
     out: Path = typer.Option(..., "--out", help="The CSV file to write (participant × variable)."),
@@ -173,7 +175,7 @@ def score(
     qc_path = out.with_name(out.stem + "_qc.json")
     for path in (out, qc_path):
         refuse_unsafe_output(path, study_inputs(loaded), option="--out", kind="file")
-    with interruptible(), StagedFile(out) as staged:
+    with StagedFile(out) as staged:
         try:
             scores = pa.score(loaded, policy="lenient" if lenient else None)
         except DataValidationError as exc:
@@ -192,6 +194,7 @@ def score(
 
 @app.command(name="analyze")
 @handle_errors
+@interruptible_command
 def analyze_command(
     study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
     out: Path = typer.Option(Path("patalliance-out"), "--out", help="Output folder."),
@@ -213,7 +216,7 @@ def analyze_command(
 
     loaded = pa.load_study(study)
     refuse_unsafe_output(out, study_inputs(loaded), option="--out")
-    with interruptible(), StagedFolder(out) as staged:
+    with StagedFolder(out) as staged:
         results = _analyze(loaded, staged, policy="lenient" if lenient else None)
         files = write_outputs_into(
             results, staged.path, report=not no_report, show_ids=show_ids, progress=_progress
@@ -259,6 +262,7 @@ def _print_outcome(results: Results, out: Path, files: dict[str, Path]) -> None:
 
 @app.command()
 @handle_errors
+@interruptible_command
 def demo(
     out: Path = typer.Option(Path("patalliance-demo"), "--out", help="Output folder."),
     no_report: bool = typer.Option(
@@ -277,7 +281,7 @@ def demo(
         "Demo trial levin2024: [bold]synthetic data[/] calibrated to Levin et al. (2024) "
         "PLoS One 19(3):e0300501 and Davis et al. (2021) JAMA Psychiatry 78(5):481-489."
     )
-    with interruptible(), StagedFolder(out) as staged:
+    with StagedFolder(out) as staged:
         results, comparisons = run_demo(staged.path)
         written = write_outputs_into(
             results, staged.path, report=not no_report, show_ids=show_ids, progress=_progress
@@ -310,6 +314,7 @@ def demo(
 
 @app.command(name="export")
 @handle_errors
+@interruptible_command
 def export_command(
     study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
     to: str = typer.Option(
@@ -325,8 +330,7 @@ def export_command(
 
     loaded = pa.load_study(study)
     refuse_unsafe_output(out, study_inputs(loaded), option="--out")
-    with interruptible():
-        files = export_study(loaded, to=to, out=out, policy="lenient" if lenient else None)
+    files = export_study(loaded, to=to, out=out, policy="lenient" if lenient else None)
     for path in files:
         console.print(f"  {escape(path)}")
     console.print(f"Exported to {escape(to)}: {escape(out / 'study.toml')}")

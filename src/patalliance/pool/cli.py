@@ -13,12 +13,13 @@ from typing import Annotated
 
 import typer
 
-from patalliance.cli._common import console, escape, handle_errors, interruptible
+from patalliance.cli._common import console, escape, handle_errors, interruptible_command
 
 __all__ = ["pool_command", "register"]
 
 
 @handle_errors
+@interruptible_command
 def pool_command(
     inputs: Annotated[
         list[Path] | None,
@@ -79,24 +80,23 @@ def pool_command(
     from patalliance.pool.text import summary_sentences
     from patalliance.safe_output import StagedFolder, refuse_unsafe_output
 
-    with interruptible():
-        result = run_pool(
-            inputs or [],
-            plan=plan,
-            example=example,
-            method=method,
-            hksj=hksj,
-            confidence_level=confidence_level,
-            g_convention=g_convention,
-        )
-        sources = [*(inputs or []), *([plan] if plan is not None else [])]
-        if plan is not None:
-            loaded = load_plan(plan)
-            sources += [loaded.base_dir / spec.file for spec in loaded.inputs]
-        refuse_unsafe_output(out, sources, option="--out", beside_ok=True)
-        with StagedFolder(out) as staged:
-            written = write_pool_outputs(result, staged.path)
-            staged.commit()
+    result = run_pool(
+        inputs or [],
+        plan=plan,
+        example=example,
+        method=method,
+        hksj=hksj,
+        confidence_level=confidence_level,
+        g_convention=g_convention,
+    )
+    sources = [*(inputs or []), *([plan] if plan is not None else [])]
+    if plan is not None:
+        loaded = load_plan(plan)
+        sources += [loaded.base_dir / spec.file for spec in loaded.inputs]
+    refuse_unsafe_output(out, sources, option="--out", beside_ok=True)
+    with StagedFolder(out) as staged:
+        written = write_pool_outputs(result, staged.path)
+        staged.commit()
     files = {name: staged.final(path) for name, path in written.items()}
     console.print(f"[bold]{escape(result.title)}[/]")
     for line in summary_sentences(result):
