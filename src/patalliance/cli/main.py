@@ -363,9 +363,10 @@ def init_command(
         for name in ("study.toml", "responses.csv", "participants.csv"):
             with resources.as_file(demo_dir / name) as source:
                 shutil.copyfile(source, folder / name)
+        home = folder.resolve()
         console.print(
             f"Template study with synthetic example data written to {escape(folder)}; "
-            f"run: patalliance analyze {escape(target)}"
+            f"run: patalliance analyze {escape(target)} --out {escape(home.parent / home.name)}-out"
         )
         return
     from patalliance.io.redcap import draft_study
