@@ -110,6 +110,23 @@ def test_a_data_file_in_another_folder_protects_that_folder(tmp_path: Path) -> N
     assert tree_hash(tmp_path) == before
 
 
+def test_a_linked_data_file_protects_the_link_and_its_target(tmp_path: Path) -> None:
+    study = write_study(tmp_path / "study")
+    links, real = tmp_path / "links", tmp_path / "real"
+    links.mkdir()
+    real.mkdir()
+    (study.parent / "responses.csv").rename(real / "responses.csv")
+    (links / "responses.csv").symlink_to(real / "responses.csv")
+    text = study.read_text(encoding="utf-8")
+    study.write_text(text.replace('"responses.csv"', '"../links/responses.csv"'), encoding="utf-8")
+    before = tree_hash(tmp_path)
+    for folder in (links, real):
+        result = run_cli("analyze", str(study), "--out", str(folder / "out"), "--no-report")
+        assert result.returncode == 2
+        assert "is inside the folder of the input file" in one_line_error(result)
+    assert tree_hash(tmp_path) == before
+
+
 def test_a_link_to_the_study_folder_is_refused(study: Path, tmp_path: Path) -> None:
     link = tmp_path / "link"
     link.symlink_to(study.parent, target_is_directory=True)

@@ -96,6 +96,12 @@ def _relation(out: Path, source: Path) -> str | None:
     return None
 
 
+def _spellings(path: Path) -> list[Path]:
+    """``path`` made absolute, and with its links resolved (a link is protected, and so is
+    what it points to)."""
+    return list(dict.fromkeys([Path(os.path.abspath(path)), path.resolve()]))
+
+
 def _fresh_sibling(near: Path, tag: str) -> Path:
     """A new, empty folder ``.NAME.TAG-XXXXXXXX`` next to ``near`` (usual permissions)."""
     import secrets
@@ -124,10 +130,10 @@ def refuse_unsafe_output(
     ``kind`` (``"folder"`` or ``"file"``) shapes the suggested alternative. ``beside_ok``
     allows the folder of an input (``patalliance pool``, whose inputs are other runs' results).
     """
-    target = Path(out).resolve()
-    sources = [(source, source.resolve()) for source in inputs]
+    targets = _spellings(Path(out))
+    sources = [(source, spelling) for source in inputs for spelling in _spellings(source)]
     for rank in range(2 if beside_ok else 3):
-        for source, resolved in sources:
+        for (source, resolved), target in ((s, t) for s in sources for t in targets):
             relation = _relation(target, resolved)
             if relation is None or _RELATIONS.index(relation) != rank:
                 continue
