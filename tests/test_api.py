@@ -78,9 +78,21 @@ def test_to_dict_is_results_json_and_write_is_the_cli(demo, tmp_path: Path) -> N
     expected = sorted(p.relative_to(cli_out).as_posix() for p in cli_out.rglob("*") if p.is_file())
     assert written == expected
     for name in written:
-        if name.endswith((".xlsx", ".docx")):
+        if name.endswith((".xlsx", ".docx")) or name == "manifest.json":
             continue  # zip containers: compared through their content in the report tests
         assert (tmp_path / "api" / name).read_bytes() == (cli_out / name).read_bytes(), name
+    # the manifest holds the zip containers' hashes too: the same files, the same other hashes
+    manifests = [
+        {
+            f["path"]: f["sha256"]
+            for f in json.loads((folder / "manifest.json").read_text())["files"]
+        }
+        for folder in (tmp_path / "api", cli_out)
+    ]
+    assert manifests[0].keys() == manifests[1].keys()
+    for name, digest in manifests[0].items():
+        if not name.endswith((".xlsx", ".docx")):
+            assert digest == manifests[1][name], name
 
 
 def test_every_family_frame_uses_results_json_names(demo) -> None:  # type: ignore[no-untyped-def]

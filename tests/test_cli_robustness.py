@@ -110,12 +110,13 @@ def test_plan_measure_without_data_is_named(tmp_path: Path) -> None:
     )
     absent = write_study(tmp_path / "absent", responses[responses["instrument"] != "meq30"])
     for path, why in ((lenient, "were excluded"), (absent, "was read")):
-        result = run_cli("analyze", str(path), "--out", str(path.parent / "out"), "--lenient")
+        out = path.parent.with_name(path.parent.name + "-out")
+        result = run_cli("analyze", str(path), "--out", str(out), "--lenient")
         assert result.returncode == 1, result.stderr
         _no_traceback(result)
         assert "unknown variable" not in result.stderr
         assert "'mystical'" in result.stderr and why in result.stderr
-        assert (path.parent / "out" / "qc_report.json").exists()
+        assert (out / "qc_report.json").exists()
     result = run_cli("validate", str(absent), "--report", str(tmp_path / "qc.json"))
     assert result.returncode == 0
     assert "no_data" in result.stderr

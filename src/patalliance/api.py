@@ -4,11 +4,11 @@ The command line is a thin layer over these functions, and a notebook needs noth
 
     import patalliance as pa
 
-    study = pa.load_study("study.toml")
+    study = pa.load_study("mystudy/study.toml")
     scores = pa.score(study)                       # participant × measure.scale@timepoint
     res = pa.analyze(study)                        # Results: one typed attribute per family
     res.correlations.to_frame()                    # tidy DataFrame, results.json field names
-    res.write("out/")                              # what `patalliance analyze` writes
+    res.write("mystudy-out/")                      # what `patalliance analyze` writes
 
 DataFrames in the documented long format (``participant_id, timepoint, instrument, item,
 value``) and a participants table (``participant_id, arm`` and any other columns) can stand

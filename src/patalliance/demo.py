@@ -165,11 +165,13 @@ def demo_targets() -> Targets:
 def run_demo(out: Path) -> tuple[Results, list[PublishedComparison]]:
     """Copy the demo study into ``out/study``, analyse it and compare it with the papers.
 
-    Returns the results (with their ``reproduction``) and the comparisons.
+    The analysis reads the bundled files, which the copy matches byte for byte, so that
+    ``out`` may be a folder that is renamed into place afterwards. Returns the results (with
+    their ``reproduction``) and the comparisons.
     """
     from patalliance.api import analyze
 
-    study = copy_demo(out / "study")
-    results = analyze(study)
+    copy_demo(out / "study")
+    results = analyze(DEMO_DIR / "study.toml")
     comparisons = compare_targets(results, demo_targets())
     return replace(results, reproduction=tuple(comparisons)), comparisons

@@ -31,6 +31,7 @@ from patalliance.errors import ConfigError
 from patalliance.io.wide import require_pyreadstat
 from patalliance.pipeline import Prepared, prepare
 from patalliance.safe_cells import safe_frame, write_csv
+from patalliance.study import Study
 from patalliance.validate import Policy
 
 ADQS_COLUMNS = [
@@ -508,7 +509,7 @@ def _write_sdtm(prepared: Prepared, out: Path) -> str:
 
 
 def export_study(
-    study_path: str | Path, *, to: str, out: str | Path, policy: Policy | None = None
+    study_path: Study | str | Path, *, to: str, out: str | Path, policy: Policy | None = None
 ) -> list[Path]:
     """Write the study's validated data in the format ``to`` into ``out``, with a study.toml.
 
@@ -520,7 +521,8 @@ def export_study(
     Raises
     ------
     ConfigError
-        For an unknown target or an output folder that cannot be written.
+        For an unknown target, an output folder that cannot be written, or one that is, holds
+        or lies in the folder of an input file (docs/outputs.md).
     DataValidationError
         When the study's data fail validation (exit 1).
     """
@@ -528,21 +530,27 @@ def export_study(
         raise ConfigError(
             f"The 'to' parameter of export must be one of {', '.join(TARGETS)}. Got {to!r} instead."
         )
+    from patalliance.safe_output import (
+        MANIFEST,
+        StagedFolder,
+        refuse_unsafe_output,
+        study_inputs,
+    )
+
     prepared = prepare(study_path, policy=policy)
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"{out}: cannot create the output folder ({exc.strerror}).") from None
-    before = set(out.iterdir())
-    if to == "redcap":
-        block = _write_redcap(prepared, out)
-    elif to == "sdtm":
-        block = _write_sdtm(prepared, out)
-    else:
-        block = _write_wide(prepared, out, to)
-    if len(prepared.validated.prescored):
-        write_csv(prepared.validated.prescored, out / "scores.csv", index=False)
-    text = prepared.study.path.read_text(encoding="utf-8-sig")
-    (out / "study.toml").write_text(rewrite_data_table(text, block), encoding="utf-8")
-    return sorted(set(out.iterdir()) - before | {out / "study.toml"})
+    refuse_unsafe_output(out, study_inputs(prepared.study), option="out")
+    with StagedFolder(out) as staged:
+        folder = staged.path
+        if to == "redcap":
+            block = _write_redcap(prepared, folder)
+        elif to == "sdtm":
+            block = _write_sdtm(prepared, folder)
+        else:
+            block = _write_wide(prepared, folder, to)
+        if len(prepared.validated.prescored):
+            write_csv(prepared.validated.prescored, folder / "scores.csv", index=False)
+        text = prepared.study.path.read_text(encoding="utf-8-sig")
+        (folder / "study.toml").write_text(rewrite_data_table(text, block), encoding="utf-8")
+        written = [path.name for path in folder.iterdir() if path.is_file()]
+        staged.commit()
+    return sorted(staged.given / name for name in [*written, MANIFEST])

@@ -2,7 +2,8 @@
 
 ``results.json`` (built here from the typed results, and only here), ``scores.csv``,
 ``qc_report.json``, the unrounded CSV tables and, unless ``report=False``, ``report.html``
-with ``tables/tables.xlsx``, ``tables/tables.docx`` and the formatted ``paper_*.csv`` tables.
+with ``tables/tables.xlsx``, ``tables/tables.docx`` and the formatted ``paper_*.csv`` tables;
+``manifest.json`` lists them (``patalliance.safe_output``, docs/outputs.md).
 """
 
 from __future__ import annotations
@@ -12,48 +13,16 @@ from pathlib import Path
 
 from patalliance.analysis.results import AnalysisResults
 from patalliance.document import build_document, dumps
-from patalliance.errors import ConfigError
 from patalliance.qc import ValidationReport
 from patalliance.safe_cells import write_csv
+from patalliance.safe_output import MANIFEST, StagedFolder
 
-__all__ = ["ensure_dir", "write_outputs", "write_qc_report"]
-
-#: Files a previous run may have left at the top of the output folder.
-_TOP_LEVEL = ("results.json", "scores.csv", "report.html")
+__all__ = ["placed", "write_outputs", "write_outputs_into", "write_qc_report"]
 
 
-def ensure_dir(out_dir: Path) -> None:
-    """Create ``out_dir`` (and its parents), or raise ConfigError naming it."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"{out_dir}: cannot create the output folder ({exc.strerror}).") from None
-
-
-def clear_previous_outputs(out_dir: Path) -> None:
-    """Remove the outputs an earlier run left in ``out_dir``.
-
-    A stale ``results.json`` or ``report.html`` next to this run's files (after a run that
-    fails validation, or with ``--no-report``) would pass for current results. Only the files
-    ``analyze`` writes are removed: the top-level outputs and the CSV/XLSX/DOCX in ``tables/``.
-    """
-    if not out_dir.is_dir():
-        return
-    stale = [out_dir / name for name in _TOP_LEVEL]
-    stale.append(out_dir / "private" / "label_key.csv")
-    tables = out_dir / "tables"
-    if tables.is_dir():
-        stale += [*sorted(tables.glob("*.csv")), tables / "tables.xlsx", tables / "tables.docx"]
-    for path in stale:
-        if path.is_file():
-            path.unlink()
-
-
-def write_qc_report(report: ValidationReport, out_dir: Path) -> Path:
-    """Write ``qc_report.json`` of data that failed validation, clearing stale results."""
-    ensure_dir(out_dir)
-    clear_previous_outputs(out_dir)
-    path = out_dir / "qc_report.json"
+def write_qc_report(report: ValidationReport, folder: Path) -> Path:
+    """Write ``qc_report.json`` of data that failed validation into a fresh ``folder``."""
+    path = folder / "qc_report.json"
     report.write(path)
     return path
 
@@ -86,13 +55,43 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write every output of ``results`` into ``out_dir``; return the paths by output name.
 
+    ``out_dir`` may not be, contain or lie in the folder of an input file (``ConfigError``).
+    The outputs are written into a temporary sibling folder that replaces ``out_dir`` only
+    when complete; a rerun deletes only the files listed in the previous ``manifest.json``
+    (docs/outputs.md).
+    """
+    from patalliance.safe_output import refuse_unsafe_output, study_inputs
+
+    refuse_unsafe_output(out_dir, study_inputs(results.study), option="out_dir")
+    with StagedFolder(out_dir) as staged:
+        files = write_outputs_into(
+            results, staged.path, report=report, show_ids=show_ids, progress=progress
+        )
+        staged.commit()
+    return placed(files, staged)
+
+
+def placed(files: dict[str, Path], staged: StagedFolder) -> dict[str, Path]:
+    """The committed paths of ``files`` (written in ``staged.path``), with ``manifest.json``."""
+    return {name: staged.final(path) for name, path in files.items()} | {
+        MANIFEST: staged.given / MANIFEST
+    }
+
+
+def write_outputs_into(
+    results: AnalysisResults,
+    out: Path,
+    *,
+    report: bool = True,
+    show_ids: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Path]:
+    """Write every output of ``results`` into the fresh folder ``out`` (no checks, no swap).
+
     The report and its tables name no participant or facilitator unless ``show_ids``; the key
     from their labels to the ids is ``private/label_key.csv``.
     """
-    out = Path(out_dir)
     say = progress or (lambda message: None)
-    ensure_dir(out)
-    clear_previous_outputs(out)
     files: dict[str, Path] = {}
     (out / "results.json").write_text(dumps(build_document(results)), encoding="utf-8")
     files["results.json"] = out / "results.json"

@@ -106,14 +106,16 @@ def _compare_with_the_command_line(study: Path, out: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    app = json.loads((study / "out" / "results.json").read_text(encoding="utf-8"))
+    app = json.loads(
+        (study.with_name(study.name + ".out") / "results.json").read_text(encoding="utf-8")
+    )
     cli = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert len(app["correlations"]) == len(cli["correlations"]) > 0
     for a, c in zip(app["correlations"], cli["correlations"], strict=True):
         assert (a["x"], a["y"], a["n"]) == (c["x"], c["y"], c["n"])
         assert_allclose([a["r"], a["p"]], [c["r"], c["p"]], rtol=1e-12)
     for name in ("results.json", "scores.csv", "tables/tables.xlsx", "tables/tables.docx"):
-        assert (study / "out" / name).is_file(), name
+        assert (study.with_name(study.name + ".out") / name).is_file(), name
 
 
 def _drive_redcap(page: Any, server: Server, dictionary: Path, records: Path) -> None:

@@ -219,7 +219,11 @@ class Pages:
         current = self.runs.get(study)
         if current is None or current.status != "running":
             state = self.runs[study] = RunState()
-            thread = threading.Thread(target=run_analysis, args=(folder, state), daemon=True)
+            thread = threading.Thread(
+                target=run_analysis,
+                args=(folder, self.workspace.output(study), state),
+                daemon=True,
+            )
             thread.start()
         if request.headers.get("hx-request"):
             return await self.run_status(request)
@@ -257,14 +261,14 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def run_analysis(folder: Path, state: RunState) -> None:
-    """``patalliance.analyze`` and ``Results.write`` into ``folder/out``, reporting progress."""
+def run_analysis(folder: Path, out: Path, state: RunState) -> None:
+    """``patalliance.analyze`` and ``Results.write`` into ``out``, reporting progress."""
     import patalliance as pa
 
     try:
         state.messages.append("reading and validating the data")
         results = pa.analyze(folder / "study.toml")
-        results.write(folder / "out", progress=state.messages.append)
+        results.write(out, progress=state.messages.append)
         state.messages.append("done")
         ws.mark_done(folder, "run")
         state.status = "done"

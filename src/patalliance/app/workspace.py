@@ -110,7 +110,9 @@ class Workspace:
         return target
 
     def output(self, study: str) -> Path:
-        return confined(self.folder(study), "out")
+        """The study's outputs: ``NAME.out`` beside its folder, never inside the folder of its
+        data (docs/outputs.md). A study name has no ``.``, so it cannot name a study."""
+        return confined(self.root, f"{safe_study_name(study)}.out")
 
     def output_file(self, study: str, relative: str) -> Path:
         """A written output, ``relative`` to the study's ``out`` folder, confined to it."""

@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from rich.console import Console
 
 from patalliance.errors import PatallianceError
+from patalliance.safe_output import Interrupted, committed_outputs
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,7 +38,23 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
                 raise
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
             raise SystemExit(exc.exit_code) from None
-        except (KeyboardInterrupt, SystemExit):
+        except Interrupted as exc:
+            done = committed_outputs()
+            if not done:
+                err_console.print("interrupted; no outputs written", markup=False)
+            else:
+                where = ", ".join(str(path) for path in done)
+                err_console.print(
+                    f"interrupted after the outputs were complete; they are in {where}",
+                    markup=False,
+                )
+            raise SystemExit(128 + exc.signum) from None
+        except KeyboardInterrupt:
+            if DEBUG["on"]:
+                raise
+            err_console.print("interrupted", markup=False)
+            raise SystemExit(130) from None
+        except SystemExit:
             raise
         except OSError as exc:
             # a file that cannot be read or written (a folder where a file is expected, a
@@ -58,6 +75,35 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
                 emoji=False,
             )
             raise SystemExit(2) from None
+
+    return wrapper
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` inside the block (handled by
+    :func:`handle_errors`: "interrupted; no outputs written", exit 130 or 143)."""
+    import signal
+
+    def _raise(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    wanted = [getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n)]
+    previous = {signum: signal.signal(signum, _raise) for signum in wanted}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def interruptible_command(func: Callable[P, R]) -> Callable[P, R]:
+    """Run the whole command under :func:`interruptible` (below :func:`handle_errors`)."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with interruptible():
+            return func(*args, **kwargs)
 
     return wrapper
 

@@ -10,12 +10,21 @@ import typer
 from rich.table import Table
 
 from patalliance._version import __version__
-from patalliance.cli._common import DEBUG, console, err_console, escape, handle_errors
+from patalliance.cli._common import (
+    DEBUG,
+    console,
+    err_console,
+    escape,
+    handle_errors,
+    interruptible_command,
+)
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
     from patalliance.qc import ValidationReport
     from patalliance.results import Results
+    from patalliance.safe_output import StagedFolder
+    from patalliance.study import Study
 
 app = typer.Typer(
     name="patalliance",
@@ -114,6 +123,7 @@ def instruments() -> None:
 
 @app.command(name="validate")
 @handle_errors
+@interruptible_command
 def validate_command(
     study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
     report: Path = typer.Option(
@@ -125,9 +135,14 @@ def validate_command(
 ) -> None:
     """Check the data completely and write a QC report (exit 1 when it fails)."""
     import patalliance as pa
+    from patalliance.safe_output import StagedFile, refuse_unsafe_output, study_inputs
 
-    qc = pa.validate_data(study, policy="lenient" if lenient else None)
-    qc.write(report)
+    loaded = pa.load_study(study)
+    refuse_unsafe_output(report, study_inputs(loaded), option="--report", kind="file")
+    with StagedFile(report) as staged:
+        qc = pa.validate_data(loaded, policy="lenient" if lenient else None)
+        qc.write(staged.path)
+        staged.commit()
     _report_summary(qc)
     for problem in qc.warnings:
         if problem.code == "no_data":
@@ -146,6 +161,7 @@ def validate_command(
 
 @app.command()
 @handle_errors
+@interruptible_command
 def score(
     study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
     out: Path = typer.Option(..., "--out", help="The CSV file to write (participant × variable)."),
@@ -153,26 +169,34 @@ def score(
 ) -> None:
     """Score every instrument: one row per participant, one column per measure.scale@timepoint."""
     import patalliance as pa
+    from patalliance.safe_output import StagedFile, refuse_unsafe_output, study_inputs
 
-    try:
-        scores = pa.score(study, policy="lenient" if lenient else None)
-    except DataValidationError as exc:
-        if exc.report is not None:
-            qc_path = out.with_name(out.stem + "_qc.json")
-            exc.report.write(qc_path)
-            _print_problems(exc.report)
-            raise DataValidationError(f"{exc} The full report is in {qc_path}.") from None
-        raise
-    out.parent.mkdir(parents=True, exist_ok=True)
-    from patalliance.safe_cells import write_csv
+    loaded = pa.load_study(study)
+    qc_path = out.with_name(out.stem + "_qc.json")
+    for path in (out, qc_path):
+        refuse_unsafe_output(path, study_inputs(loaded), option="--out", kind="file")
+    with StagedFile(out) as staged:
+        try:
+            scores = pa.score(loaded, policy="lenient" if lenient else None)
+        except DataValidationError as exc:
+            if exc.report is not None:
+                with StagedFile(qc_path) as staged_qc:
+                    exc.report.write(staged_qc.path)
+                    staged_qc.commit()
+                _print_problems(exc.report)
+                raise DataValidationError(f"{exc} The full report is in {qc_path}.") from None
+            raise
+        from patalliance.safe_cells import write_csv
 
-    write_csv(scores.reset_index(), out, index=False)
+        write_csv(scores.reset_index(), staged.path, index=False)
+        staged.commit()
     n_vars = sum(1 for c in scores.columns if c != "arm")
     console.print(f"Scored {len(scores)} participants, {n_vars} variables → {escape(out)}")
 
 
 @app.command(name="analyze")
 @handle_errors
+@interruptible_command
 def analyze_command(
     study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
     out: Path = typer.Option(Path("patalliance-out"), "--out", help="Output folder."),
@@ -188,9 +212,19 @@ def analyze_command(
     ),
 ) -> None:
     """The main job: QC, scoring, change in alliance and correlations; results.json and report."""
-    results = _analyze(study, out, policy="lenient" if lenient else None)
-    files = results.write(out, report=not no_report, show_ids=show_ids, progress=_progress)
-    _print_outcome(results, out, files)
+    import patalliance as pa
+    from patalliance.output import placed, write_outputs_into
+    from patalliance.safe_output import StagedFolder, refuse_unsafe_output, study_inputs
+
+    loaded = pa.load_study(study)
+    refuse_unsafe_output(out, study_inputs(loaded), option="--out")
+    with StagedFolder(out) as staged:
+        results = _analyze(loaded, staged, policy="lenient" if lenient else None)
+        files = write_outputs_into(
+            results, staged.path, report=not no_report, show_ids=show_ids, progress=_progress
+        )
+        staged.commit()
+    _print_outcome(results, out, placed(files, staged))
 
 
 def _progress(message: str) -> None:
@@ -198,9 +232,9 @@ def _progress(message: str) -> None:
         err_console.print(f"[dim]{message}…[/]")
 
 
-def _analyze(study: Path, out: Path, *, policy: str | None) -> Results:
-    """``patalliance.analyze``; when the data fail validation, write the QC report to ``out``
-    first and say where it is."""
+def _analyze(study: Study, staged: StagedFolder, *, policy: str | None) -> Results:
+    """``patalliance.analyze``; when the data fail validation, put the QC report in place of
+    the outputs first and say where it is."""
     import patalliance as pa
     from patalliance.output import write_qc_report
 
@@ -210,7 +244,8 @@ def _analyze(study: Path, out: Path, *, policy: str | None) -> Results:
     except DataValidationError as exc:
         if exc.report is None:
             raise
-        path = write_qc_report(exc.report, out)
+        path = staged.final(write_qc_report(exc.report, staged.path))
+        staged.commit()
         raise DataValidationError(f"{exc} The full QC report is in {path}.", exc.report) from None
     return results
 
@@ -229,6 +264,7 @@ def _print_outcome(results: Results, out: Path, files: dict[str, Path]) -> None:
 
 @app.command()
 @handle_errors
+@interruptible_command
 def demo(
     out: Path = typer.Option(Path("patalliance-demo"), "--out", help="Output folder."),
     no_report: bool = typer.Option(
@@ -240,13 +276,20 @@ def demo(
 ) -> None:
     """The whole analysis on the bundled SYNTHETIC trial, compared with the published results."""
     from patalliance.demo import run_demo
+    from patalliance.output import placed, write_outputs_into
+    from patalliance.safe_output import StagedFolder
 
     console.print(
         "Demo trial levin2024: [bold]synthetic data[/] calibrated to Levin et al. (2024) "
         "PLoS One 19(3):e0300501 and Davis et al. (2021) JAMA Psychiatry 78(5):481-489."
     )
-    results, comparisons = run_demo(out)
-    files = results.write(out, report=not no_report, show_ids=show_ids, progress=_progress)
+    with StagedFolder(out) as staged:
+        results, comparisons = run_demo(staged.path)
+        written = write_outputs_into(
+            results, staged.path, report=not no_report, show_ids=show_ids, progress=_progress
+        )
+        staged.commit()
+    files = placed(written, staged)
     table = Table(title="Published vs reproduced")
     table.add_column("")
     table.add_column("target")
@@ -273,6 +316,7 @@ def demo(
 
 @app.command(name="export")
 @handle_errors
+@interruptible_command
 def export_command(
     study: Path = typer.Argument(..., help="The study file (study.toml) or its folder."),
     to: str = typer.Option(
@@ -282,9 +326,13 @@ def export_command(
     lenient: bool = typer.Option(False, "--lenient", help="Exclude bad rows instead of failing."),
 ) -> None:
     """Write the study's validated data in another format, with a study.toml that reads it."""
+    import patalliance as pa
     from patalliance.export import export_study
+    from patalliance.safe_output import refuse_unsafe_output, study_inputs
 
-    files = export_study(study, to=to, out=out, policy="lenient" if lenient else None)
+    loaded = pa.load_study(study)
+    refuse_unsafe_output(out, study_inputs(loaded), option="--out")
+    files = export_study(loaded, to=to, out=out, policy="lenient" if lenient else None)
     for path in files:
         console.print(f"  {escape(path)}")
     console.print(f"Exported to {escape(to)}: {escape(out / 'study.toml')}")
@@ -317,9 +365,10 @@ def init_command(
         for name in ("study.toml", "responses.csv", "participants.csv"):
             with resources.as_file(demo_dir / name) as source:
                 shutil.copyfile(source, folder / name)
+        home = folder.resolve()
         console.print(
             f"Template study with synthetic example data written to {escape(folder)}; "
-            f"run: patalliance analyze {escape(target)}"
+            f"run: patalliance analyze {escape(target)} --out {escape(home.parent / home.name)}-out"
         )
         return
     from patalliance.io.redcap import draft_study

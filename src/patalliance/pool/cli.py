@@ -13,12 +13,13 @@ from typing import Annotated
 
 import typer
 
-from patalliance.cli._common import console, escape, handle_errors
+from patalliance.cli._common import console, escape, handle_errors, interruptible_command
 
 __all__ = ["pool_command", "register"]
 
 
 @handle_errors
+@interruptible_command
 def pool_command(
     inputs: Annotated[
         list[Path] | None,
@@ -73,9 +74,11 @@ def pool_command(
 
     Exit codes: 0 success, 1 an input file failed validation, 2 a usage or configuration error.
     """
+    from patalliance.pool.plan import load_plan
     from patalliance.pool.report import write_pool_outputs
     from patalliance.pool.run import run_pool
     from patalliance.pool.text import summary_sentences
+    from patalliance.safe_output import StagedFolder, refuse_unsafe_output
 
     result = run_pool(
         inputs or [],
@@ -86,7 +89,15 @@ def pool_command(
         confidence_level=confidence_level,
         g_convention=g_convention,
     )
-    files = write_pool_outputs(result, out)
+    sources = [*(inputs or []), *([plan] if plan is not None else [])]
+    if plan is not None:
+        loaded = load_plan(plan)
+        sources += [loaded.base_dir / spec.file for spec in loaded.inputs]
+    refuse_unsafe_output(out, sources, option="--out", beside_ok=True)
+    with StagedFolder(out) as staged:
+        written = write_pool_outputs(result, staged.path)
+        staged.commit()
+    files = {name: staged.final(path) for name, path in written.items()}
     console.print(f"[bold]{escape(result.title)}[/]")
     for line in summary_sentences(result):
         console.print(escape(line))
