@@ -44,6 +44,9 @@ def read_study_data(study: Study) -> TrialData:
         prescored=frame,
         inputs=(*data.inputs, InputFile(str(path), tidy.sha256_of(path), len(frame), "scores")),
         file_problems=(*data.file_problems, *problems),
+        lines={**data.lines, str(path): frame.attrs.get("lines", {})},
+        decimal_comma_files=data.decimal_comma_files
+        | ({str(path)} if frame.attrs.get("separator") == ";" else set()),
     )
 
 

@@ -360,6 +360,8 @@ def read_redcap(study: Study) -> TrialData:
         prescored=_empty(PRESCORED_COLUMNS),
         inputs=tuple(inputs),
         file_problems=tuple(problems),
+        lines={name: records.attrs.get("lines", {})},
+        decimal_comma_files=frozenset({name} if records.attrs.get("separator") == ";" else ()),
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from patalliance.errors import ConfigError, MissingDependencyError
+from patalliance.io.paths import require_regular_file
 from patalliance.io.tidy import (
     _cell_text,
     _empty,
@@ -302,11 +303,7 @@ def read_wide_file(
     """
     name = str(path)
     suffix = path.suffix.lower()
-    if not path.exists():
-        raise ConfigError(
-            f"{name}: data file not found. Check [data] file in the study file; paths are "
-            "relative to the study file."
-        )
+    require_regular_file(path, role="data")
     labels: dict[str, dict[str, str]] = {}
     if suffix in READSTAT_SUFFIXES:
         try:
@@ -447,6 +444,8 @@ def read_wide(study: Study) -> TrialData:
         prescored=_empty(PRESCORED_COLUMNS),
         inputs=tuple(inputs),
         file_problems=tuple(problems),
+        lines={name: frame.attrs.get("lines", {})},
+        decimal_comma_files=frozenset({name} if frame.attrs.get("separator") == ";" else ()),
     )
 
 

@@ -25,6 +25,7 @@ from patalliance.io.trialdata import (
 from patalliance.qc import Policy, Problem, ValidationReport
 from patalliance.study import Study
 from patalliance.validate._collector import Collector, with_columns
+from patalliance.validate.identifiers import canonical, variant_warnings
 from patalliance.validate.participants import check_participants
 from patalliance.validate.prescored import check_prescored
 from patalliance.validate.responses import check_responses
@@ -116,16 +117,19 @@ def validate(
         the tables are only meaningful when ``report.ok``.
     """
     policy = policy or study.data.policy
-    col = Collector()
+    col = Collector(data.lines, data.decimal_comma_files)
     file_errors = [p for p in data.file_problems if p.severity == "error"]
     for fp in data.file_problems:
-        col.problems.append(Problem(fp.file, fp.row, fp.column, fp.code, fp.message, fp.severity))
+        col.problems.append(
+            Problem(fp.file, fp.row, fp.column, fp.code, fp.message, fp.severity, fp.line)
+        )
 
-    participants = with_columns(data.participants, PARTICIPANT_REQUIRED)
+    col.problems.extend(variant_warnings([data.participants, data.responses, data.prescored]))
+    participants = canonical(with_columns(data.participants, PARTICIPANT_REQUIRED))
     p_reasons = _file_reasons(participants, file_errors)
     known, listed = _validate_participants(participants, study, col, p_reasons)
 
-    responses = with_columns(data.responses, RESPONSE_COLUMNS)
+    responses = canonical(with_columns(data.responses, RESPONSE_COLUMNS))
     r_reasons = _file_reasons(responses, file_errors)
     r_ok = responses[r_reasons == ""]
     item_num = pd.Series(np.nan, index=responses.index)
@@ -135,7 +139,7 @@ def validate(
         item_num.loc[r_ok.index] = i_num
         value.loc[r_ok.index] = val
 
-    prescored = with_columns(data.prescored, PRESCORED_COLUMNS)
+    prescored = canonical(with_columns(data.prescored, PRESCORED_COLUMNS))
     s_reasons = _file_reasons(prescored, file_errors)
     s_ok = prescored[s_reasons == ""]
     score = pd.Series(np.nan, index=prescored.index)
