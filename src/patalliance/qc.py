@@ -82,6 +82,11 @@ class ValidationReport:
         return [p for p in self.problems if p.severity == "warning"]
 
     @property
+    def dropped_files(self) -> list[Mapping[str, object]]:
+        """The files excluded whole for a file-level error (their entry has ``dropped``)."""
+        return [f for f in self.files if f.get("dropped")]
+
+    @property
     def ok(self) -> bool:
         """True when the data may be analysed under the policy."""
         if self.policy == "strict":

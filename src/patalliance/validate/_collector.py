@@ -92,6 +92,10 @@ def with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     its rows excluded; the blank columns only let the clean tables be built uniformly.
     """
     missing = [c for c in columns if c not in frame.columns]
+    present = [c for c in columns if c in frame.columns]
+    if present and bool(frame[present].isna().to_numpy().any()):
+        # rows of a file excluded whole (no cells) next to the rows of a readable file
+        frame = frame.assign(**{c: frame[c].where(frame[c].notna(), "") for c in present})
     if not missing:
         return frame
     return frame.assign(**{c: pd.Series("", index=frame.index, dtype=object) for c in missing})

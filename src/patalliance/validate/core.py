@@ -165,7 +165,7 @@ def validate(
         "responses": (responses, r_reasons),
         "scores": (prescored, s_reasons),
     }
-    report = _report(policy, col, data, tables)
+    report = _report(policy, col, data, tables, file_errors)
     return ValidatedData(
         _clean_responses(responses, r_reasons, item_num, value),
         _clean_participants(participants, p_reasons),
@@ -209,8 +209,15 @@ def _report(
     col: Collector,
     data: TrialData,
     tables: Mapping[str, tuple[pd.DataFrame, pd.Series]],
+    file_errors: Sequence[FileProblem] = (),
 ) -> ValidationReport:
-    """The report: every problem, and the rows read, used and excluded, in all and by file."""
+    """The report: every problem, and the rows read, used and excluded, in all and by file.
+
+    A file with a file-level error (not UTF-8, not parseable, columns missing) is excluded
+    whole: its entry says so under ``dropped`` (the code), and its rows count as read and
+    excluded.
+    """
+    dropped = {fp.file: fp.code for fp in reversed(file_errors)}
     all_reasons = pd.concat([reasons for _, reasons in tables.values()], ignore_index=True)
     excluded = all_reasons[all_reasons != ""]
     rows_read = sum(len(frame) for frame, _ in tables.values())
@@ -219,7 +226,10 @@ def _report(
         frame, reasons = tables[inp.role]
         in_file = frame["_file"] == inp.path if len(frame) else pd.Series(dtype=bool)
         n_excl = int((reasons[in_file] != "").sum()) if len(frame) else 0
-        files.append({**inp.to_dict(), "rows_used": inp.rows - n_excl, "rows_excluded": n_excl})
+        entry = {**inp.to_dict(), "rows_used": inp.rows - n_excl, "rows_excluded": n_excl}
+        if inp.path in dropped:
+            entry["dropped"] = dropped[inp.path]
+        files.append(entry)
     return ValidationReport(
         policy=policy,
         problems=tuple(col.problems),

@@ -22,10 +22,15 @@ from patalliance.qc import Problem
 
 def nfc(ids: pd.Series) -> pd.Series:
     """Stripped ids in Unicode NFC form (a no-op, and fast, for ASCII ids)."""
-    stripped = ids.astype(str).str.strip()
+    stripped = nfc_free(ids)
     if bool(stripped.map(str.isascii).all()):
         return stripped
     return stripped.map(lambda s: unicodedata.normalize("NFC", s))
+
+
+def nfc_free(ids: pd.Series) -> pd.Series:
+    """Stripped ids as read (blank for a missing cell)."""
+    return ids.fillna("").astype(str).str.strip()
 
 
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:
@@ -50,7 +55,7 @@ def variant_warnings(frames: Sequence[pd.DataFrame]) -> list[Problem]:
     parts = [
         pd.DataFrame(
             {
-                "raw": f["participant_id"].astype(str).str.strip(),
+                "raw": nfc_free(f["participant_id"]),
                 "file": f["_file"],
                 "row": f["_row"],
             }
