@@ -93,7 +93,7 @@ def test_a4_lenient_counts_and_prints_a_file_excluded_whole(how: str, tmp_path: 
 
 
 def test_a4_lenient_analyze_prints_the_dropped_file(tmp_path: Path) -> None:
-    study, first, second = two_file_study(tmp_path / "s")
+    study, _, second = two_file_study(tmp_path / "s")
     _spoil(study.parent / "responses_b.csv", "undecodable_file")
     before = folder_hash(study.parent)
     out = tmp_path / "out"
