@@ -156,6 +156,9 @@ def _malformed(
     )
     if bad is not None:
         what = f"this row has {bad.n_fields} fields, but the header has {records[0].n_fields}"
+    elif "EOF inside string" in str(exc) and len(records) > 1:
+        bad = records[-1]  # the record that swallowed the rest of the file
+        what = "a quoted cell that starts in this row is never closed (a lone '\"')"
     else:
         where = re.search(r"(?:line|row) (\d+)", str(exc))
         what = f"cannot be parsed as CSV ({str(exc).strip()})"
