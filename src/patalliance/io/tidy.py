@@ -61,7 +61,8 @@ def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem
     A CSV file that is not UTF-8 or cannot be parsed gives one row per record with blank
     cells, so that its rows are counted as read and excluded. The frame's
     ``attrs["lines"]`` maps each row whose record starts on another physical line (after a
-    quoted line break) to that line.
+    quoted line break) to that line, and ``attrs["separator"]`` is the CSV delimiter (a
+    decimal comma is allowed only with ``";"``); callers take both off the frame.
 
     Raises
     ------
@@ -89,9 +90,9 @@ def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem
     return frame, []
 
 
-def _placeholder(records: list[Record], name: str) -> pd.DataFrame:
+def _placeholder(rows: list[int], name: str) -> pd.DataFrame:
     """One blank row per record of a file that cannot be read, so its rows are counted."""
-    frame = pd.DataFrame({"_row": pd.Series([r.row for r in records], dtype=object)})
+    frame = pd.DataFrame({"_row": pd.Series(rows, dtype=object)})
     frame["_file"] = name
     return frame
 
@@ -107,15 +108,15 @@ def _read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[FileProblem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         readable = raw.decode("utf-8-sig", errors="replace")
-        records = count_records(readable, _separator(readable))
+        rows, lines = count_records(readable, _separator(readable))
         line = raw[: exc.start].count(b"\n") + 1
-        row = next((r.row for r in reversed(records) if r.line <= line), line)
-        return _placeholder(records, name), [
+        row = next((r for r, n in zip(reversed(rows), reversed(lines)) if n <= line), line)
+        return _placeholder(rows, name), [
             FileProblem(
                 name,
                 "undecodable_file",
                 f"byte {exc.start} (line {line}) is not UTF-8, so none of the file's "
-                f"{len(records)} rows can be used. Re-save the file as UTF-8 (in Excel: "
+                f"{len(rows)} rows can be used. Re-save the file as UTF-8 (in Excel: "
                 "'CSV UTF-8'); Latin-1/Windows-1252 exports are not accepted.",
                 row=row,
                 line=line,
@@ -135,10 +136,10 @@ def _read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[FileProblem]]:
     except pd.errors.ParserError as exc:
         return _malformed(text, sep, name, exc)
     frame.columns = [str(c).strip() for c in frame.columns]
-    records = count_records(text, sep)
-    if len(records) == len(frame):
-        frame["_row"] = [r.row for r in records]
-        frame.attrs["lines"] = {r.row: r.line for r in records if r.line != r.row}
+    rows, lines = count_records(text, sep)
+    if len(rows) == len(frame):
+        frame["_row"] = rows
+        frame.attrs["lines"] = {r: n for r, n in zip(rows, lines, strict=True) if n != r}
     else:  # the scan and pandas disagree (an unusual quoting); number the records in order
         frame["_row"] = range(2, len(frame) + 2)
     frame.attrs["separator"] = sep
@@ -163,7 +164,7 @@ def _malformed(
         where = re.search(r"(?:line|row) (\d+)", str(exc))
         what = f"cannot be parsed as CSV ({str(exc).strip()})"
         bad = Record(int(where.group(1)), int(where.group(1)), 0) if where else None
-    return _placeholder(count_records(text, sep), name), [
+    return _placeholder(count_records(text, sep)[0], name), [
         FileProblem(
             name,
             "malformed_csv",
@@ -248,9 +249,9 @@ def read_study_data(study: Study) -> TrialData:
         frame, file_problems = read_table(path, role=role)
         inputs.append(InputFile(str(path), sha256_of(path), len(frame), role))
         problems.extend(file_problems)
-        if frame.attrs.get("lines"):
-            lines[str(path)] = frame.attrs["lines"]
-        if frame.attrs.get("separator") == ";":
+        # taken off the frame: pandas copies attrs along with every operation
+        lines[str(path)] = frame.attrs.pop("lines", {})
+        if frame.attrs.pop("separator", ",") == ";":
             semicolon.add(str(path))
         if not file_problems:
             col_problems = _check_columns(frame, str(path), required, extra_allowed=extra_allowed)

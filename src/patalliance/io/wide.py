@@ -396,6 +396,7 @@ def read_wide(study: Study) -> TrialData:
     opts = study.data.wide or WideSection()
     path = study.resolve(study.data.file)
     frame, labels, problems = read_wide_file(path, sheet=opts.sheet)
+    lines, separator = frame.attrs.pop("lines", {}), frame.attrs.pop("separator", ",")
     name = str(path)
     sha = sha256_of(path)
     responses = _empty(RESPONSE_COLUMNS)
@@ -444,8 +445,8 @@ def read_wide(study: Study) -> TrialData:
         prescored=_empty(PRESCORED_COLUMNS),
         inputs=tuple(inputs),
         file_problems=tuple(problems),
-        lines={name: frame.attrs.get("lines", {})},
-        decimal_comma_files=frozenset({name} if frame.attrs.get("separator") == ";" else ()),
+        lines={name: lines},
+        decimal_comma_files=frozenset({name} if separator == ";" else ()),
     )
 
 
