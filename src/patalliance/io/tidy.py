@@ -110,7 +110,8 @@ def _read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[FileProblem]]:
         readable = raw.decode("utf-8-sig", errors="replace")
         rows, lines = count_records(readable, _separator(readable))
         line = raw[: exc.start].count(b"\n") + 1
-        row = next((r for r, n in zip(reversed(rows), reversed(lines)) if n <= line), line)
+        starts = zip(reversed(rows), reversed(lines), strict=True)
+        row = next((r for r, n in starts if n <= line), line)
         return _placeholder(rows, name), [
             FileProblem(
                 name,
