@@ -113,7 +113,7 @@ class ValidationReport:
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [asdict(p) for p in self.problems],
-            columns=["file", "row", "column", "code", "message", "severity", "line"],
+            columns=["file", "row", "column", "code", "message", "severity"],
         )
 
     def write(self, path: Path) -> None:
