@@ -224,7 +224,8 @@ def test_a1_ids_differing_only_in_case_stay_apart_with_a_warning(study: Path) ->
     )
     qc = pa.validate_data(study, responses=make_responses(), participants=participants)
     warnings = [p for p in qc.warnings if p.code == "id_case_variant"]
-    assert len(warnings) == 1 and "'p001' and 'P001'" in warnings[0].message
+    assert len(warnings) == 1
+    assert "participant 'p001' and participant 'P001'" in warnings[0].message
 
 
 # -- 3. numbers ---------------------------------------------------------------------------

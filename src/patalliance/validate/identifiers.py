@@ -40,10 +40,13 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(participant_id=nfc(frame["participant_id"]))
 
 
-def _shown(text: str) -> str:
-    """An id with its code points visible: ``'José'`` and ``'Jose\\u0301'`` look different."""
-    visible = ascii(text)
-    return show_cell(text) + ("" if visible == repr(text) else f" (code points {visible[:80]})")
+def _form(text: str) -> str:
+    """The Unicode normalisation form ``text`` is written in (the code points stay unquoted, so
+    that reports with participant labels do not leak the id through them)."""
+    for form in ("NFC", "NFD"):
+        if unicodedata.is_normalized(form, text):
+            return form
+    return "a mixed form"
 
 
 def variant_warnings(frames: Sequence[pd.DataFrame]) -> list[Problem]:
@@ -82,9 +85,10 @@ def variant_warnings(frames: Sequence[pd.DataFrame]) -> list[Problem]:
                     int(row),
                     "participant_id",
                     "id_unicode_variant",
-                    f"participant id {_shown(raw)} differs from {_shown(first_of[key])} only in "
-                    f"Unicode normalisation; both are read as the same participant "
-                    f"{show_cell(key)}. Write the id one way in every file.",
+                    f"participant {show_cell(raw)} (Unicode {_form(raw)}) differs from "
+                    f"participant {show_cell(first_of[key])} (Unicode {_form(first_of[key])}) "
+                    "only in Unicode normalisation: they look the same and are read as the "
+                    "same participant. Write the id one way in every file.",
                     "warning",
                 )
             )
@@ -101,9 +105,10 @@ def variant_warnings(frames: Sequence[pd.DataFrame]) -> list[Problem]:
                     int(where["row"]),
                     "participant_id",
                     "id_case_variant",
-                    f"participant ids {show_cell(key)} and {show_cell(by_fold[fold])} differ "
-                    "only in upper/lower case; they are read as two different participants. "
-                    "If they are the same person, write the id one way in every file.",
+                    f"participant {show_cell(key)} and participant "
+                    f"{show_cell(by_fold[fold])} differ only in upper/lower case; they are read "
+                    "as two different participants. If they are the same person, write the id "
+                    "one way in every file.",
                     "warning",
                 )
             )

@@ -107,7 +107,7 @@ def _unknown_participant(pid: str, listed: set[str] | None, twins: Mapping[str, 
     if twin is not None:
         return (
             f"participant {show_cell(pid)} is not in the participants file, which has "
-            f"{show_cell(twin)}: the two differ only in upper/lower case. Ids are compared "
+            f"participant {show_cell(twin)}: the two differ only in upper/lower case. Ids are compared "
             "exactly; write the id one way in every file"
         )
     return (
@@ -321,8 +321,8 @@ def _check_duplicates(rows: _Rows, item_key: pd.Series, value_key: pd.Series) ->
         column="value",
         code="conflicting_duplicate",
         message=[
-            f"{show_cell(p)} {show_cell(t)} {show_cell(i)} item {_item_shown(k, raw)} appears "
-            "more than once with different values; keep the correct row"
+            f"participant {show_cell(p)} at {show_cell(t)}, {i} item {_item_shown(k, raw)}, "
+            "appears more than once with different values; keep the correct row"
             for p, t, i, k, raw in zip(
                 pid[conflicting],
                 tp[conflicting],
@@ -340,8 +340,8 @@ def _check_duplicates(rows: _Rows, item_key: pd.Series, value_key: pd.Series) ->
         column="",
         code="duplicate_row",
         message=[
-            f"this row repeats the answer of row {int(r)} ({show_cell(p)} {show_cell(t)} "
-            f"{show_cell(i)} item {_item_shown(k, raw)}, same value); delete the repeat"
+            f"this row repeats the answer of row {int(r)} (participant {show_cell(p)} at "
+            f"{show_cell(t)}, {i} item {_item_shown(k, raw)}, same value); delete the repeat"
             for r, p, t, i, k, raw in zip(
                 first_row[repeat],
                 pid[repeat],
