@@ -8,15 +8,20 @@ and a hash of the study folder before and after (no input is modified or deleted
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
+import re
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import make_participants, make_responses, run_cli, write_study
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import patalliance as pa
 
@@ -246,3 +251,39 @@ def test_a3_decimal_comma_only_in_semicolon_files(tmp_path: Path) -> None:
     assert {p.code for p in qc.errors} == {"non_numeric"}
     assert len(qc.errors) == len(responses)
     assert "not a decimal mark" in qc.errors[0].message
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    breaks=st.lists(st.integers(0, 3), min_size=12, max_size=12),
+    bad=st.integers(0, 11),
+    line_ending=st.sampled_from(["\n", "\r\n"]),
+)
+def test_a5_row_and_line_are_right_after_quoted_line_breaks(
+    breaks: list[int], bad: int, line_ending: str, study: Path
+) -> None:
+    """Each value cell holds 0-3 quoted line breaks; the bad value's row and line are exact.
+
+    The expected line comes from the text Python's csv writer produced: 1 + the number of line
+    breaks (CR LF, CR or LF, as a text editor counts them) written before the record. The expected row is the record number (header = row 1).
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator=line_ending)
+    writer.writerow(["participant_id", "timepoint", "instrument", "item", "value"])
+    start_line = {}
+    for item in range(1, 13):
+        start_line[item] = len(re.findall(r"\r\n|\r|\n", buffer.getvalue())) + 1
+        value = ("6" if item - 1 == bad else "4") + "\n" * breaks[item - 1]
+        writer.writerow(["P001", "prep", "wai_sr", str(item), value])
+    (study.parent / "responses.csv").write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    qc = pa.validate_data(study)
+    errors = qc.errors
+    assert [(p.code, p.row, p.line) for p in errors] == [
+        ("out_of_range", bad + 2, start_line[bad + 1])
+    ]
+    shown = f"row {bad + 2}" + (
+        "" if start_line[bad + 1] == bad + 2 else f" (line {start_line[bad + 1]})"
+    )
+    assert str(errors[0]).startswith(f"responses.csv, {shown}, column 'value': ")
