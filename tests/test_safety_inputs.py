@@ -127,14 +127,13 @@ def test_a4_strict_fails_on_the_same_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
-def test_a7_fifo_is_a_configuration_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key", ["responses", "participants"])
+def test_a7_fifo_is_a_configuration_error(key: str, tmp_path: Path) -> None:
     study = write_study(tmp_path / "s")
     fifo = study.parent / "pipe.csv"
     os.mkfifo(fifo)
     study.write_text(
-        study.read_text(encoding="utf-8").replace(
-            'responses = "responses.csv"', 'responses = "pipe.csv"'
-        ),
+        study.read_text(encoding="utf-8").replace(f'{key} = "{key}.csv"', f'{key} = "pipe.csv"'),
         encoding="utf-8",
     )
     before = folder_hash(study.parent)
@@ -147,7 +146,7 @@ def test_a7_fifo_is_a_configuration_error(tmp_path: Path) -> None:
         _one_line_messages(result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, result.stderr
-        assert "pipe.csv" in lines[0] and "[data] responses" in lines[0]
+        assert "pipe.csv" in lines[0] and f"[data] {key}" in lines[0]
         assert "named pipe" in lines[0]
     assert not (tmp_path / "qc.json").exists()
     assert folder_hash(study.parent) == before

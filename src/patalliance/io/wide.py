@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from patalliance._text import show_cell
 from patalliance.errors import ConfigError, MissingDependencyError
 from patalliance.io.paths import require_regular_file
 from patalliance.io.tidy import (
@@ -469,7 +470,11 @@ def _layout_problems(
                 name,
                 "missing_column",
                 f"no participant id column {opts.id_column!r}; set [data.wide] id_column "
-                f"to one of: {', '.join(columns[:12])}",
+                + (
+                    f"to one of: {', '.join(show_cell(c) for c in columns[:12])}"
+                    if mapping  # the header is quoted only when the file looks like data
+                    else "(no column of this file matches an item either: is it the right file?)"
+                ),
                 column=opts.id_column,
                 row=1,
             )
