@@ -1,7 +1,8 @@
 """The quality-control report: every problem found in the data, and an account of every row.
 
-A :class:`Problem` records file, row (as a spreadsheet numbers it; the header is row 1), column, a code and
-a message that says how to fix it. A :class:`ValidationReport` holds all problems, the policy
+A :class:`Problem` records file, row (as a spreadsheet numbers it; the header is row 1, and
+``line`` is the physical line where the row starts), column, a code and a message that says
+how to fix it. A :class:`ValidationReport` holds all problems, the policy
 applied (strict or lenient) and the row counts, with ``rows_read == rows_used +
 rows_excluded``; it writes itself as JSON or CSV (``qc_report.json``).
 

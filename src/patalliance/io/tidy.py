@@ -98,7 +98,8 @@ def _placeholder(rows: list[int], name: str) -> pd.DataFrame:
 
 
 def _separator(text: str) -> str:
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    """The delimiter: ';' when the header has more semicolons than commas, else ','."""
+    header = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
     return ";" if header.count(";") > header.count(",") else ","
 
 
