@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -43,7 +42,7 @@ def _records(text: str, sep: str) -> Iterator[Record]:
 def scan(text: str, sep: str) -> list[Record] | None:
     """Every non-blank record of ``text``, the header first; None if it cannot be scanned."""
     old = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)  # a cell of any size is the reader's problem, not ours
+    csv.field_size_limit(2**31 - 1)  # any cell size (the largest limit every platform takes)
     try:
         return list(_records(text, sep))
     except csv.Error:
