@@ -286,3 +286,17 @@ def test_a5_row_and_line_are_right_after_quoted_line_breaks(
         "" if start_line[bad + 1] == bad + 2 else f" (line {start_line[bad + 1]})"
     )
     assert str(errors[0]).startswith(f"responses.csv, {shown}, column 'value': ")
+
+
+@pytest.mark.parametrize(
+    ("item", "code"),
+    [("inf", "invalid_item"), ("nan", "invalid_item"), ("1e300", "item_out_of_key")],
+)
+def test_a1_items_beyond_integers_are_reported_not_crashed(
+    item: str, code: str, study: Path
+) -> None:
+    responses = make_responses(missing=0)
+    extra = responses.iloc[[0]].assign(item=item)
+    data = pd.concat([responses, extra], ignore_index=True)
+    qc = pa.validate_data(study, responses=data, participants=make_participants())
+    assert [p.code for p in qc.errors] == [code]

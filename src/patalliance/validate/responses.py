@@ -177,7 +177,7 @@ def _check_items(
     """
     inst = rows.inst
     item_num = as_number(item_text, comma_ok)
-    bad_item = item_num.isna() | (item_num != np.floor(item_num))
+    bad_item = item_num.isna() | ~np.isfinite(item_num) | (item_num != np.floor(item_num))
     rows.add(
         bad_item,
         column="item",
@@ -195,7 +195,7 @@ def _check_items(
         column="item",
         code="item_out_of_key",
         message=[
-            f"item {int(v)} does not exist in {i}, which has items 1..{int(n)}"
+            f"item {v:.15g} does not exist in {i}, which has items 1..{int(n)}"
             for v, i, n in zip(item_num[outside], inst[outside], n_items[outside], strict=True)
         ],
     )
@@ -288,7 +288,7 @@ def _check_values(
 
 def _item_key(item_num: pd.Series, item_text: pd.Series) -> pd.Series:
     """The item as compared for duplicates: its number (``1``, ``01``, ``1.0`` are item 1)."""
-    whole = item_num.notna() & (item_num == np.floor(item_num))
+    whole = item_num.notna() & (item_num.abs() < 2**53) & (item_num == np.floor(item_num))
     as_int = item_num.where(whole, 0).astype(np.int64).astype(str)
     return as_int.where(whole, "text:" + item_text)
 
@@ -321,7 +321,8 @@ def _check_duplicates(rows: _Rows, item_key: pd.Series, value_key: pd.Series) ->
         column="value",
         code="conflicting_duplicate",
         message=[
-            f"participant {show_cell(p)} at {show_cell(t)}, {i} item {_item_shown(k, raw)}, "
+            f"participant {show_cell(p)} at {show_cell(t)}, {show_cell(i)} item "
+            f"{_item_shown(k, raw)}, "
             "appears more than once with different values; keep the correct row"
             for p, t, i, k, raw in zip(
                 pid[conflicting],
@@ -341,7 +342,8 @@ def _check_duplicates(rows: _Rows, item_key: pd.Series, value_key: pd.Series) ->
         code="duplicate_row",
         message=[
             f"this row repeats the answer of row {int(r)} (participant {show_cell(p)} at "
-            f"{show_cell(t)}, {i} item {_item_shown(k, raw)}, same value); delete the repeat"
+            f"{show_cell(t)}, {show_cell(i)} item {_item_shown(k, raw)}, same value); delete "
+            "the repeat"
             for r, p, t, i, k, raw in zip(
                 first_row[repeat],
                 pid[repeat],
