@@ -300,3 +300,27 @@ def test_a1_items_beyond_integers_are_reported_not_crashed(
     data = pd.concat([responses, extra], ignore_index=True)
     qc = pa.validate_data(study, responses=data, participants=make_participants())
     assert [p.code for p in qc.errors] == [code]
+
+
+def test_a4_lenient_counts_a_dropped_sdtm_dataset(tmp_path: Path) -> None:
+    demo = Path(pa.__file__).parent / "data" / "levin2024" / "study.toml"
+    out = tmp_path / "sdtm"
+    assert run_cli("export", str(demo), "--to", "sdtm", "--out", str(out)).returncode == 0
+    qs = pd.read_csv(out / "qs.csv", dtype=str, keep_default_na=False)
+    half = len(qs) // 2
+    qs.iloc[:half].to_csv(out / "qs.csv", index=False)
+    qs.iloc[half:].to_csv(out / "qs_b.csv", index=False)
+    raw = (out / "qs_b.csv").read_bytes()
+    (out / "qs_b.csv").write_bytes(raw[:200] + b"\xe9" + raw[200:])  # one Latin-1 byte
+    study = out / "study.toml"
+    text = study.read_text(encoding="utf-8").replace('qs = "qs.csv"', 'qs = ["qs.csv", "qs_b.csv"]')
+    study.write_text(text, encoding="utf-8")
+    before = folder_hash(out)
+    report = tmp_path / "qc.json"
+    result = run_cli("validate", str(study), "--lenient", "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    assert "qs_b.csv" in result.stderr and "whole file is excluded" in result.stderr
+    qc = json.loads(report.read_text(encoding="utf-8"))
+    assert qc["excluded_by_reason"] == {"undecodable_file": len(qs) - half}
+    assert qc["rows_read"] == qc["rows_used"] + qc["rows_excluded"]
+    assert folder_hash(out) == before
