@@ -47,6 +47,9 @@ def test_validate_reports_the_problem(case: str, tmp_path: Path) -> None:
     assert str(expected["file"]) in stderr
     for text in expected.get("stderr_contains", []):  # type: ignore[attr-defined]
         assert text in stderr, (text, stderr)
+    for text in expected.get("stderr_lacks", []):  # type: ignore[attr-defined]
+        assert text not in stderr and text not in result.stdout, (text, stderr)
+    assert "\x1b" not in stderr and "\x1b" not in result.stdout  # control characters escaped
     if expected["exit"] == 2:
         assert not report.exists()
         return
@@ -55,12 +58,16 @@ def test_validate_reports_the_problem(case: str, tmp_path: Path) -> None:
     location = str(expected["file"])
     if "row" in expected:
         location += f", row {expected['row']}"
+    if "line" in expected:  # the record starts on another physical line (a quoted line break)
+        location += f" (line {expected['line']})"
     if "column" in expected:
         location += f", column '{expected['column']}'"
     assert f"{location}: " in stderr, (location, stderr)
     assert f"[{expected['code']}]" in stderr
     qc = json.loads(report.read_text(encoding="utf-8"))
     assert qc["ok"] is False
+    for text in expected.get("stderr_lacks", []):  # type: ignore[attr-defined]
+        assert text not in report.read_text(encoding="utf-8"), text
     assert qc["rows_read"] == qc["rows_used"] + qc["rows_excluded"]
     problems = qc["problems"]
     matching = [
@@ -70,6 +77,7 @@ def test_validate_reports_the_problem(case: str, tmp_path: Path) -> None:
         and Path(p["file"]).name == expected["file"]
         and p["row"] == expected.get("row")
         and p["column"] == expected.get("column", "")
+        and ("line" not in expected or p.get("line") == expected["line"])
     ]
     assert matching, problems
     assert all(p["message"] for p in problems)

@@ -1,12 +1,16 @@
 """The quality-control report: every problem found in the data, and an account of every row.
 
-A :class:`Problem` records file, row (1-based line; the header is line 1), column, a code and
-a message that says how to fix it. A :class:`ValidationReport` holds all problems, the policy
+A :class:`Problem` records file, row (as a spreadsheet numbers it; the header is row 1, and
+``line`` is the physical line where the row starts), column, a code and a message that says
+how to fix it. A :class:`ValidationReport` holds all problems, the policy
 applied (strict or lenient) and the row counts, with ``rows_read == rows_used +
 rows_excluded``; it writes itself as JSON or CSV (``qc_report.json``).
 
 The checks that fill the report are in :mod:`patalliance.validate`; the codes are listed in
-``docs/validation.md``. This module depends on no other part of patalliance.
+``docs/validation.md``. This module depends on no other part of patalliance but the text
+escaping of :mod:`patalliance._text`: every message, column and file name of a problem has its
+control characters escaped and is cut to a bounded length, here, once, for the terminal and
+the QC report alike.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+
+from patalliance._text import escape_controls, safe_message
 
 Severity = Literal["error", "warning"]
 Policy = Literal["strict", "lenient"]
@@ -33,10 +39,20 @@ class Problem:
     code: str
     message: str
     severity: Severity = "error"
+    #: The physical line of the file where the row starts; differs from ``row`` after a
+    #: quoted cell that holds a line break. None where it is not known or not a text file.
+    line: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", escape_controls(self.file))
+        object.__setattr__(self, "column", safe_message(self.column))
+        object.__setattr__(self, "message", safe_message(self.message))
 
     def location(self) -> str:
         parts = [Path(self.file).name if self.file else "(study)"]
-        if self.row is not None:
+        if self.row is not None and self.line is not None and self.line != self.row:
+            parts.append(f"row {self.row} (line {self.line})")
+        elif self.row is not None:
             parts.append(f"row {self.row}")
         if self.column:
             parts.append(f"column '{self.column}'")
@@ -65,6 +81,11 @@ class ValidationReport:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def dropped_files(self) -> list[Mapping[str, object]]:
+        """The files excluded whole for a file-level error (their entry has ``dropped``)."""
+        return [f for f in self.files if f.get("dropped")]
 
     @property
     def ok(self) -> bool:

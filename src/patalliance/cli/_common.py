@@ -36,7 +36,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except PatallianceError as exc:
             if DEBUG["on"]:
                 raise
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
+            err_console.print(f"[bold red]error:[/] {escape(exc)}", markup=True, emoji=False)
             raise SystemExit(exc.exit_code) from None
         except Interrupted as exc:
             done = committed_outputs()
@@ -148,7 +148,9 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]
 
 
 def escape(text: Any) -> str:
-    """Escape rich markup in user-provided text."""
+    """User-provided text made safe to print: control characters escaped, cut, no markup."""
     from rich.markup import escape as _escape
 
-    return _escape(str(text))
+    from patalliance._text import cut_message, escape_controls
+
+    return _escape(cut_message(escape_controls(str(text), keep_newlines=True), limit=4000))

@@ -68,6 +68,26 @@ def _print_problems(report: ValidationReport, *, limit: int = 10) -> None:
         err_console.print(f"... and {len(errors) - limit} more problem(s).", markup=False)
 
 
+#: Warnings worth a line on stderr (the rest are in the QC report).
+_SHOWN_WARNINGS = {"no_data", "id_unicode_variant", "id_case_variant"}
+
+
+def _print_warnings(report: ValidationReport) -> None:
+    """Warnings on stderr: measures without data, id spellings, files excluded whole."""
+    for problem in report.warnings:
+        if problem.code in _SHOWN_WARNINGS:
+            err_console.print(f"warning: {problem}", markup=False)
+    if report.policy != "lenient":
+        return  # under the strict policy a dropped file fails the run and is printed as such
+    for entry in report.dropped_files:
+        first = next((p for p in report.errors if p.file == entry["path"]), None)
+        err_console.print(
+            f"warning: {first or entry['path']}; under the lenient policy the whole file is "
+            f"excluded ({entry['rows']} rows, counted as read and excluded)",
+            markup=False,
+        )
+
+
 def _report_summary(report: ValidationReport) -> None:
     table = Table(title="Quality control", show_header=True)
     table.add_column("rows read", justify="right")
@@ -144,9 +164,7 @@ def validate_command(
         qc.write(staged.path)
         staged.commit()
     _report_summary(qc)
-    for problem in qc.warnings:
-        if problem.code == "no_data":
-            err_console.print(f"warning: {problem}", markup=False)
+    _print_warnings(qc)
     if not qc.ok:
         _print_problems(qc)
         err_console.print(
@@ -169,6 +187,7 @@ def score(
 ) -> None:
     """Score every instrument: one row per participant, one column per measure.scale@timepoint."""
     import patalliance as pa
+    from patalliance.pipeline import prepare
     from patalliance.safe_output import StagedFile, refuse_unsafe_output, study_inputs
 
     loaded = pa.load_study(study)
@@ -177,7 +196,9 @@ def score(
         refuse_unsafe_output(path, study_inputs(loaded), option="--out", kind="file")
     with StagedFile(out) as staged:
         try:
-            scores = pa.score(loaded, policy="lenient" if lenient else None)
+            prepared = prepare(loaded, policy="lenient" if lenient else None)
+            scores = prepared.table.to_frame().set_index("participant_id")  # == pa.score(study)
+            _print_warnings(prepared.validated.report)
         except DataValidationError as exc:
             if exc.report is not None:
                 with StagedFile(qc_path) as staged_qc:
@@ -252,6 +273,7 @@ def _analyze(study: Study, staged: StagedFolder, *, policy: str | None) -> Resul
 
 def _print_outcome(results: Results, out: Path, files: dict[str, Path]) -> None:
     qc = results.qc
+    _print_warnings(qc)
     console.print(
         f"{results.n_participants} participants; rows read {qc.rows_read}, "
         f"used {qc.rows_used}, excluded {qc.rows_excluded}."

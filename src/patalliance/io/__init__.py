@@ -37,6 +37,7 @@ def read_study_data(study: Study) -> TrialData:
     # pre-scored totals may accompany any format
     path = study.resolve(study.data.scores)
     frame, problems = tidy.read_table(path, role="scores")
+    lines, separator = frame.attrs.pop("lines", {}), frame.attrs.pop("separator", ",")
     if not problems:
         problems = tidy._check_columns(frame, str(path), PRESCORED_COLUMNS, extra_allowed=False)
     return replace(
@@ -44,6 +45,8 @@ def read_study_data(study: Study) -> TrialData:
         prescored=frame,
         inputs=(*data.inputs, InputFile(str(path), tidy.sha256_of(path), len(frame), "scores")),
         file_problems=(*data.file_problems, *problems),
+        lines={**data.lines, str(path): lines},
+        decimal_comma_files=data.decimal_comma_files | ({str(path)} if separator == ";" else set()),
     )
 
 

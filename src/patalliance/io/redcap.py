@@ -328,6 +328,7 @@ def read_redcap(study: Study) -> TrialData:
     rec_path = study.resolve(opts.records)
     dic_path = study.resolve(opts.dictionary)
     records, problems = read_table(rec_path, role="REDCap records")
+    lines, separator = records.attrs.pop("lines", {}), records.attrs.pop("separator", ",")
     dic, dic_problems = read_dictionary(dic_path)
     problems.extend(dic_problems)
     name = str(rec_path)
@@ -360,6 +361,8 @@ def read_redcap(study: Study) -> TrialData:
         prescored=_empty(PRESCORED_COLUMNS),
         inputs=tuple(inputs),
         file_problems=tuple(problems),
+        lines={name: lines},
+        decimal_comma_files=frozenset({name} if separator == ";" else ()),
     )
 
 

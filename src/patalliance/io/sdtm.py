@@ -62,6 +62,13 @@ def _domain(frame: pd.DataFrame) -> str | None:
     return None
 
 
+def _dropped(frame: pd.DataFrame, name: str, sha: str) -> tuple[pd.DataFrame, InputFile]:
+    """A dataset excluded whole: one blank row per record read, so they are counted."""
+    rows = frame[["_row"]].assign(_file=name) if "_row" in frame.columns else frame.iloc[:0]
+    rows = rows if len(rows) else _empty(RESPONSE_COLUMNS)
+    return rows, InputFile(name, sha, len(rows), "responses")
+
+
 def _read_qs(study: Study, rel: str) -> tuple[pd.DataFrame, InputFile, list[FileProblem]]:
     assert study.data.sdtm is not None
     opts = study.data.sdtm
@@ -69,7 +76,7 @@ def _read_qs(study: Study, rel: str) -> tuple[pd.DataFrame, InputFile, list[File
     frame, _, problems = read_wide_file(path)
     name = str(path)
     if problems:
-        return _empty(RESPONSE_COLUMNS), InputFile(name, sha256_of(path), 0, "responses"), problems
+        return (*_dropped(frame, name, sha256_of(path)), problems)
     frame.columns = [c.upper() if c not in {"_file", "_row"} else c for c in frame.columns]
     prefix = _domain(frame)
     required = ["USUBJID", f"{prefix or 'QS'}TESTCD", f"{prefix or 'QS'}CAT"]
@@ -90,7 +97,7 @@ def _read_qs(study: Study, rel: str) -> tuple[pd.DataFrame, InputFile, list[File
             )
             for c in missing
         ]
-        return _empty(RESPONSE_COLUMNS), InputFile(name, sha256_of(path), 0, "responses"), problems
+        return (*_dropped(frame, name, sha256_of(path)), problems)
     assert prefix is not None
     instruments = {m.instrument for m in study.measures.values()}
     categories = {**{_norm(k): v for k, v in opts.categories.items()}}

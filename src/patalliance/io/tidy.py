@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from patalliance.errors import ConfigError
+from patalliance._text import show_cell
+from patalliance.io.csvtext import Record, count_records, first_overlong, scan
+from patalliance.io.paths import require_regular_file
 from patalliance.io.trialdata import (
     PARTICIPANT_REQUIRED,
     PRESCORED_COLUMNS,
@@ -56,21 +58,19 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem]]:
     """Read one CSV or Parquet file as text cells with provenance columns.
 
+    A CSV file that is not UTF-8 or cannot be parsed gives one row per record with blank
+    cells, so that its rows are counted as read and excluded. The frame's
+    ``attrs["lines"]`` maps each row whose record starts on another physical line (after a
+    quoted line break) to that line, and ``attrs["separator"]`` is the CSV delimiter (a
+    decimal comma is allowed only with ``";"``); callers take both off the frame.
+
     Raises
     ------
     ConfigError
-        When the file does not exist (a configuration error: exit 2).
+        When the file does not exist or is not a regular file (a configuration error: exit 2).
     """
     name = str(path)
-    if not path.exists():
-        raise ConfigError(
-            f"{name}: {role} file not found. Check [data] in the study file; paths are "
-            "relative to the study file."
-        )
-    if path.is_dir():
-        raise ConfigError(
-            f"{name}: the {role} file is a folder; [data] in the study file must name a file."
-        )
+    require_regular_file(path, role=role)
     if path.suffix.lower() in {".parquet", ".pq"}:
         try:
             frame = pd.read_parquet(path)
@@ -79,61 +79,102 @@ def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem
                 FileProblem(name, "unreadable_file", f"not a readable Parquet file ({exc})")
             ]
         frame = frame.apply(_to_text)
-    else:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            return _empty([]), [
-                FileProblem(
-                    name,
-                    "undecodable_file",
-                    f"byte {exc.start} (line {line}) is not UTF-8. Re-save the file as UTF-8 "
-                    "(in Excel: 'CSV UTF-8'); Latin-1/Windows-1252 exports are not accepted.",
-                    row=line,
-                )
-            ]
-        if not text.strip():
-            return _empty([]), [
-                FileProblem(
-                    name, "empty_file", "the file is empty; it needs a header row and data rows"
-                )
-            ]
-        header = text.splitlines()[0]
-        sep = ";" if header.count(";") > header.count(",") else ","
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=True,
-            )
-        except pd.errors.ParserError as exc:
-            where = re.search(r"line (\d+)", str(exc))
-            return _empty([]), [
-                FileProblem(
-                    name,
-                    "malformed_csv",
-                    f"cannot be parsed as CSV: {str(exc).strip()}. Check that every line has "
-                    "as many fields as the header and quote cells that contain the delimiter.",
-                    row=int(where.group(1)) if where else None,
-                )
-            ]
-        frame.columns = [str(c).strip() for c in frame.columns]
-        # line numbers: header is line 1; blank lines are skipped by the parser, so recover
-        # the true line number of each record from the text.
-        lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip()]
-        frame["_row"] = (
-            lines[1 : len(frame) + 1] if len(lines) > len(frame) else range(2, len(frame) + 2)
-        )
-    if "_row" not in frame.columns:
         frame["_row"] = range(2, len(frame) + 2)
+    else:
+        frame, problems = _read_csv(path.read_bytes(), name)
+        if problems:
+            return frame, problems
     frame["_file"] = name
     if len(frame) == 0:
         return frame, [FileProblem(name, "empty_file", "the file has a header but no data rows")]
     return frame, []
+
+
+def _placeholder(rows: list[int], name: str) -> pd.DataFrame:
+    """One blank row per record of a file that cannot be read, so its rows are counted."""
+    frame = pd.DataFrame({"_row": pd.Series(rows, dtype=object)})
+    frame["_file"] = name
+    return frame
+
+
+def _separator(text: str) -> str:
+    """The delimiter: ';' when the header has more semicolons than commas, else ','."""
+    header = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[FileProblem]]:
+    """A CSV file's text cells with ``_row``; or a placeholder frame and the file problem."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        readable = raw.decode("utf-8-sig", errors="replace")
+        rows, lines = count_records(readable, _separator(readable))
+        line = raw[: exc.start].count(b"\n") + 1
+        starts = zip(reversed(rows), reversed(lines), strict=True)
+        row = next((r for r, n in starts if n <= line), line)
+        return _placeholder(rows, name), [
+            FileProblem(
+                name,
+                "undecodable_file",
+                f"byte {exc.start} (line {line}) is not UTF-8, so none of the file's "
+                f"{len(rows)} rows can be used. Re-save the file as UTF-8 (in Excel: "
+                "'CSV UTF-8'); Latin-1/Windows-1252 exports are not accepted.",
+                row=row,
+                line=line,
+            )
+        ]
+    if not text.strip():
+        return _empty([]), [
+            FileProblem(
+                name, "empty_file", "the file is empty; it needs a header row and data rows"
+            )
+        ]
+    sep = _separator(text)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
+    except pd.errors.ParserError as exc:
+        return _malformed(text, sep, name, exc)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    rows, lines = count_records(text, sep)
+    if len(rows) == len(frame):
+        frame["_row"] = rows
+        frame.attrs["lines"] = {r: n for r, n in zip(rows, lines, strict=True) if n != r}
+    else:  # the scan and pandas disagree (an unusual quoting); number the records in order
+        frame["_row"] = range(2, len(frame) + 2)
+    frame.attrs["separator"] = sep
+    return frame, []
+
+
+def _malformed(
+    text: str, sep: str, name: str, exc: Exception
+) -> tuple[pd.DataFrame, list[FileProblem]]:
+    records = scan(text, sep) or []
+    bad = first_overlong(records)
+    fix = (
+        "Check that every line has as many fields as the header and quote cells that "
+        "contain the delimiter."
+    )
+    if bad is not None:
+        what = f"this row has {bad.n_fields} fields, but the header has {records[0].n_fields}"
+    elif "EOF inside string" in str(exc) and len(records) > 1:
+        bad = records[-1]  # the record that swallowed the rest of the file
+        what = "a quoted cell that starts in this row is never closed (a lone '\"')"
+    else:
+        where = re.search(r"(?:line|row) (\d+)", str(exc))
+        what = f"cannot be parsed as CSV ({str(exc).strip()})"
+        bad = Record(int(where.group(1)), int(where.group(1)), 0) if where else None
+    return _placeholder(count_records(text, sep)[0], name), [
+        FileProblem(
+            name,
+            "malformed_csv",
+            f"{what}, so none of the file's rows can be used. {fix}",
+            row=bad.row if bad else None,
+            line=bad.line if bad else None,
+        )
+    ]
 
 
 def _check_columns(
@@ -141,13 +182,27 @@ def _check_columns(
 ) -> list[FileProblem]:
     problems = []
     present = [c for c in frame.columns if c not in {"_file", "_row"}]
+    if not set(required) & set(present):
+        # nothing expected in the header: not a data file of this kind. Its first line is not
+        # quoted, as it may be anything (a file named by mistake).
+        return [
+            FileProblem(
+                name,
+                "missing_column",
+                f"the header has none of the expected columns ({', '.join(required)}); this "
+                "does not look like the right file. Check the path in the study file's [data].",
+                column=required[0],
+                row=1,
+            )
+        ]
+    shown = ", ".join(show_cell(c) for c in present[:20]) + (" …" if len(present) > 20 else "")
     for column in required:
         if column not in present:
             problems.append(
                 FileProblem(
                     name,
                     "missing_column",
-                    f"required column '{column}' is missing; the file has: {', '.join(present) or 'no columns'}. "
+                    f"required column '{column}' is missing; the file has: {shown}. "
                     f"Expected columns: {', '.join(required)}",
                     column=column,
                     row=1,
@@ -160,8 +215,8 @@ def _check_columns(
                     FileProblem(
                         name,
                         "extra_column",
-                        f"unexpected column '{column}'; expected exactly: {', '.join(required)}. "
-                        "Remove it or rename it.",
+                        f"unexpected column {show_cell(column)}; expected exactly: "
+                        f"{', '.join(required)}. Remove it or rename it.",
                         column=column,
                         row=1,
                     )
@@ -188,12 +243,18 @@ def read_study_data(study: Study) -> TrialData:
     """Read every data file named in the study's ``[data]`` table into one TrialData."""
     inputs: list[InputFile] = []
     problems: list[FileProblem] = []
+    lines: dict[str, dict[int, int]] = {}
+    semicolon: set[str] = set()
 
     def load(rel: str, role: str, required: list[str], *, extra_allowed: bool) -> pd.DataFrame:
         path = study.resolve(rel)
         frame, file_problems = read_table(path, role=role)
         inputs.append(InputFile(str(path), sha256_of(path), len(frame), role))
         problems.extend(file_problems)
+        # taken off the frame: pandas copies attrs along with every operation
+        lines[str(path)] = frame.attrs.pop("lines", {})
+        if frame.attrs.pop("separator", ",") == ";":
+            semicolon.add(str(path))
         if not file_problems:
             col_problems = _check_columns(frame, str(path), required, extra_allowed=extra_allowed)
             problems.extend(col_problems)
@@ -222,4 +283,6 @@ def read_study_data(study: Study) -> TrialData:
         prescored=prescored,
         inputs=tuple(inputs),
         file_problems=tuple(problems),
+        lines=lines,
+        decimal_comma_files=frozenset(semicolon),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,6 +44,8 @@ class FileProblem:
     column: str = ""
     row: int | None = None
     severity: Literal["error", "warning"] = "error"
+    #: The physical line where ``row`` starts, when it differs or is known (text files).
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ class TrialData:
     prescored: pd.DataFrame
     inputs: tuple[InputFile, ...]
     file_problems: tuple[FileProblem, ...] = field(default=())
+    #: Per file: the physical line of each row that starts on another line than its row
+    #: number (after a quoted cell holding a line break), for the location in messages.
+    lines: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+    #: The files whose numbers may use a decimal comma: the semicolon-delimited CSV files
+    #: (European Excel). Everywhere else a comma in a number makes it non-numeric.
+    decimal_comma_files: frozenset[str] = frozenset()
 
     @property
     def rows_read(self) -> int:

@@ -22,7 +22,9 @@ from typing import Any
 
 import pandas as pd
 
+from patalliance._text import show_cell
 from patalliance.errors import ConfigError, MissingDependencyError
+from patalliance.io.paths import require_regular_file
 from patalliance.io.tidy import (
     _cell_text,
     _empty,
@@ -302,11 +304,7 @@ def read_wide_file(
     """
     name = str(path)
     suffix = path.suffix.lower()
-    if not path.exists():
-        raise ConfigError(
-            f"{name}: data file not found. Check [data] file in the study file; paths are "
-            "relative to the study file."
-        )
+    require_regular_file(path, role="data")
     labels: dict[str, dict[str, str]] = {}
     if suffix in READSTAT_SUFFIXES:
         try:
@@ -399,6 +397,7 @@ def read_wide(study: Study) -> TrialData:
     opts = study.data.wide or WideSection()
     path = study.resolve(study.data.file)
     frame, labels, problems = read_wide_file(path, sheet=opts.sheet)
+    lines, separator = frame.attrs.pop("lines", {}), frame.attrs.pop("separator", ",")
     name = str(path)
     sha = sha256_of(path)
     responses = _empty(RESPONSE_COLUMNS)
@@ -447,6 +446,8 @@ def read_wide(study: Study) -> TrialData:
         prescored=_empty(PRESCORED_COLUMNS),
         inputs=tuple(inputs),
         file_problems=tuple(problems),
+        lines={name: lines},
+        decimal_comma_files=frozenset({name} if separator == ";" else ()),
     )
 
 
@@ -469,7 +470,11 @@ def _layout_problems(
                 name,
                 "missing_column",
                 f"no participant id column {opts.id_column!r}; set [data.wide] id_column "
-                f"to one of: {', '.join(columns[:12])}",
+                + (
+                    f"to one of: {', '.join(show_cell(c) for c in columns[:12])}"
+                    if mapping  # the header is quoted only when the file looks like data
+                    else "(no column of this file matches an item either: is it the right file?)"
+                ),
                 column=opts.id_column,
                 row=1,
             )

@@ -25,6 +25,7 @@ from patalliance.io.trialdata import (
 from patalliance.qc import Policy, Problem, ValidationReport
 from patalliance.study import Study
 from patalliance.validate._collector import Collector, with_columns
+from patalliance.validate.identifiers import canonical, variant_warnings
 from patalliance.validate.participants import check_participants
 from patalliance.validate.prescored import check_prescored
 from patalliance.validate.responses import check_responses
@@ -116,16 +117,19 @@ def validate(
         the tables are only meaningful when ``report.ok``.
     """
     policy = policy or study.data.policy
-    col = Collector()
+    col = Collector(data.lines, data.decimal_comma_files)
     file_errors = [p for p in data.file_problems if p.severity == "error"]
     for fp in data.file_problems:
-        col.problems.append(Problem(fp.file, fp.row, fp.column, fp.code, fp.message, fp.severity))
+        col.problems.append(
+            Problem(fp.file, fp.row, fp.column, fp.code, fp.message, fp.severity, fp.line)
+        )
 
-    participants = with_columns(data.participants, PARTICIPANT_REQUIRED)
+    col.problems.extend(variant_warnings([data.participants, data.responses, data.prescored]))
+    participants = canonical(with_columns(data.participants, PARTICIPANT_REQUIRED))
     p_reasons = _file_reasons(participants, file_errors)
     known, listed = _validate_participants(participants, study, col, p_reasons)
 
-    responses = with_columns(data.responses, RESPONSE_COLUMNS)
+    responses = canonical(with_columns(data.responses, RESPONSE_COLUMNS))
     r_reasons = _file_reasons(responses, file_errors)
     r_ok = responses[r_reasons == ""]
     item_num = pd.Series(np.nan, index=responses.index)
@@ -135,7 +139,7 @@ def validate(
         item_num.loc[r_ok.index] = i_num
         value.loc[r_ok.index] = val
 
-    prescored = with_columns(data.prescored, PRESCORED_COLUMNS)
+    prescored = canonical(with_columns(data.prescored, PRESCORED_COLUMNS))
     s_reasons = _file_reasons(prescored, file_errors)
     s_ok = prescored[s_reasons == ""]
     score = pd.Series(np.nan, index=prescored.index)
@@ -161,7 +165,7 @@ def validate(
         "responses": (responses, r_reasons),
         "scores": (prescored, s_reasons),
     }
-    report = _report(policy, col, data, tables)
+    report = _report(policy, col, data, tables, file_errors)
     return ValidatedData(
         _clean_responses(responses, r_reasons, item_num, value),
         _clean_participants(participants, p_reasons),
@@ -205,8 +209,15 @@ def _report(
     col: Collector,
     data: TrialData,
     tables: Mapping[str, tuple[pd.DataFrame, pd.Series]],
+    file_errors: Sequence[FileProblem] = (),
 ) -> ValidationReport:
-    """The report: every problem, and the rows read, used and excluded, in all and by file."""
+    """The report: every problem, and the rows read, used and excluded, in all and by file.
+
+    A file with a file-level error (not UTF-8, not parseable, columns missing) is excluded
+    whole: its entry says so under ``dropped`` (the code), and its rows count as read and
+    excluded.
+    """
+    dropped = {fp.file: fp.code for fp in reversed(file_errors)}
     all_reasons = pd.concat([reasons for _, reasons in tables.values()], ignore_index=True)
     excluded = all_reasons[all_reasons != ""]
     rows_read = sum(len(frame) for frame, _ in tables.values())
@@ -215,7 +226,10 @@ def _report(
         frame, reasons = tables[inp.role]
         in_file = frame["_file"] == inp.path if len(frame) else pd.Series(dtype=bool)
         n_excl = int((reasons[in_file] != "").sum()) if len(frame) else 0
-        files.append({**inp.to_dict(), "rows_used": inp.rows - n_excl, "rows_excluded": n_excl})
+        entry = {**inp.to_dict(), "rows_used": inp.rows - n_excl, "rows_excluded": n_excl}
+        if inp.path in dropped:
+            entry["dropped"] = dropped[inp.path]
+        files.append(entry)
     return ValidationReport(
         policy=policy,
         problems=tuple(col.problems),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from patalliance._text import show_cell
 from patalliance.study import Study, suggest
 from patalliance.validate._collector import Collector
 
@@ -29,7 +30,7 @@ def check_participants(
         column="arm",
         code="unknown_arm",
         message=[
-            f"unknown arm {a!r}{suggest(a, arms)}; declared arms: {', '.join(arms)}"
+            f"unknown arm {show_cell(a)}{suggest(a, arms)}; declared arms: {', '.join(arms)}"
             for a in arm[bad_arm]
         ],
         reasons=reasons,
@@ -44,7 +45,7 @@ def check_participants(
             column="arm",
             code="conflicting_arm",
             message=[
-                f"participant {p!r} appears more than once with different arms; keep one row per participant"
+                f"participant {show_cell(p)} appears more than once with different arms; keep one row per participant"
                 for p in pid[conflicting]
             ],
             reasons=reasons,
@@ -56,7 +57,8 @@ def check_participants(
             column="participant_id",
             code="duplicate_participant",
             message=[
-                f"participant {p!r} is listed twice; the repeat is ignored" for p in pid[identical]
+                f"participant {show_cell(p)} is listed twice; the repeat is ignored"
+                for p in pid[identical]
             ],
             reasons=reasons,
         )

@@ -6,9 +6,15 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from patalliance._text import show_cell
 from patalliance.instruments.key import InstrumentKey
 from patalliance.study import Study, suggest
-from patalliance.validate._collector import Collector, as_number
+from patalliance.validate._collector import (
+    Collector,
+    as_number,
+    comma_hint,
+    decimal_comma_rows,
+)
 
 
 def check_prescored(
@@ -27,7 +33,7 @@ def check_prescored(
         column="measure",
         code="unknown_measure",
         message=[
-            f"measure {m!r} is not in the study file{suggest(m, measures)}"
+            f"measure {show_cell(m)} is not in the study file{suggest(m, measures)}"
             for m in measure[unknown_m]
         ],
         reasons=reasons,
@@ -40,7 +46,7 @@ def check_prescored(
         column="timepoint",
         code="unknown_timepoint",
         message=[
-            f"timepoint {t!r} is not declared in the study file{suggest(t, study.timepoint_ids)}"
+            f"timepoint {show_cell(t)} is not declared in the study file{suggest(t, study.timepoint_ids)}"
             for t in tp[unknown_t]
         ],
         reasons=reasons,
@@ -57,20 +63,24 @@ def check_prescored(
         column="scale",
         code="unknown_scale",
         message=[
-            f"scale {s!r} is not a scale of measure {m!r}"
+            f"scale {show_cell(s)} is not a scale of measure {show_cell(m)}"
             for s, m in zip(scale[bad_scale], measure[bad_scale], strict=True)
         ],
         reasons=reasons,
     )
     text = frame["score"].str.strip()
-    score = as_number(text)
+    comma_ok = decimal_comma_rows(frame, col)
+    score = as_number(text, comma_ok)
     bad = (text != "") & score.isna()
     col.add_rows(
         frame,
         bad,
         column="score",
         code="non_numeric",
-        message=[f"score {v!r} is not a number" for v in text[bad]],
+        message=[
+            f"score {show_cell(v)} is not a number{comma_hint(v, ok)}"
+            for v, ok in zip(text[bad], comma_ok[bad], strict=True)
+        ],
         reasons=reasons,
     )
     return score

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from patalliance._text import show_cell
 from patalliance.instruments.key import InstrumentKey
 from patalliance.study import Study, suggest
-from patalliance.validate._collector import Collector, as_number, instrument_keys
+from patalliance.validate._collector import (
+    Collector,
+    as_number,
+    comma_hint,
+    decimal_comma_rows,
+    instrument_keys,
+)
+from patalliance.validate.identifiers import case_twins
 
 
 @dataclass(frozen=True)
@@ -56,12 +64,15 @@ def check_responses(
     )
     _check_participant_ids(rows, known_participants, listed)
     unknown_i = _check_instrument_timepoint(rows, study, sorted(by_instrument))
+    comma_ok = decimal_comma_rows(frame, col)
     item_text = frame["item"].str.strip()
-    item_num, item_ok = _check_items(rows, by_instrument, item_text, unknown_i)
+    item_num, item_ok = _check_items(rows, by_instrument, item_text, unknown_i, comma_ok)
     value_text = frame["value"].str.strip()
     missing_codes = set(study.data.missing_codes)
-    value = _check_values(rows, by_instrument, missing_codes, item_num, item_ok, value_text)
-    _check_duplicates(rows, item_text, value_text)
+    value = _check_values(
+        rows, by_instrument, missing_codes, item_num, item_ok, value_text, comma_ok
+    )
+    _check_duplicates(rows, _item_key(item_num, item_text), _value_key(value, value_text))
     return item_num, value
 
 
@@ -78,18 +89,32 @@ def _check_participant_ids(
     if known_participants is not None:
         # object dtype: a hash lookup (pandas' Arrow-string isin converts every value in Python)
         unknown_p = (pid != "") & ~pid.astype(object).isin(known_participants)
+        twins = case_twins(known_participants) if unknown_p.any() else {}
         rows.add(
             unknown_p,
             column="participant_id",
             code="unknown_participant",
-            message=[
-                f"participant {p!r} has no valid row in the participants file; fix the "
-                "problems reported there"
-                if listed and p in listed
-                else f"participant {p!r} is not in the participants file; add them there with their arm"
-                for p in pid[unknown_p]
-            ],
+            message=[_unknown_participant(p, listed, twins) for p in pid[unknown_p]],
         )
+
+
+def _unknown_participant(pid: str, listed: set[str] | None, twins: Mapping[str, str]) -> str:
+    if listed and pid in listed:
+        return (
+            f"participant {show_cell(pid)} has no valid row in the participants file; fix the "
+            "problems reported there"
+        )
+    twin = twins.get(pid.casefold())
+    if twin is not None:
+        return (
+            f"participant {show_cell(pid)} is not in the participants file, which has "
+            f"participant {show_cell(twin)}: the two differ only in upper/lower case. Ids are compared "
+            "exactly; write the id one way in every file"
+        )
+    return (
+        f"participant {show_cell(pid)} is not in the participants file; add them there with "
+        "their arm"
+    )
 
 
 def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str]) -> pd.Series:
@@ -104,7 +129,7 @@ def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str
         column="instrument",
         code="unknown_instrument",
         message=[
-            f"instrument {i!r} is not measured in this study{suggest(i, instruments)}; "
+            f"instrument {show_cell(i)} is not measured in this study{suggest(i, instruments)}; "
             f"study instruments: {', '.join(instruments)}"
             for i in inst[unknown_i]
         ],
@@ -116,7 +141,7 @@ def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str
         column="timepoint",
         code="unknown_timepoint",
         message=[
-            f"timepoint {t!r} is not declared in the study file{suggest(t, tps)}; declared: {', '.join(tps)}"
+            f"timepoint {show_cell(t)} is not declared in the study file{suggest(t, tps)}; declared: {', '.join(tps)}"
             for t in tp[unknown_t]
         ],
     )
@@ -132,7 +157,7 @@ def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str
         column="timepoint",
         code="instrument_timepoint",
         message=[
-            f"{i} is not declared at timepoint {t!r}; add it to the measure's timepoints in the study file"
+            f"{i} is not declared at timepoint {show_cell(t)}; add it to the measure's timepoints in the study file"
             for i, t in zip(inst[undeclared], tp[undeclared], strict=True)
         ],
     )
@@ -144,21 +169,24 @@ def _check_items(
     by_instrument: Mapping[str, InstrumentKey],
     item_text: pd.Series,
     unknown_i: pd.Series,
+    comma_ok: pd.Series,
 ) -> tuple[pd.Series, pd.Series]:
     """Item numbers that are not whole numbers or not in the key.
 
-    Returns the parsed item numbers and the mask of rows whose item is valid.
+    Returns the parsed item numbers and the mask of rows whose item is valid. Items are
+    compared as numbers: ``1``, ``01`` and ``1.0`` are item 1.
     """
     inst = rows.inst
-    item_num = as_number(item_text)
-    bad_item = item_num.isna() | (item_num != np.floor(item_num))
+    item_num = as_number(item_text, comma_ok)
+    bad_item = item_num.isna() | ~np.isfinite(item_num) | (item_num != np.floor(item_num))
     rows.add(
         bad_item,
         column="item",
         code="invalid_item",
         message=[
-            f"item {v!r} is not a whole number; items are 1-based integers"
-            for v in item_text[bad_item]
+            f"item {show_cell(v)} is not a whole number; items are 1-based integers"
+            + comma_hint(v, ok)
+            for v, ok in zip(item_text[bad_item], comma_ok[bad_item], strict=True)
         ],
     )
     n_items = inst.map({i: k.instrument.n_items for i, k in by_instrument.items()})
@@ -168,7 +196,7 @@ def _check_items(
         column="item",
         code="item_out_of_key",
         message=[
-            f"item {int(v)} does not exist in {i}, which has items 1..{int(n)}"
+            f"item {v:.15g} does not exist in {i}, which has items 1..{int(n)}"
             for v, i, n in zip(item_num[outside], inst[outside], n_items[outside], strict=True)
         ],
     )
@@ -204,13 +232,14 @@ def _check_values(
     item_num: pd.Series,
     item_ok: pd.Series,
     value_text: pd.Series,
+    comma_ok: pd.Series,
 ) -> pd.Series:
     """Values that are not numbers, outside the item's range, or not whole where they must be.
 
     Returns the parsed values, with declared missing codes as missing.
     """
     inst = rows.inst
-    value = as_number(value_text)
+    value = as_number(value_text, comma_ok)
     blank = value_text == ""
     non_numeric = ~blank & value.isna()
     rows.add(
@@ -218,8 +247,9 @@ def _check_values(
         column="value",
         code="non_numeric",
         message=[
-            f"value {v!r} is not a number; use a number, or leave the cell empty for a missing answer"
-            for v in value_text[non_numeric]
+            f"value {show_cell(v)} is not a number; use a number, or leave the cell empty for "
+            f"a missing answer{comma_hint(v, ok)}"
+            for v, ok in zip(value_text[non_numeric], comma_ok[non_numeric], strict=True)
         ],
     )
     is_missing_code = value.isin(missing_codes)
@@ -257,36 +287,79 @@ def _check_values(
     return value
 
 
-def _check_duplicates(rows: _Rows, item_text: pd.Series, value_text: pd.Series) -> None:
-    """The same participant, timepoint, instrument and item more than once."""
+def _item_key(item_num: pd.Series, item_text: pd.Series) -> pd.Series:
+    """The item as compared for duplicates: its number (``1``, ``01``, ``1.0`` are item 1)."""
+    whole = item_num.notna() & (item_num.abs() < 2**53) & (item_num == np.floor(item_num))
+    as_int = item_num.where(whole, 0).astype(np.int64).astype(str)
+    return as_int.where(whole, "text:" + item_text)
+
+
+def _value_key(value: pd.Series, value_text: pd.Series) -> pd.Series:
+    """The value as compared for duplicates: the number, or "missing" for a missing answer."""
+    text_key = ("text:" + value_text).where(value_text != "", "missing")
+    return value.map(repr).where(value.notna(), text_key)
+
+
+def _check_duplicates(rows: _Rows, item_key: pd.Series, value_key: pd.Series) -> None:
+    """The same participant, timepoint, instrument and item more than once.
+
+    Keys are canonical: ids in Unicode NFC form, items and values as numbers. A repeat with
+    the same value is a ``duplicate_row``; with another value, every row of the group is a
+    ``conflicting_duplicate``.
+    """
     pid, tp, inst = rows.pid, rows.tp, rows.inst
-    keycols = pd.DataFrame({"p": pid, "t": tp, "i": inst, "k": item_text})
+    keycols = pd.DataFrame({"p": pid, "t": tp, "i": inst, "k": item_key})
     dup_all = keycols.duplicated(keep=False)
     if not dup_all.any():
         return
-    with_value = keycols.assign(v=value_text)
+    with_value = keycols.assign(v=value_key)
     n_distinct = with_value[dup_all].groupby(["p", "t", "i", "k"])["v"].transform("nunique")
     conflicting = pd.Series(False, index=rows.frame.index)
     conflicting[n_distinct.index] = n_distinct > 1
+    item_text = rows.frame["item"].str.strip()
     rows.add(
         conflicting,
         column="value",
         code="conflicting_duplicate",
         message=[
-            f"{p} {t} {i} item {k} appears more than once with different values; keep the correct row"
-            for p, t, i, k in zip(
+            f"participant {show_cell(p)} at {show_cell(t)}, {show_cell(i)} item "
+            f"{_item_shown(k, raw)}, "
+            "appears more than once with different values; keep the correct row"
+            for p, t, i, k, raw in zip(
                 pid[conflicting],
                 tp[conflicting],
                 inst[conflicting],
+                item_key[conflicting],
                 item_text[conflicting],
                 strict=True,
             )
         ],
     )
     repeat = dup_all & ~conflicting & keycols.duplicated(keep="first")
+    first_row = rows.frame["_row"].groupby([pid, tp, inst, item_key]).transform("first")
     rows.add(
         repeat,
         column="",
         code="duplicate_row",
-        message="this row repeats an earlier row exactly; delete the repeat",
+        message=[
+            f"this row repeats the answer of row {int(r)} (participant {show_cell(p)} at "
+            f"{show_cell(t)}, {show_cell(i)} item {_item_shown(k, raw)}, same value); delete "
+            "the repeat"
+            for r, p, t, i, k, raw in zip(
+                first_row[repeat],
+                pid[repeat],
+                tp[repeat],
+                inst[repeat],
+                item_key[repeat],
+                item_text[repeat],
+                strict=True,
+            )
+        ],
     )
+
+
+def _item_shown(key: str, raw: str) -> str:
+    """An item number, with its spelling when it differs (``1`` written as ``'1.0'``)."""
+    if key.startswith("text:"):
+        return show_cell(raw)
+    return key if raw == key else f"{key} (written {show_cell(raw)})"
