@@ -191,6 +191,29 @@ def _check_pd(corr: np.ndarray, what: str) -> None:
         )
 
 
+def _keep_effects_pd(
+    corr: np.ndarray, variables: list[str], fixed: set[frozenset[str]]
+) -> tuple[np.ndarray, bool]:
+    """``corr`` itself when positive definite; else the nearest positive-definite matrix that
+    keeps the user's correlations (``fixed`` pairs) and moves only the others."""
+    if np.linalg.eigvalsh(corr).min() > 1e-6:
+        return corr, False
+    lo, hi = np.full_like(corr, -0.999), np.full_like(corr, 0.999)
+    for i, a in enumerate(variables):
+        for j, b in enumerate(variables):
+            if i != j and frozenset((a, b)) in fixed:
+                lo[i, j] = hi[i, j] = corr[i, j]
+    done = complete_correlation(corr, lo, hi)
+    if done is None:
+        raise ConfigError(
+            "the planned effects (--effect) cannot hold together with the other correlations "
+            f"(smallest eigenvalue {float(np.linalg.eigvalsh(corr).min()):.4f}); no population "
+            "has these correlations. Lower the largest planned correlations or give the whole "
+            "matrix in the effects file (docs/power.md)."
+        )
+    return done, True
+
+
 @dataclass(frozen=True)
 class _Marks:
     """The user's planned effects (flags) and primary marks."""
@@ -331,7 +354,11 @@ def plan_from_study(
             warnings.append(_pilot_warning(study_path, len(values), from_pilot, len(tests)))
     if user.effects:
         corr_source += f"; {len(user.effects)} planned effect(s) from --effect"
-        _check_pd(corr, "the correlation matrix with the planned effects (--effect)")
+        fixed = {frozenset((x, y)) for x, y, _ in user.effects}
+        if corr_path is not None:
+            fixed |= read.given
+        corr, moved = _keep_effects_pd(corr, variables, fixed)
+        adjusted = adjusted or moved
     if missing_rate is not None:
         missing = dict.fromkeys(variables, float(missing_rate))
         missing_source = f"{missing_rate} for every variable"
