@@ -247,12 +247,22 @@ def _parse_grid(n: str) -> list[int]:
     return grid
 
 
-def _print_plan_table(doc: dict[str, Any], grid: list[int], title: str) -> None:
+def _check_plan_options(missing: float | None, adjust: str | None) -> None:
+    if missing is not None and not 0 <= missing < 1:
+        raise ConfigError(f"--missing must be a dropout rate in [0, 1). Got {missing}.")
+    if adjust is not None and adjust not in {"none", "holm", "fdr_bh"}:
+        raise ConfigError(f"--adjust must be none, holm or fdr_bh. Got {adjust!r}.")
+
+
+def _print_plan_table(doc: dict[str, Any], grid: list[int]) -> None:
     """The per-test power table of ``power plan``, its summary rows and a legend."""
-    from patalliance.report.power_text import PLAN_MEANINGS
+    from patalliance.report.power_text import PLAN_MEANINGS, adjust_phrase
 
     target = doc["target_power"]
-    table = Table(title=title)
+    table = Table(
+        title=f"Monte Carlo power ({doc['n_simulations']} trials per N, seed {doc['seed']}, "
+        f"α = {doc['alpha']:g}, {adjust_phrase(doc['adjust'])})"
+    )
     table.add_column("test")
     table.add_column("ρ", justify="right")
     table.add_column("primary")
@@ -335,16 +345,12 @@ def plan_command(
     Plan from the effects you expect in the population (--effect, --effects FILE), not from
     the pilot's observed correlations; primary tests are the ones you mark (docs/power.md).
     """
-    from patalliance.report.power_text import adjust_phrase
     from patalliance.simulate.plan import plan_from_study
     from patalliance.simulate.plan_effects import parse_effect_flag, parse_primary_flag
     from patalliance.simulate.power_mc import power_curve
 
     grid = _parse_grid(n)
-    if missing is not None and not 0 <= missing < 1:
-        raise ConfigError(f"--missing must be a dropout rate in [0, 1). Got {missing}.")
-    if adjust is not None and adjust not in {"none", "holm", "fdr_bh"}:
-        raise ConfigError(f"--adjust must be none, holm or fdr_bh. Got {adjust!r}.")
+    _check_plan_options(missing, adjust)
     source = _call(
         plan_from_study,
         study,
@@ -377,11 +383,7 @@ def plan_command(
     if as_json:
         console.print_json(json.dumps(doc))
     else:
-        title = (
-            f"Monte Carlo power ({simulations} trials per N, seed {seed}, α = {spec.alpha:g}, "
-            f"{adjust_phrase(spec.adjust)})"
-        )
-        _print_plan_table(doc, grid, title)
+        _print_plan_table(doc, grid)
     if out is not None:
         for name, path in files.items():
             err_console.print(f"  {name}: {path}", markup=False)

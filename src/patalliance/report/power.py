@@ -176,7 +176,7 @@ dt{{font-weight:bold}}svg{{max-width:100%;height:auto}}</style></head>
 {warnings}
 <figure role="group" aria-label="Power curve">{svg}<figcaption>{caption}</figcaption></figure>
 <p>{summary} Primary tests: {html.escape(source.primary_from)}.</p>
-{_power_table(doc, curve)}
+<div style="overflow-x:auto">{_power_table(doc, curve)}</div>
 {_legend()}
 <p>patalliance {html.escape(__version__)}</p></body></html>
 """

@@ -42,7 +42,10 @@ PLAN_MEANINGS: dict[str, str] = {
     "N": "participants enrolled in each simulated trial, before the missingness of each "
     "variable (--missing) is applied",
     "power": "share of simulated trials in which the test is significant",
-    "min N": "smallest N in the grid whose power reaches the target; '—' if none does",
+    "min N": "smallest N in the grid whose power reaches the target; '—' (terminal) or "
+    "'> largest N' (page) when none does",
+    "Monte Carlo SE": "each power is a share of K simulated trials, so it is uncertain by "
+    "sqrt(p (1 - p) / K), at most 0.5 / sqrt(K); power.json gives it per test (power_se)",
     "all primary": "share of trials in which every primary test is significant together",
     "any significant": "share of trials in which at least one test is significant",
 }

@@ -248,6 +248,49 @@ def _file_marks(
     return yes, no
 
 
+def _primary_from_file(
+    read: _FileEffects,
+    tests: list[tuple[str, str, str]],
+    index: dict[str, int],
+    user: _Marks,
+    path: Path,
+    primary_min_r: float,
+) -> tuple[tuple[int, ...], str]:
+    """Apply the --effect flags to the file's matrix; the primary tests and how they were
+    chosen (marked, else the tests whose planned |ρ| reaches ``primary_min_r``)."""
+    corr = read.corr
+    marked = _apply_effects(corr, tests, index, user)
+    yes, no = _file_marks(read.primary, tests, path)
+    marked = (marked | yes) - (no - marked)
+    if marked or read.primary:
+        return tuple(sorted(marked)), "marked by the user"
+    chosen = tuple(
+        i for i, (_, x, y) in enumerate(tests) if abs(corr[index[x], index[y]]) >= primary_min_r
+    )
+    return chosen, f"none marked: the tests whose planned |ρ| ≥ {primary_min_r:g}"
+
+
+def _primary_from_data(
+    corr: np.ndarray,
+    p: np.ndarray,
+    tests: list[tuple[str, str, str]],
+    index: dict[str, int],
+    user: _Marks,
+    rule: tuple[str, float],
+) -> tuple[tuple[int, ...], str]:
+    """Apply the --effect flags to the data's matrix; the primary tests and how they were
+    chosen (marked, else the tests significant in the data under ``rule`` = (adjust, alpha))."""
+    marked = _apply_effects(corr, tests, index, user)
+    if marked:
+        return tuple(sorted(marked)), "marked by the user"
+    adjust, alpha = rule
+    chosen = pilot_significant(tests, p, index, adjust=adjust, alpha=alpha)
+    return chosen, (
+        "none marked: the tests significant in the study's own data "
+        f"(p < {alpha:g}, {adjust_phrase_plain(adjust)})"
+    )
+
+
 def _pilot_warning(study_path: str | Path, n_rows: int, from_pilot: int, n_tests: int) -> str:
     return (
         f"{from_pilot} of the {n_tests} planned correlations are the observed correlations of "
@@ -319,35 +362,18 @@ def plan_from_study(
         corr, missing = read.corr, read.missing
         corr_source, adjusted = f"file {corr_path}", False
         missing_source = "file" if missing else "none"
-        marked = _apply_effects(corr, tests, index, user)
-        yes, no = _file_marks(read.primary, tests, Path(corr_path))
-        marked = (marked | yes) - (no - marked)
-        if marked or read.primary:
-            chosen, primary_from = tuple(sorted(marked)), "marked by the user"
-        else:
-            chosen = tuple(
-                i
-                for i, (_, x, y) in enumerate(tests)
-                if abs(corr[index[x], index[y]]) >= primary_min_r
-            )
-            primary_from = f"none marked: the tests whose planned |ρ| ≥ {primary_min_r:g}"
+        chosen, primary_from = _primary_from_file(
+            read, tests, index, user, Path(corr_path), primary_min_r
+        )
     else:
         observed = correlate(values, values, method="pearson", missing="pairwise")
         corr, adjusted = _nearest_pd(np.array(observed.r, dtype=float))
         corr_source = f"pairwise-complete Pearson correlations of {study_path} (n = {len(values)})"
         missing = {v: float(np.mean(np.isnan(values[:, i]))) for i, v in enumerate(variables)}
         missing_source = "observed missingness of the study data"
-        marked = _apply_effects(corr, tests, index, user)
-        if marked:
-            chosen, primary_from = tuple(sorted(marked)), "marked by the user"
-        else:
-            chosen = pilot_significant(
-                tests, np.asarray(observed.p, dtype=float), index, adjust=adjust_, alpha=alpha_
-            )
-            primary_from = (
-                "none marked: the tests significant in the study's own data "
-                f"(p < {alpha_:g}, {adjust_phrase_plain(adjust_)})"
-            )
+        chosen, primary_from = _primary_from_data(
+            corr, np.asarray(observed.p, dtype=float), tests, index, user, (adjust_, alpha_)
+        )
         overridden = {frozenset((x, y)) for x, y, _ in user.effects}
         from_pilot = sum(frozenset((x, y)) not in overridden for _, x, y in tests)
         if from_pilot:
