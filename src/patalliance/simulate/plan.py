@@ -14,8 +14,13 @@ projections when needed) or from a TOML file (format in ``docs/power.md``):
     # x = "alliance.total@prep"
     # y = "depression.total@fu4w"
     # r = -0.5
+    # primary = true       # optional: mark the test primary
+    # source = "..."       # optional note for the reader
     [missing]              # optional MCAR dropout rate per variable
     "depression.total@fu4w" = 0.1
+
+``--effect X,Y=R`` and ``--primary X,Y`` (parsed by :mod:`patalliance.simulate.plan_effects`)
+set planned effects and mark primary tests on top of either source.
 """
 
 from __future__ import annotations
