@@ -7,7 +7,8 @@ Analytic power, two-sided, for
   of R's ``pwr.r.test`` (:func:`power_correlation_fisher`);
 - a paired t test (:func:`power_paired`, noncentral t);
 
-with their inverses, the smallest integer n that reaches a target power.
+with their inverses, the smallest integer n that reaches a target power; and the conversions
+a plan needs (:func:`d_z_from_d_av`, :func:`n_to_enrol`).
 
 Monte Carlo power of a whole analysis plan (:func:`simulate_plan_power`,
 :func:`power_curve`): several families of Pearson tests on multivariate-normal data with MCAR
@@ -22,6 +23,7 @@ from collections.abc import Callable
 
 from scipy import integrate, special, stats
 
+from patalliance.simulate.power_convert import d_z_from_d_av, n_to_enrol
 from patalliance.simulate.power_mc import (
     CorrelationPowerResult,
     PlanPowerResult,
@@ -37,8 +39,10 @@ __all__ = [
     "PlanPowerResult",
     "PlanSpec",
     "PowerCurveResult",
+    "d_z_from_d_av",
     "n_for_power_correlation",
     "n_for_power_paired",
+    "n_to_enrol",
     "power_correlation_exact",
     "power_correlation_fisher",
     "power_curve",
