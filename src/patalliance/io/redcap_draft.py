@@ -127,8 +127,8 @@ def _match_instruments(
             other = found[best.key][0]
             notes.not_inferred.append(
                 f"{rec.group.label}: also look like {best.summary}, which is mapped to "
-                f"form {other.form!r}; map this form by hand (a field per item and timepoint, "
-                f'e.g. {rec.group.prefix}1 = "{best.key}:1@<timepoint>")'
+                f"form {other.form!r}; map this form's fields one by one in [data.redcap.fields] "
+                f'({rec.group.prefix}1 = "{best.key}:1", one line per item)'
             )
             continue
         found[best.key] = (rec.group, best)
@@ -163,7 +163,8 @@ def _note_match(rec: Recognition, best: Candidate, n: int, notes: _Notes) -> Non
         others = "; ".join(c.summary for c in rec.runner_ups) or "none"
         notes.not_inferred.append(
             f"form {group.form!r}: unsure that it is {best.key} (score {best.score:.1f} of 10, "
-            f"sure from {SURE_AT:.0f} with the runner-up {MARGIN} below); other candidates: "
+            f"sure from {SURE_AT:.0f} with the runner-up at least {MARGIN} below); other "
+            f"candidates: "
             f"{others}; check [data.redcap.fields] and [measures.{best.key}]"
         )
 

@@ -37,7 +37,7 @@ NAME_WEIGHT = 3.0
 #: The lowest score that maps a form to a key.
 MAP_AT = 6.0
 #: The lowest best score that is sure (with the runner-up at least MARGIN below).
-SURE_AT = 8.0
+SURE_AT = 7.0
 MARGIN = 1.5
 #: The lowest score listed as a candidate.
 LIST_AT = 3.0
@@ -139,7 +139,7 @@ def _candidate(group: FieldGroup, dic: Dictionary, key: InstrumentKey) -> Candid
     score = ITEMS_WEIGHT * items_share + RANGES_WEIGHT * matched / n + NAME_WEIGHT * name_share
     exact = have == wanted
     reasons = [
-        f"{n} items" if exact else f"{len(have & wanted)} of its {n} items ({len(have)} fields)"
+        f"{n} items" if exact else f"{len(have)} fields, {len(have & wanted)} of its {n} items"
     ]
     if matched == n:
         reasons.append(f"ranges {_ranges_text(key)} match {key.id}")
