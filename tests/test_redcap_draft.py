@@ -229,3 +229,25 @@ def test_second_form_of_the_same_key_is_noted_not_mapped_twice(tmp_path: Path) -
     [note] = [n for n in draft.not_inferred if "form 'ratings_followup'" in n]
     assert "mapped to form 'ratings_baseline'" in note
     assert 'hfu_1 = "grid_hamd17:1"' in note
+
+
+@pytest.mark.parametrize(("ftype", "lo", "hi"), [("slider", "", ""), ("text", "0", "100")])
+def test_slider_and_number_limits_are_ranges(ftype: str, lo: str, hi: str, tmp_path: Path) -> None:
+    # six 0-100 ratings in a form named after nothing: items 4 + ranges 3 = 7 for the EBI,
+    # whose items are rated 0-100 (a slider is 0-100 unless its limits are set)
+    path = tmp_path / "dictionary.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["Variable / Field Name", "Form Name", "Field Type", "Field Label",
+             "Choices, Calculations, OR Slider Labels", "Text Validation Type OR Show Slider Number",
+             "Text Validation Min", "Text Validation Max"]
+        )  # fmt: skip
+        writer.writerow(["record_id", "enrolment", "text", "ID", "", "", "", ""])
+        for i in range(1, 7):
+            writer.writerow([f"b_{i}", "after_session", ftype, f"Rating {i}", "", "", lo, hi])
+    draft = draft_study(path)
+    assert 'ebi = "b_{item}"' in draft.text
+    [note] = [n for n in draft.inferred if n.startswith("instrument ebi")]
+    assert "6 items; ranges 0-100 match ebi; score 7.0 of 10" in note
+    assert not any("unsure" in n for n in draft.not_inferred)
