@@ -251,3 +251,17 @@ def test_slider_and_number_limits_are_ranges(ftype: str, lo: str, hi: str, tmp_p
     [note] = [n for n in draft.inferred if n.startswith("instrument ebi")]
     assert "6 items; ranges 0-100 match ebi; score 7.0 of 10" in note
     assert not any("unsure" in n for n in draft.not_inferred)
+
+
+def test_fields_beyond_the_key_are_left_out_item_by_item(tmp_path: Path) -> None:
+    # A HAMD-21 form: items 1-17 are the GRID-HAMD-17's, with its ranges; 18-21 are not. By the
+    # rule: items 4 x 17/21, ranges 3, name 3 x 4/10 ('hamd' inside 'gridhamd17').
+    narrow = {4, 5, 6, 12, 13, 14, 16, 17}
+    fields = [(f"hamd_{i}", "hamd21", _codes(0, 2 if i in narrow else 4)) for i in range(1, 22)]
+    draft = draft_study(_dictionary(tmp_path / "dictionary.csv", fields))
+    assert f"score {4 * 17 / 21 + 3 + 3 * 4 / 10:.1f} of 10" in draft.inferred[0]
+    for i in range(1, 18):
+        assert f'hamd_{i} = "grid_hamd17:{i}"\n' in draft.text
+    assert "hamd_18 =" not in draft.text and "{item}" not in draft.text
+    [note] = [n for n in draft.not_inferred if "left out" in n]
+    assert "hamd_18, hamd_19, hamd_20, hamd_21 are not among its items" in note

@@ -116,27 +116,22 @@ def _match_instruments(
     """
     recognised = [recognise(group, dic, keys) for group in numbered_groups(dic)]
     found: dict[str, _Match] = {}
-    order = sorted(
-        (r for r in recognised if r.best is not None),
-        key=lambda r: -r.best.score if r.best is not None else 0.0,
-    )
-    for rec in order:
-        best = rec.best
-        assert best is not None  # filtered above
+    mapped = [(rec, rec.best) for rec in recognised if rec.best is not None]
+    for rec, best in sorted(mapped, key=lambda pair: -pair[1].score):
         if best.key in found:
             other = found[best.key][0]
             notes.not_inferred.append(
-                f"{rec.group.label}: also look like {best.summary}, which is mapped to "
+                f"{rec.group.label}: these fields also look like {best.summary}, which is mapped to "
                 f"form {other.form!r}; map this form's fields one by one in [data.redcap.fields] "
                 f'({rec.group.prefix}1 = "{best.key}:1", one line per item)'
             )
             continue
         found[best.key] = (rec.group, best)
     for rec in recognised:
-        best = rec.best
-        if best is not None and found.get(best.key, (None,))[0] is rec.group:
-            _note_match(rec, best, keys[best.key].instrument.n_items, notes)
-        elif best is None:
+        top = rec.best
+        if top is not None and found[top.key][0] is rec.group:
+            _note_match(rec, top, keys[top.key].instrument.n_items, notes)
+        elif top is None:
             closest = "; ".join(c.summary for c in rec.candidates[:3])
             notes.not_inferred.append(
                 f"{rec.group.label}: numbered fields that match no shipped scoring key"
@@ -155,17 +150,23 @@ def _note_match(rec: Recognition, best: Candidate, n: int, notes: _Notes) -> Non
         f"({best.reason}; score {best.score:.1f} of 10)"
     )
     if not best.items_exact:
+        left_out = (
+            f"; fields {', '.join(f'{group.prefix}{i}' for i in best.extra_items)} are not "
+            "among its items and are left out"
+            if best.extra_items
+            else ""
+        )
         notes.not_inferred.append(
             f"form {group.form!r}: fields {group.prefix}1.. look like {best.key}, but items "
-            f"{group.items[0]}..{group.items[-1]} do not match its {n} items; check the mapping"
+            f"{group.items[0]}..{group.items[-1]} do not match its {n} items{left_out}; check "
+            "the mapping"
         )
     if not rec.sure:
         others = "; ".join(c.summary for c in rec.runner_ups) or "none"
         notes.not_inferred.append(
             f"form {group.form!r}: unsure that it is {best.key} (score {best.score:.1f} of 10, "
             f"sure from {SURE_AT:.0f} with the runner-up at least {MARGIN} below); other "
-            f"candidates: "
-            f"{others}; check [data.redcap.fields] and [measures.{best.key}]"
+            f"candidates: {others}; check [data.redcap.fields] and [measures.{best.key}]"
         )
 
 
@@ -246,11 +247,18 @@ def _study_text(
     lines += [f"{json.dumps(e)} = {json.dumps(timepoint_id(e))}" for e in events]
     if arm_numbers:
         lines += ["", "[data.redcap.arms]"] + [f'"{n}" = "arm_{n}"' for n in arm_numbers]
-    overrides = [(k, g, c) for k, (g, c) in found.items() if g.prefix != f"{k}_"]
+    overrides = [(k, g, c) for k, (g, c) in found.items() if g.prefix != f"{k}_" or c.extra_items]
     if overrides:
         lines += ["", "[data.redcap.fields]"]
-        for kid, group, cand in overrides:
-            lines += [f"# form {group.form!r}: {cand.reason}", f'{kid} = "{group.prefix}{{item}}"']
+    for kid, group, cand in overrides:
+        lines.append(f"# form {group.form!r}: {cand.reason}")
+        if not cand.extra_items:
+            lines.append(f'{kid} = "{group.prefix}{{item}}"')
+            continue
+        # a pattern would also take the fields beyond the key's items: one line per item
+        lines += [
+            f'{group.prefix}{i} = "{kid}:{i}"' for i in group.items if i not in cand.extra_items
+        ]
     for kid in found:
         tps = info.tp_of_instrument.get(kid) or timepoints
         lines += [

@@ -67,6 +67,8 @@ class Candidate:
     score: float
     items_exact: bool
     reason: str
+    #: the group's item numbers beyond the key's items (a 21-item form for a 17-item key)
+    extra_items: tuple[int, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -149,7 +151,8 @@ def _candidate(group: FieldGroup, dic: Dictionary, key: InstrumentKey) -> Candid
         reasons.append("no ranges in the dictionary")
     if name_reason:
         reasons.append(name_reason)
-    return Candidate(key.id, round(score, 6), exact, "; ".join(reasons))
+    extra = tuple(sorted(have - wanted))
+    return Candidate(key.id, round(score, 6), exact, "; ".join(reasons), extra)
 
 
 def _name_match(group: FieldGroup, key: InstrumentKey) -> tuple[float, str]:
