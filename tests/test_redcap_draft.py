@@ -27,7 +27,8 @@ ITEMS = [f"ghamd_{i}" for i in range(1, 18)]
 ARM = re.compile(r"_arm_\d+$|\s*\(Arm \d+: [^)]*\)$")
 
 
-def _init(tmp_path: Path, records: str) -> Path:
+def _init(tmp_path: Path, records: str) -> tuple[Path, str]:
+    """Run `init --from-redcap` on the fixture: the drafted study file and the notes printed."""
     folder = tmp_path / "study"
     result = run_cli(
         "init",
@@ -39,8 +40,7 @@ def _init(tmp_path: Path, records: str) -> Path:
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    (folder / "init.out").write_text(result.stdout, encoding="utf-8")
-    return folder / "study.toml"
+    return folder / "study.toml", result.stdout
 
 
 def _expected_totals() -> pd.Series:
@@ -68,9 +68,8 @@ def _scored(study: Path, tmp_path: Path) -> pd.Series:
 
 @pytest.mark.parametrize("records", ["records.csv", "records_labels.csv"])
 def test_drafted_study_scores_grid_hamd_without_edit(records: str, tmp_path: Path) -> None:
-    study = _init(tmp_path, records)
+    study, stdout = _init(tmp_path, records)
     text = study.read_text(encoding="utf-8")
-    stdout = (study.parent / "init.out").read_text(encoding="utf-8")
     assert 'grid_hamd17 = "ghamd_{item}"' in text
     assert "[measures.grid_hamd17]" in text
     assert "17 items; ranges 0-4/0-2 match grid_hamd17" in stdout
@@ -89,14 +88,14 @@ def test_drafted_study_scores_grid_hamd_without_edit(records: str, tmp_path: Pat
 
 
 def test_label_export_names_the_arms(tmp_path: Path) -> None:
-    text = _init(tmp_path, "records_labels.csv").read_text(encoding="utf-8")
+    text = _init(tmp_path, "records_labels.csv")[0].read_text(encoding="utf-8")
     assert 'arm_1 = { label = "Psilocybin" }' in text
     assert '"Week 4 (Arm 2: Waiting list)" = "week_4"' in text
 
 
 @pytest.mark.parametrize("records", ["records.csv", "records_labels.csv"])
 def test_events_map_with_or_without_the_arm_suffix(records: str, tmp_path: Path) -> None:
-    study = _init(tmp_path, records)
+    study, _ = _init(tmp_path, records)
     text = study.read_text(encoding="utf-8")
     head, rest = text.split("[data.redcap.events]\n")
     events, tail = rest.split("\n\n", 1)
@@ -113,7 +112,7 @@ def test_events_map_with_or_without_the_arm_suffix(records: str, tmp_path: Path)
 
 
 def test_unmapped_event_suggests_a_declared_timepoint(tmp_path: Path) -> None:
-    study = _init(tmp_path, "records.csv")
+    study, _ = _init(tmp_path, "records.csv")
     text = study.read_text(encoding="utf-8")
     study.write_text(text.replace('"week_4_arm_2" = "week_4"\n', ""), encoding="utf-8")
     result = run_cli("validate", str(study), "--report", str(tmp_path / "qc.json"))
@@ -125,7 +124,7 @@ def test_unmapped_event_suggests_a_declared_timepoint(tmp_path: Path) -> None:
 
 
 def test_unmapped_event_without_a_close_timepoint_lists_them(tmp_path: Path) -> None:
-    study = _init(tmp_path, "records.csv")
+    study, _ = _init(tmp_path, "records.csv")
     records = study.parent / "records.csv"
     text = records.read_text(encoding="utf-8")
     records.write_text(text.replace("month_3_arm_2", "followup_4w_arm_2"), encoding="utf-8")
