@@ -37,9 +37,11 @@ from patalliance.io.redcap_dictionary import (
     DICTIONARY_COLUMNS,
     FIXED_CHOICES,
     Dictionary,
+    event_fix,
     norm,
     parse_choices,
     read_dictionary,
+    strip_arm,
 )
 from patalliance.io.redcap_draft import Draft, draft_study
 from patalliance.io.tidy import (
@@ -183,14 +185,15 @@ class _Reader:
         tp = pd.Series("", index=index, dtype=object)
         if "redcap_event_name" in frame.columns:
             event = frame["redcap_event_name"].str.strip()
-            tp = event.map(lambda e: self.opts.events.get(e, "")).astype(object)
+            events = self.opts.events
+            tp = event.map(lambda e: events.get(e) or events.get(strip_arm(e), "")).astype(object)
             unmapped = (tp == "") & has_data
             for name in dict.fromkeys(event[unmapped]):
                 rows = frame.loc[unmapped & (event == name), "_row"]
                 self.problem(
                     "unmapped_event",
                     f"event {name!r} ({len(rows)} row(s) with item data) is not mapped to a "
-                    f'timepoint; add it to [data.redcap.events], e.g. "{name}" = "baseline"',
+                    f"timepoint; {event_fix(name, self.study.timepoint_ids)}",
                     column="redcap_event_name",
                     row=int(rows.iloc[0]),
                 )
