@@ -11,6 +11,7 @@ from rich.table import Table
 
 from patalliance._version import __version__
 from patalliance.cli._common import DEBUG, console, err_console, escape, handle_errors
+from patalliance.cli._help import use_plain_help
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
@@ -352,6 +353,7 @@ def _register_subcommands() -> None:
     from patalliance.pool.cli import register as register_pool
 
     register_pool(app)
+    use_plain_help(app)
 
 
 _register_subcommands()
