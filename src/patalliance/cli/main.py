@@ -12,6 +12,7 @@ from rich.table import Table
 from patalliance._version import __version__
 from patalliance.cli._common import DEBUG, console, err_console, escape, handle_errors
 from patalliance.cli._help import use_plain_help
+from patalliance.cli._tables import keep_words_whole
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
@@ -261,7 +262,7 @@ def demo(
             escape(c.published),
             escape(c.reproduced + (f" ({c.reason})" if c.reason else "")),
         )
-    console.print(table)
+    console.print(keep_words_whole(table, width=console.width))
     met = sum(c.ok for c in comparisons)
     console.print(f"{met} of {len(comparisons)} published targets reproduced.")
     if met < len(comparisons):
