@@ -122,3 +122,31 @@ def test_tables_fit_and_figure_text_is_readable(report: Path) -> None:
         finally:
             browser.close()
     assert watch.errors == []
+
+
+def test_validation_problems_table_fits(tmp_path: Path) -> None:
+    """The QC appendix's table of problems (long ids and messages) wraps inside the page."""
+    from conftest import make_responses
+    from playwright.sync_api import sync_playwright
+
+    responses = make_responses()
+    responses.loc[3, "value"] = "77"
+    responses.loc[5, "participant_id"] = "P999_" + "x" * 60
+    responses.loc[8, "timepoint"] = "followup_twelve_months_after_the_second_session_arm_2"
+    study = write_study(tmp_path / "study", responses, data_extra='policy = "lenient"')
+    result = run_cli("analyze", str(study), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page, watch = watched_page(browser, "file://")
+            page.set_viewport_size({"width": 1300, "height": 900})
+            page.goto((tmp_path / "out" / "report.html").as_uri(), wait_until="load")
+            assert page.get_by_text("Validation problems").count() == 1
+            widths = page.evaluate(_TABLE_WIDTHS)
+            assert [
+                w for w in widths if w["table"] > w["client"] or w["scroll"] > w["client"]
+            ] == []
+        finally:
+            browser.close()
+    assert watch.errors == []
