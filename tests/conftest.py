@@ -224,6 +224,9 @@ SLOW_TESTS = (
     "tests/test_analyze_families_e2e.py",
     "tests/test_io_formats.py::test_round_trip",
     "tests/simulate/test_power.py",
+    "tests/report/test_single_session.py",
+    "tests/test_cli_help.py",
+    "tests/test_cli_tables.py",
 )
 
 
