@@ -110,3 +110,10 @@ def test_missing_pyreadstat_hint_says_writing(
     with pytest.raises(MissingDependencyError, match=r"writing \.sav files needs") as info:
         export_study(DEMO, to="sav", out=tmp_path)
     assert "pip install 'patalliance[spss]'" in str(info.value)
+
+
+def test_xpt_variable_labels(tmp_path: Path) -> None:
+    export_study(DEMO, to="xpt", out=tmp_path)
+    _, meta = pyreadstat.read_xport(str(tmp_path / "data.xpt"), metadataonly=True)
+    assert meta.column_names_to_labels["wai_sr_7"] == f"{_key('wai_sr')['abbreviation']} item 7"
+    assert meta.column_names_to_labels["timepoint"] == "Timepoint"

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from patalliance.errors import ConfigError
-from patalliance.export_meta import column_meta, write_dta, write_sav
+from patalliance.export_meta import column_meta, write_dta, write_sav, write_xpt
 from patalliance.instruments.key import InstrumentKey
 from patalliance.io.wide import require_pyreadstat
 from patalliance.pipeline import Prepared, prepare
@@ -192,9 +192,7 @@ def _write_wide(prepared: Prepared, out: Path, target: str) -> str:
         elif target == "dta":
             write_dta(numeric, str(out / file), meta, pyreadstat)
         else:
-            pyreadstat.write_xport(
-                numeric, str(out / file), table_name="DATA", file_format_version=8
-            )
+            write_xpt(numeric, str(out / file), meta, pyreadstat)
     return _wide_block(prepared, file)
 
 

@@ -1,5 +1,6 @@
 """Variable metadata for the SPSS (``.sav``) and Stata (``.dta``) exports of ``patalliance
-export``: variable labels, value labels, declared missing values and display formats.
+export``: variable labels, value labels, declared missing values and display formats (the SAS
+transport file, ``.xpt``, gets the variable labels).
 
 - **Variable labels**: ``participant_id``, ``timepoint`` and ``arm`` get a plain label; an item
   column gets ``"<abbreviation> item <n>"`` from its scoring key (no item wording is shipped, so
@@ -114,4 +115,15 @@ def write_dta(frame: Any, path: str, meta: ColumnMeta, pyreadstat: Any) -> None:
         column_labels={c: meta.labels.get(c, c) for c in frame.columns},
         variable_value_labels={c: v for c, v in value_labels.items() if v} or None,
         variable_format=meta.dta_formats() or None,
+    )
+
+
+def write_xpt(frame: Any, path: str, meta: ColumnMeta, pyreadstat: Any) -> None:
+    """Write ``frame`` as SAS transport (version 8) with the variable labels of ``meta``."""
+    pyreadstat.write_xport(
+        frame,
+        path,
+        column_labels={c: meta.labels.get(c, c)[:40] for c in frame.columns},
+        table_name="DATA",
+        file_format_version=8,
     )
