@@ -37,3 +37,26 @@ def test_demo_table_wraps_at_80_columns(tmp_path: Path) -> None:
     assert len(published) == 23 and len(names) >= 10
     for name in names:
         assert name in table, name
+
+
+def test_simulate_table_wraps_at_80_columns(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "80", "PYTHONWARNINGS": "ignore", "NO_COLOR": "1"}
+    study = TARGETS.parent / "study.toml"
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "patalliance", "simulate"),
+            *("--study", str(study), "--targets", str(TARGETS)),
+            *("--out", str(tmp_path / "sim"), "--seed", "20240314"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    table = result.stdout[: result.stdout.index("checks met")]
+    assert all(len(line) <= 80 for line in table.splitlines())
+    assert "…" not in table
+    targets = tomllib.loads(TARGETS.read_text(encoding="utf-8"))
+    for entry in targets["correlations"]:
+        assert entry["x"] in table and entry["y"] in table, entry
