@@ -117,3 +117,43 @@ def test_xpt_variable_labels(tmp_path: Path) -> None:
     _, meta = pyreadstat.read_xport(str(tmp_path / "data.xpt"), metadataonly=True)
     assert meta.column_names_to_labels["wai_sr_7"] == f"{_key('wai_sr')['abbreviation']} item 7"
     assert meta.column_names_to_labels["timepoint"] == "Timepoint"
+
+
+def _anchored_study(folder: Path, anchors: str) -> Path:
+    """The demo study with a user key for the WAI-SR that carries response labels."""
+    from patalliance.demo import copy_demo
+
+    study = copy_demo(folder)
+    key = (KEYS / "wai_sr.toml").read_text(encoding="utf-8")
+    key = key.replace('aggregate = "sum"\n', f'aggregate = "sum"\nanchors = {anchors}\n', 1)
+    (folder / "wai_anchored.toml").write_text(key, encoding="utf-8")
+    text = study.read_text(encoding="utf-8")
+    text = text.replace(
+        '[measures.alliance]\ninstrument = "wai_sr"\n',
+        '[measures.alliance]\ninstrument = "wai_sr"\nkey = "wai_anchored.toml"\n',
+    )
+    study.write_text(text, encoding="utf-8")
+    return study
+
+
+def test_key_anchors_become_value_labels(tmp_path: Path) -> None:
+    study = _anchored_study(tmp_path / "study", '{ "1" = "lowest", "5" = "highest" }')
+    result = run_cli("export", str(study), "--to", "sav", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    _, meta = pyreadstat.read_sav(str(tmp_path / "out" / "data.sav"), metadataonly=True)
+    assert meta.variable_value_labels["wai_sr_1"] == {
+        1.0: "lowest",
+        5.0: "highest",
+        -99.0: "missing (code -99)",
+    }
+    # keys without anchors: only the missing code
+    assert meta.variable_value_labels["grid_hamd17_1"] == {-99.0: "missing (code -99)"}
+
+
+def test_anchor_outside_the_response_range_is_a_key_error(tmp_path: Path) -> None:
+    study = _anchored_study(tmp_path / "study", '{ "7" = "beyond the scale" }')
+    result = run_cli("export", str(study), "--to", "sav", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "instrument.anchors has '7'" in result.stderr
+    assert "between 1 and 5" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -5,8 +5,9 @@ transport file, ``.xpt``, gets the variable labels).
 - **Variable labels**: ``participant_id``, ``timepoint`` and ``arm`` get a plain label; an item
   column gets ``"<abbreviation> item <n>"`` from its scoring key (no item wording is shipped, so
   none is written); a participants column keeps its name as its label.
-- **Value labels**: each of the study's ``[data] missing_codes`` is labelled
-  ``"missing (code <c>)"`` on every item column.
+- **Value labels**: the key's ``anchors`` (response labels; no shipped key has them, since no
+  item or response wording is shipped) on the item columns whose range holds them, and each of
+  the study's ``[data] missing_codes`` labelled ``"missing (code <c>)"`` on every item column.
 - **Declared missing values** (SPSS only): the study's missing codes are the item columns'
   user-missing values (up to three discrete values, or the range from the lowest to the
   highest code when there are more), so a value typed in later is read as missing. Stata has
@@ -52,6 +53,10 @@ def _width(values: list[float], decimals: int) -> int:
     return max(len(f"{v:.{decimals}f}") for v in values)
 
 
+def _code(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
 def _sav_missing(codes: list[float]) -> list[Any]:
     if len(codes) <= 3:
         return list(codes)
@@ -82,10 +87,15 @@ def column_meta(
         lo, hi = key.item_min[item], key.item_max[item]
         decimals = 0 if info.integer else 2
         meta.formats[column] = (_width([lo, hi, *codes], decimals), decimals)
+        labels = {
+            _code(float(v)): text
+            for v, text in info.anchors.items()
+            if lo <= float(v) <= hi and float(v) not in codes
+        }
+        labels.update({_code(c): f"missing (code {c:g})" for c in codes})
+        if labels:
+            meta.value_labels[column] = labels
         if codes:
-            meta.value_labels[column] = {
-                (int(c) if c.is_integer() else c): f"missing (code {c:g})" for c in codes
-            }
             meta.missing[column] = _sav_missing(codes)
     return meta
 
