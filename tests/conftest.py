@@ -210,3 +210,27 @@ n_boot = 300
 alliance = ["alliance.total@prep"]
 outcomes = ["depression.total@fu4w"]
 """
+
+
+#: Tests marked ``slow`` (a module, or a module's test by name): the browser tests and the
+#: longest end-to-end tests. ``python -m pytest -m "not slow"`` runs the rest (the marker is
+#: registered in pyproject.toml).
+SLOW_TESTS = (
+    "tests/test_report_browser.py",
+    "tests/app/test_flow_browser.py",
+    "tests/pool/test_report_browser.py",
+    "tests/test_demo.py",
+    "tests/test_analyze_e2e.py",
+    "tests/test_analyze_families_e2e.py",
+    "tests/test_io_formats.py::test_round_trip",
+    "tests/simulate/test_power.py",
+    "tests/report/test_single_session.py",
+    "tests/test_cli_help.py",
+    "tests/test_cli_tables.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from patalliance.errors import ConfigError
+from patalliance.export_meta import column_meta, write_dta, write_sav, write_xpt
+from patalliance.instruments.key import InstrumentKey
 from patalliance.io.wide import require_pyreadstat
 from patalliance.pipeline import Prepared, prepare
 from patalliance.safe_cells import safe_frame, write_csv
@@ -159,6 +161,14 @@ def _wide_block(prepared: Prepared, file: str) -> str:
     )
 
 
+def _keys_by_instrument(prepared: Prepared) -> dict[str, InstrumentKey]:
+    return {m.instrument: prepared.keys[mid] for mid, m in prepared.study.measures.items()}
+
+
+def _missing(prepared: Prepared) -> list[float]:
+    return list(prepared.study.data.missing_codes)
+
+
 def _write_wide(prepared: Prepared, out: Path, target: str) -> str:
     frame = _wide_frame(prepared)
     text_cols = ["participant_id", "timepoint", "arm", *_covariates(prepared)]
@@ -175,16 +185,15 @@ def _write_wide(prepared: Prepared, out: Path, target: str) -> str:
         safe_frame(frame).to_excel(out / file, index=False, engine="openpyxl")
     else:
         file = f"data.{target}"
-        pyreadstat = require_pyreadstat(out / file)
+        pyreadstat = require_pyreadstat(out / file, writing=True)
         numeric = frame.assign(**{c: frame[c].astype(float) for c in items})
+        meta = column_meta(list(frame.columns), _keys_by_instrument(prepared), _missing(prepared))
         if target == "sav":
-            pyreadstat.write_sav(numeric, str(out / file))
+            write_sav(numeric, str(out / file), meta, pyreadstat)
         elif target == "dta":
-            pyreadstat.write_dta(numeric, str(out / file))
+            write_dta(numeric, str(out / file), meta, pyreadstat)
         else:
-            pyreadstat.write_xport(
-                numeric, str(out / file), table_name="DATA", file_format_version=8
-            )
+            write_xpt(numeric, str(out / file), meta, pyreadstat)
     return _wide_block(prepared, file)
 
 

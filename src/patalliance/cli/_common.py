@@ -25,7 +25,7 @@ DEBUG = {"on": False}
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn patalliance errors into one clear stderr line and the documented exit code.
 
-    Exit codes (DESIGN.md): 0 success, 1 data failed validation, 2 usage or configuration
+    Exit codes (docs/validation.md): 0 success, 1 data failed validation, 2 usage or configuration
     error. Unexpected exceptions exit 2 with a one-line message unless ``--debug`` is given.
     """
 

@@ -18,6 +18,8 @@ from patalliance.cli._common import (
     handle_errors,
     interruptible_command,
 )
+from patalliance.cli._help import use_plain_help
+from patalliance.cli._tables import keep_words_whole
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
@@ -325,7 +327,7 @@ def demo(
             escape(c.published),
             escape(c.reproduced + (f" ({c.reason})" if c.reason else "")),
         )
-    console.print(table)
+    console.print(keep_words_whole(table, width=console.width))
     met = sum(c.ok for c in comparisons)
     console.print(f"{met} of {len(comparisons)} published targets reproduced.")
     if met < len(comparisons):
@@ -423,6 +425,7 @@ def _register_subcommands() -> None:
     from patalliance.pool.cli import register as register_pool
 
     register_pool(app)
+    use_plain_help(app)
 
 
 _register_subcommands()

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from patalliance.cli._common import console, escape, handle_errors
+from patalliance.cli._tables import keep_words_whole
 from patalliance.errors import ConfigError
 
 
@@ -56,7 +57,7 @@ def simulate_command(
             str(c.n),
             "yes" if c.met else "[bold red]NO[/]",
         )
-    console.print(table)
+    console.print(keep_words_whole(table, width=console.width))
     if not result.met:
         unmet = "; ".join(
             f"{c.target} {c.statistic} {c.reported} ({c.reason})" for c in result.unmet

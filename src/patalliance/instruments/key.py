@@ -152,6 +152,15 @@ class InstrumentInfo(_Strict):
     reverse_items: list[int] = Field(default_factory=list)
     aggregate: Aggregate
     item_ranges: list[ItemRange] = Field(default_factory=list)
+    #: Response labels ("1" = "never", ...), optional: value labels of the SPSS/Stata exports.
+    anchors: dict[str, str] = Field(default_factory=dict)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 class InstrumentKey(_Strict):
@@ -181,6 +190,12 @@ class InstrumentKey(_Strict):
                     problems.append(
                         f"instrument.item_ranges has item {item}, outside 1..{info.n_items}"
                     )
+        for code in info.anchors:
+            if _number(code) is None or not info.response_min <= float(code) <= info.response_max:
+                problems.append(
+                    f"instrument.anchors has {code!r}, which is not a response code between "
+                    f"{info.response_min:g} and {info.response_max:g}"
+                )
         seen: set[str] = set()
         for scale in self.scales:
             if scale.id in seen:

@@ -60,13 +60,14 @@ class ItemColumn:
     timepoint: str | None = None
 
 
-def require_pyreadstat(path: Path) -> Any:
+def require_pyreadstat(path: Path, *, writing: bool = False) -> Any:
     """Import pyreadstat lazily; a clear message names the extra to install when it is missing."""
     try:
         import pyreadstat
     except ImportError:
+        action = "writing" if writing else "reading"
         raise MissingDependencyError(
-            f"{path}: reading {path.suffix} files needs the optional package pyreadstat. "
+            f"{path}: {action} {path.suffix} files needs the optional package pyreadstat. "
             "Install it with: pip install 'patalliance[spss]'"
         ) from None
     return pyreadstat

@@ -279,29 +279,38 @@ def _path_diagram(med: MediationRecord, lab: Labeler) -> Figure:
     r = med.result
     est = {(p.path, p.mediator): p for p in r.paths}
     ms = list(r.m)
-    fig = MplFigure(figsize=(6.4, 1.6 + 1.0 * len(ms)), layout="constrained")
+    fig = MplFigure(figsize=(8.0, 1.8 + 1.1 * len(ms)), layout="constrained")
     ax = fig.add_subplot()
     ax.set_axis_off()
     ax.set_xlim(0, 10)
     top = len(ms) + 0.5
     ax.set_ylim(-0.8, top + 0.5)
     box = {"boxstyle": "round,pad=0.4", "fc": "#F2F2F2", "ec": "#333333"}
-    ax.text(1, 0, lab.short(r.x) or r.x, ha="center", va="center", bbox=box, fontsize=8)
-    ax.text(9, 0, lab.short(r.y) or r.y, ha="center", va="center", bbox=box, fontsize=8)
-    arrow = {"arrowstyle": "->", "color": "#0072B2", "lw": 1.2}
+    tx = ax.text(1, 0, lab.short(r.x) or r.x, ha="center", va="center", bbox=box, fontsize=9)
+    ty = ax.text(9, 0, lab.short(r.y) or r.y, ha="center", va="center", bbox=box, fontsize=9)
+    # arrows start and end at the boxes' edges (artist coordinates), whatever the label length
+    arrow = {"arrowstyle": "->", "color": "#0072B2", "lw": 1.2, "shrinkA": 6, "shrinkB": 6}
     for i, m in enumerate(ms):
         y = top - i - 0.2
-        ax.text(5, y, lab.short(m) or m, ha="center", va="center", bbox=box, fontsize=8)
-        ax.annotate("", xy=(4.0, y), xytext=(1.6, 0.2), arrowprops=arrow)
-        ax.annotate("", xy=(8.4, 0.2), xytext=(6.0, y), arrowprops=arrow)
         a, b = est.get(("a", m)), est.get(("b", m))
-        if a and b:
-            ax.text(2.4, (y + 0.2) / 2 + 0.25, f"a = {_n(a.estimate)}", fontsize=8)
-            ax.text(7.0, (y + 0.2) / 2 + 0.25, f"b = {_n(b.estimate)}", fontsize=8)
-    ax.annotate("", xy=(8.3, 0), xytext=(1.7, 0), arrowprops={**arrow, "color": "#D55E00"})
+        # the a and b paths of each mediator are written in its box: no label crosses an arrow
+        paths = f"\na = {_n(a.estimate)}, b = {_n(b.estimate)}" if a and b else ""
+        tm = ax.text(
+            5, y, (lab.short(m) or m) + paths, ha="center", va="center", bbox=box, fontsize=9
+        )
+        ax.annotate("", xy=(0, 0.5), xycoords=tm, xytext=(0.5, 1), textcoords=tx, arrowprops=arrow)
+        ax.annotate("", xy=(0.5, 1), xycoords=ty, xytext=(1, 0.5), textcoords=tm, arrowprops=arrow)
+    ax.annotate(
+        "",
+        xy=(0, 0.5),
+        xycoords=ty,
+        xytext=(1, 0.5),
+        textcoords=tx,
+        arrowprops={**arrow, "color": "#D55E00"},
+    )
     c, cp = est.get(("c", "")), est.get(("c_prime", ""))
     if c and cp:
-        ax.text(5, -0.45, f"c = {_n(c.estimate)}, c′ = {_n(cp.estimate)}", ha="center", fontsize=8)
+        ax.text(5, -0.45, f"c = {_n(c.estimate)}, c′ = {_n(cp.estimate)}", ha="center", fontsize=9)
     names = ", ".join(lab.variable(m) for m in ms)
     alt = (
         f"Path diagram: {lab.variable(r.x)} to {names} to {lab.variable(r.y)}, with "
@@ -462,15 +471,16 @@ def _forest(records: Sequence[SensitivityRecord], lab: Labeler) -> Figure | None
     shown = [r for r in records if not apa.is_missing(r.loo_r_min) and not apa.is_missing(r.r)]
     if not shown:
         return None
-    fig = MplFigure(figsize=(6.4, 0.9 + 0.35 * len(shown)), layout="constrained")
+    fig = MplFigure(figsize=(8.0, 1.0 + 0.5 * len(shown)), layout="constrained")
     ax = fig.add_subplot()
     ys = list(range(len(shown)))[::-1]
     for y, r in zip(ys, shown, strict=True):
         ax.plot([r.loo_r_min, r.loo_r_max], [y, y], color="#0072B2", lw=2.5, solid_capstyle="butt")
         ax.plot([r.r], [y], "o", color="#D55E00" if r.conclusion_flips else "#000000", ms=5)
     ax.axvline(0, color="#999999", lw=0.8)
-    ax.set_yticks(ys, [f"{lab.short(r.x)} × {lab.variable(r.y)}" for r in shown], fontsize=7)
-    ax.set_xlabel("r (dot: all participants; bar: leave-one-out range)")
+    labels = [f"{lab.variable(r.x)} ×\n{lab.variable(r.y)}" for r in shown]
+    ax.set_yticks(ys, labels, fontsize=9)
+    ax.set_xlabel("r (dot: all participants;\nbar: leave-one-out range)")
     return Figure(
         to_svg(fig, "sensitivity"),
         "Leave-one-out range of each correlation; orange dots mark correlations whose "

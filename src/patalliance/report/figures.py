@@ -21,7 +21,7 @@ import numpy as np
 from patalliance.analysis.correlations import CorrelationRecord
 from patalliance.analysis.results import AnalysisResults
 from patalliance.report import apa
-from patalliance.report.labels import Labeler
+from patalliance.report.labels import Labeler, peak_phrase
 from patalliance.report.sections import Figure
 from patalliance.report.tables import family_title, significant
 
@@ -273,7 +273,7 @@ def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         ax.set_xlabel(_wrap(ctx.labeler.variable(x), 50))
         ax.set_ylabel(_wrap(ctx.labeler.variable(y), 36))
         if len(arms) > 1:
-            fig.legend(loc="outside lower center", ncols=len(arms), frameon=False, fontsize=8)
+            fig.legend(loc="outside lower center", ncols=len(arms), frameon=False, fontsize=9)
         direction = (
             "higher values went with higher values"
             if not apa.is_missing(rec.r) and rec.r > 0
@@ -328,7 +328,7 @@ def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                     text,
                     ha="center",
                     va="center",
-                    fontsize=8.5,
+                    fontsize=9,
                     color="white" if dark else "black",
                 )
         ax.set_xticks(range(len(ys)), [_wrap(v, 16) for v in yl])
@@ -423,7 +423,7 @@ def depression_over_time(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     ax.set_ylabel(f"{ctx.labeler.measure(mid)} total (lower = less depressed)")
     ax.set_ylim(bottom=0)
     if len(arms) > 1:
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(frameon=False, fontsize=9)
     name = ctx.labeler.measure(mid)
     caption = (
         f"Mean {name} depression score at each assessment, by arm, with "
@@ -446,17 +446,21 @@ def acute_distributions(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     panels = []
     for mid, key in ctx.keys.items():
         if key.instrument.id in ACUTE_INSTRUMENTS:
-            v = ctx.column(f"{mid}.total@peak")
+            # the peak across sessions or, in a single-session design, the one session's score
+            tps = ctx.study.measures[mid].timepoints
+            tp = "peak" if ctx.column(f"{mid}.total@peak") is not None else tps[0]
+            v = ctx.column(f"{mid}.total@{tp}") if tp == "peak" or len(tps) == 1 else None
             if v is not None:
-                panels.append((str(mid), key, v[~np.isnan(v)]))
+                panels.append((str(mid), key, v[~np.isnan(v)], tp))
     if not panels:
-        return "Acute-experience distributions: skipped (no peak MEQ-30, PIQ or EBI totals)."
+        return "Acute-experience distributions: skipped (no MEQ-30, PIQ or EBI totals)."
     fig = _new_figure(2.9 * len(panels) + 0.4, 3.0)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     notes = []
-    for ax, (mid, key, v) in zip(axes, panels, strict=True):
+    for ax, (mid, key, v, tp) in zip(axes, panels, strict=True):
         ax.hist(v, bins=min(10, max(4, len(v) // 2)), color=PALETTE[5], edgecolor="white")
-        ax.set_xlabel(f"Peak {key.instrument.abbreviation} total")
+        where = "Peak " if tp == "peak" else ""
+        ax.set_xlabel(_wrap(f"{where}{key.instrument.abbreviation} total", 30))
         ax.set_ylabel("Participants")
         text = f"{key.instrument.abbreviation}: n = {len(v)}, mean {apa.fmt_num(np.mean(v))}"
         if key.instrument.id == "meq30":
@@ -469,11 +473,11 @@ def acute_distributions(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                 xycoords=("data", "axes fraction"),
                 xytext=(3, -10),
                 textcoords="offset points",
-                fontsize=8,
+                fontsize=9,
             )
             above = int((v >= line).sum())
             text += f"; {above} at or above the 60% line ({apa.fmt_num(line, 1)})"
-            complete = ctx.column(f"{mid}.complete@peak")
+            complete = ctx.column(f"{mid}.complete@{tp}")
             if complete is not None:
                 n_c = int(np.nansum(complete))
                 text += (
@@ -481,13 +485,21 @@ def acute_distributions(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                     "experience (all four subscales at ≥ 60% of their maximum)"
                 )
         notes.append(text)
+    peak = peak_phrase(ctx.study) if any(p[3] == "peak" for p in panels) else ""
+    single = [
+        f"{key.instrument.abbreviation}: {ctx.labeler.timepoint(tp)}"
+        for _, key, _, tp in panels
+        if tp != "peak"
+    ]
+    which = (f"peak ({peak})" if peak else "") + (" or " if peak and single else "")
+    which += f"single-session ({'; '.join(single)})" if single else ""
     caption = (
-        "Distribution of each participant's peak (higher of the two sessions) acute-experience "
+        f"Distribution of each participant's {which} acute-experience "
         "score. The dashed line on the MEQ-30 panel marks 60% of the maximum score, the "
         "threshold used for a “complete mystical experience” (Barrett et al., 2015), which "
         "requires all four subscales to reach it. " + "; ".join(notes) + "."
     )
-    alt = "Histograms of peak acute-experience scores. " + "; ".join(notes) + "."
+    alt = f"Histograms of {which} acute-experience scores. " + "; ".join(notes) + "."
     return [("fig-acute", Figure(to_svg(fig, "facute"), caption, alt))]
 
 
@@ -504,7 +516,7 @@ def missingness(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     observed = values[cols].notna().to_numpy()
     ids = [str(i) for i in values.index]
     n_p, n_v = observed.shape
-    fig = _new_figure(min(0.32 * n_v + 2.6, 10.0), min(0.2 * n_p + 2.4, 12.0))
+    fig = _new_figure(min(0.32 * n_v + 2.6, 9.5), min(0.2 * n_p + 2.4, 12.0))
     ax = fig.subplots()
     from matplotlib.colors import ListedColormap
 
@@ -516,10 +528,10 @@ def missingness(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         aspect="auto",
         interpolation="nearest",
     )
-    ax.set_xticks(range(n_v), [ctx.labeler.variable(c) for c in cols], rotation=90, fontsize=7)
+    ax.set_xticks(range(n_v), [ctx.labeler.variable(c) for c in cols], rotation=90, fontsize=9)
     if n_p <= 80:
         if ctx.labeler.ids.show_ids:
-            ax.set_yticks(range(n_p), ids, fontsize=7)
+            ax.set_yticks(range(n_p), ids, fontsize=9)
         else:
             ax.set_yticks([])
     ax.set_ylabel("Participant")

@@ -140,6 +140,12 @@ def section_table(section: Section, k: int, title: str, frame: pd.DataFrame) -> 
     return ReportTable(key, title, display, frame.reset_index(drop=True), note)
 
 
+def break_ids(text: object) -> Markup:
+    """Escaped text with a line-break opportunity after each ``_``, so that an id such as
+    ``alliance_outcome`` can wrap in a narrow table cell."""
+    return Markup(str(escape(str(text))).replace("_", "_<wbr>"))
+
+
 def render(
     context: Mapping[str, Any],
     *,
@@ -156,6 +162,7 @@ def render(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["wbr"] = break_ids
     template = env.get_template("report.html.j2")
     by_place_t: dict[str, list[HtmlTable]] = {}
     for place, t in tables:

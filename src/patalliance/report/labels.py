@@ -107,3 +107,23 @@ class Labeler:
             if len({p[2] for p in parsed}) == 1:
                 return [f"{p[0]} {p[1]}" for p in parsed], parsed[0][2]
         return [self.variable(v) for v in variables], ""
+
+
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def peak_phrase(study: Study) -> str:
+    """How the study's peaks are taken, e.g. ``"the higher score of the two sessions"``; ``""``
+    when no measure has a peak (such as a single-session design)."""
+    kinds = {
+        ("higher" if m.peak == "max" else "lower", len(m.timepoints))
+        for m in study.measures.values()
+        if m.peak is not None
+    }
+    if not kinds:
+        return ""
+    if len(kinds) == 1:
+        ((word, n),) = kinds
+        return f"the {word} score of the {_COUNT_WORDS.get(n, str(n))} sessions"
+    words = sorted({w for w, _ in kinds})
+    return f"the {' or '.join(words)} score across each measure's sessions"

@@ -40,7 +40,7 @@ def interaction_figure(r: ModerationResult, lab: Labeler) -> Figure:
     """Simple-slope lines of y on x at each probed value of w."""
     from matplotlib.figure import Figure as MplFigure
 
-    fig = MplFigure(figsize=(5.2, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(4.6, 3.4), layout="constrained")
     ax = fig.add_subplot()
     x = np.linspace(r.x_min, r.x_max, 50)
     for i, s in enumerate(r.slopes):
@@ -48,7 +48,7 @@ def interaction_figure(r: ModerationResult, lab: Labeler) -> Figure:
         ax.plot(x, _predicted(r, x, i), color=PALETTE[i % len(PALETTE)], lw=1.6, label=label)
     ax.set_xlabel(lab.variable(r.x))
     ax.set_ylabel(f"Predicted {lab.short(r.y) or r.y}")
-    ax.legend(title=lab.variable(r.w), fontsize=8, title_fontsize=8, frameon=False)
+    ax.legend(title=lab.variable(r.w), fontsize=9, title_fontsize=9, frameon=False)
     at = "each level" if r.w_type == "categorical" else "−1 SD, the mean and +1 SD"
     return Figure(
         to_svg(fig, f"moderation-{r.x}-{r.w}".replace("@", "-").replace(".", "-")),
@@ -63,7 +63,7 @@ def jn_figure(r: ModerationResult, lab: Labeler) -> Figure:
     """The conditional effect of x across w with its confidence band and the JN boundaries."""
     from matplotlib.figure import Figure as MplFigure
 
-    fig = MplFigure(figsize=(5.2, 3.4), layout="constrained")
+    fig = MplFigure(figsize=(4.6, 3.4), layout="constrained")
     ax = fig.add_subplot()
     w = np.linspace(r.w_min, r.w_max, 200)
     est, se = r.conditional_effect(w)
@@ -78,7 +78,7 @@ def jn_figure(r: ModerationResult, lab: Labeler) -> Figure:
         ax.axvline(b, color=PALETTE[1], lw=1.0, ls="--")
     ax.set_xlabel(lab.variable(r.w))
     ax.set_ylabel(f"Effect of {lab.short(r.x) or r.x}")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=9, frameon=False)
     bounds = ", ".join(apa.fmt_num(b) for b in inside) or "none within the observed range"
     return Figure(
         to_svg(fig, f"jn-{r.x}-{r.w}".replace("@", "-").replace(".", "-")),

@@ -27,7 +27,7 @@ from patalliance.document import relative_path
 from patalliance.qc import ValidationReport
 from patalliance.report import apa
 from patalliance.report.identifiers import Pseudonyms
-from patalliance.report.labels import Labeler
+from patalliance.report.labels import Labeler, peak_phrase
 from patalliance.study import AnalysisPlan, CorrelationFamily
 
 
@@ -182,9 +182,11 @@ def descriptives(
         for c in data.columns
         if c not in {"Measure", "Timepoint", "Variable"}
     }
+    peak = peak_phrase(results.study)
     note = (
         "M = mean; SD = standard deviation (n − 1 denominator); n = participants with a score. "
-        "Peak = the higher score of the two sessions. Descriptives of every variable, including "
+        + (f"Peak = {peak}. " if peak else "")
+        + "Descriptives of every variable, including "
         "subscales, change scores and response/remission, are in tables/descriptives.csv."
     )
     return ReportTable(

@@ -194,7 +194,7 @@ def _figure(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler, k: int) -
         ax.set_xlabel("Timepoint")
     ax.set_ylabel(lab.head(rec.variable))
     if summary:
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(frameon=False, fontsize=9)
     when = ", ".join(
         f"{lab.timepoint(tp)} (day {v:g})" if rec.time == "days" else lab.timepoint(tp)
         for tp, v in zip(rec.timepoints, x, strict=True)

@@ -15,7 +15,7 @@ made from a seed (there is no global random state):
    with the scoring key's rule (sum or mean of keyed items), respect every item's range and
    integer steps, and vary from item to item.
 
-The output is the tidy long input format of ``DESIGN.md`` (``participant_id``, ``timepoint``,
+The output is the tidy long input format of ``docs/study-file.md`` (``participant_id``, ``timepoint``,
 ``instrument``, ``item``, ``value``) plus a participants table (``participant_id``, ``arm``,
 ``facilitator``).
 """
