@@ -6,7 +6,9 @@ Each case folder is a complete small study with one thing wrong, and an ``expect
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -34,11 +36,33 @@ def test_corpus_is_large_and_documented() -> None:
         assert ("code" in expected) == (expected["exit"] == 1), case
 
 
+def folder_hash(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative path) with the SHA-256 of its bytes."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def command_of(expected: dict[str, object], folder: Path, report: Path) -> list[str]:
+    """The case's command: ``validate --report`` unless ``command`` names another one, with
+    ``{case}`` standing for the case folder."""
+    command = expected.get("command")
+    if command is None:
+        return ["validate", str(folder / "study.toml"), "--report", str(report)]
+    return [str(arg).replace("{case}", str(folder)) for arg in command]  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_validate_reports_the_problem(case: str, tmp_path: Path) -> None:
     expected = expected_of(case)
     report = tmp_path / "qc.json"
-    result = run_cli("validate", str(BAD / case / "study.toml"), "--report", str(report))
+    folder = tmp_path / case  # a copy: a case may point an output at its own files
+    shutil.copytree(BAD / case, folder, symlinks=True)
+    before = folder_hash(folder)
+    result = run_cli(*command_of(expected, folder, report))
+    assert folder_hash(folder) == before  # no input file is modified, added or deleted
     stderr = result.stderr
     assert result.returncode == expected["exit"], (result.stdout, stderr)
     assert "Traceback" not in stderr and "Traceback" not in result.stdout
