@@ -1,0 +1,62 @@
+"""Rows at an undeclared timepoint or of an undeclared instrument, one problem per pair.
+
+The study file's ``[data] undeclared`` decides what such rows are: ``"error"`` (the default)
+fails validation, ``"exclude"`` excludes them with a warning. Either way, the rows of one
+(instrument, timepoint) pair give one problem that counts them and points at the first of
+them, instead of one problem per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from patalliance._text import show_cell
+from patalliance.qc import Problem
+from patalliance.validate._collector import Collector
+
+EXCLUDE_HINT = 'excluded, as [data] undeclared = "exclude" asks'
+ERROR_HINT = (
+    'fix these rows, or set [data] undeclared = "exclude" in the study file to exclude them '
+    "with a warning"
+)
+
+
+def add_pairs(
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    *,
+    inst: pd.Series,
+    tp: pd.Series,
+    column: str,
+    code: str,
+    why: Callable[[str, str], str],
+    col: Collector,
+    reasons: pd.Series,
+    exclude: bool,
+) -> None:
+    """One problem per (instrument, timepoint) of the rows of ``mask``; the rows excluded.
+
+    ``why(instrument, timepoint)`` says what is wrong with the pair and how to fix it. The
+    problem is located at the pair's first row (in file order), and is a warning when
+    ``exclude`` and an error otherwise; every row of the pair is excluded for ``code``
+    unless an earlier check excluded it already.
+    """
+    mask = pd.Series(np.asarray(mask, dtype=bool), index=frame.index)
+    if not mask.any():
+        return
+    pairs = pd.DataFrame({"i": inst[mask], "t": tp[mask]})
+    for (i, t), group in pairs.groupby(["i", "t"], sort=False):
+        first = group.index[0]
+        file, row = str(frame.at[first, "_file"]), int(frame.at[first, "_row"])
+        n = len(group)
+        count = f"{n} row{'s' if n != 1 else ''} of {show_cell(str(i))} at {show_cell(str(t))}"
+        hint = EXCLUDE_HINT if exclude else ERROR_HINT
+        message = f"{count} (the first here): {why(str(i), str(t))}; {hint}"
+        line = col.lines.get(file, {}).get(row, row)
+        severity = "warning" if exclude else "error"
+        col.problems.append(Problem(file, row, column, code, message, severity, line))
+    idx = mask.index[mask.to_numpy() & (reasons.loc[mask.index] == "").to_numpy()]
+    reasons.loc[idx] = code
