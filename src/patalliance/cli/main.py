@@ -18,6 +18,7 @@ from patalliance.cli._common import (
     handle_errors,
     interruptible_command,
 )
+from patalliance.cli.qc_table import print_problem_table
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _print_problems(report: ValidationReport, *, limit: int = 10) -> None:
 
 
 #: Warnings worth a line on stderr (the rest are in the QC report).
-_SHOWN_WARNINGS = {"no_data", "id_unicode_variant", "id_case_variant"}
+_SHOWN_WARNINGS = {"no_data", "id_unicode_variant", "id_case_variant", "unused_columns"}
 
 
 def _print_warnings(report: ValidationReport) -> None:
@@ -164,6 +165,7 @@ def validate_command(
         qc.write(staged.path)
         staged.commit()
     _report_summary(qc)
+    print_problem_table(qc)
     _print_warnings(qc)
     if not qc.ok:
         _print_problems(qc)
@@ -267,12 +269,14 @@ def _analyze(study: Study, staged: StagedFolder, *, policy: str | None) -> Resul
             raise
         path = staged.final(write_qc_report(exc.report, staged.path))
         staged.commit()
+        print_problem_table(exc.report)
         raise DataValidationError(f"{exc} The full QC report is in {path}.", exc.report) from None
     return results
 
 
 def _print_outcome(results: Results, out: Path, files: dict[str, Path]) -> None:
     qc = results.qc
+    print_problem_table(qc)
     _print_warnings(qc)
     console.print(
         f"{results.n_participants} participants; rows read {qc.rows_read}, "
