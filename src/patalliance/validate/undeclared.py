@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from patalliance._text import show_cell
-from patalliance.qc import Problem
+from patalliance.qc import Problem, Severity
 from patalliance.validate._collector import Collector
 
 EXCLUDE_HINT = 'excluded, as [data] undeclared = "exclude" asks'
@@ -50,13 +50,13 @@ def add_pairs(
     pairs = pd.DataFrame({"i": inst[mask], "t": tp[mask]})
     for (i, t), group in pairs.groupby(["i", "t"], sort=False):
         first = group.index[0]
-        file, row = str(frame.at[first, "_file"]), int(frame.at[first, "_row"])
+        file, row = str(frame.loc[first, "_file"]), int(str(frame.loc[first, "_row"]))
         n = len(group)
         count = f"{n} row{'s' if n != 1 else ''} of {show_cell(str(i))} at {show_cell(str(t))}"
         hint = EXCLUDE_HINT if exclude else ERROR_HINT
         message = f"{count} (the first here): {why(str(i), str(t))}; {hint}"
         line = col.lines.get(file, {}).get(row, row)
-        severity = "warning" if exclude else "error"
+        severity: Severity = "warning" if exclude else "error"
         col.problems.append(Problem(file, row, column, code, message, severity, line))
     idx = mask.index[mask.to_numpy() & (reasons.loc[mask.index] == "").to_numpy()]
     reasons.loc[idx] = code
