@@ -30,7 +30,7 @@ def _listing(columns: Sequence[str]) -> str:
     if len(columns) == 4:
         shown += f", {show_cell(columns[3])}"
     n = len(columns)
-    return f"{n} column{'s' if n != 1 else ''} ({shown}{more})"
+    return f"{n} column{'s' if n != 1 else ''} ({shown}{more}) {'are' if n != 1 else 'is'}"
 
 
 def _warning(file: str, columns: Sequence[str], message: str) -> FileProblem:
@@ -76,13 +76,13 @@ def wide_unused(
                 f"they match the items of the shipped key {instrument}, which no measure "
                 f'uses; add a [measures.<id>] with instrument = "{instrument}" to score them'
             )
-        out.append(_warning(file, cols, f"{_listing(cols)} are not read: {why}"))
+        out.append(_warning(file, cols, f"{_listing(cols)} not read: {why}"))
     for stem, cols in by_stem.items():
         out.append(
             _warning(
                 file,
                 cols,
-                f"{_listing(cols)} numbered like items of {show_cell(stem)} are not read: "
+                f"{_listing(cols)} not read (numbered like the items of {show_cell(stem)}): "
                 "no measure uses them; map them to an instrument in [data.wide] columns or "
                 "pattern, or leave them out of the file",
             )
@@ -92,7 +92,7 @@ def wide_unused(
             _warning(
                 file,
                 rest,
-                f"{_listing(rest)} are not read (neither items nor id, timepoint, arm or "
+                f"{_listing(rest)} not read (neither items nor id, timepoint, arm or "
                 "participant columns); name them in [data.wide] participant_columns to keep "
                 "them as covariates",
             )
@@ -129,7 +129,7 @@ def redcap_unused(
                 _warning(
                     file,
                     cols,
-                    f"form {show_cell(form)}: {_listing(cols)} are not read, as no measure "
+                    f"form {show_cell(form)}: {_listing(cols)} not read, as no measure "
                     "uses the form; map its fields in [data.redcap.fields] (e.g. "
                     'grid_hamd17 = "ghamd_{item}") and add a [measures.<id>] for the '
                     "instrument, or leave the form out of the export",
@@ -142,8 +142,8 @@ def redcap_unused(
                 _warning(
                     file,
                     numbered,
-                    f"form {show_cell(form)}: {_listing(numbered)} numbered like items are "
-                    "not read: they match no item of the form's instrument; check "
+                    f"form {show_cell(form)}: {_listing(numbered)} not read, though "
+                    "numbered like items: they match no item of the form's instrument; check "
                     "[data.redcap.fields]",
                 )
             )
