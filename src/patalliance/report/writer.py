@@ -49,6 +49,15 @@ def _key_facts(results: AnalysisResults) -> list[tuple[str, str]]:
         ("participants", str(results.n_participants)),
         ("input rows used", f"{qc.rows_used} of {qc.rows_read}"),
     ]
+    notes = results.score_notes
+    if notes is not None and len(notes):
+        prorated = int((notes["rule"] == "prorated").sum())
+        facts.append(
+            (
+                "scale scores prorated / dropped for missing items",
+                f"{prorated} / {len(notes) - prorated} (listed in score_notes.csv)",
+            )
+        )
     corrs = results.correlations
     alpha = results.study.analysis.alpha
     if corrs:
