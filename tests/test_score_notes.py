@@ -145,4 +145,4 @@ def test_score_notes_list_every_prorated_and_dropped_score(tmp_path: Path) -> No
     html = (out / "report.html").read_text(encoding="utf-8")
     assert f"{rules.count('prorated')} / {rules.count('dropped')}" in html
     assert "score_notes.csv" in html
-    assert re.search(rf"score_dropped\s*│\s*warning\s*│\s*1\s*│", result.stdout)
+    assert re.search(r"score_dropped\s*│\s*warning\s*│\s*1\s*│", result.stdout)
