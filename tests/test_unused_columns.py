@@ -109,3 +109,93 @@ def test_wide_file_columns_no_measure_reads(tmp_path: Path) -> None:
     assert unused["comment"].startswith("1 column ('comment') is not read")
     stderr_lines = [ln for ln in result.stderr.splitlines() if "[unused_columns]" in ln]
     assert len(stderr_lines) == 3
+
+
+GRID_STUDY = """
+[study]
+id = "grid"
+title = "GRID-HAMD form named differently from the key"
+
+[arms]
+arm_1 = { label = "Arm 1" }
+arm_2 = { label = "Arm 2" }
+
+[[timepoints]]
+id = "screening"
+[[timepoints]]
+id = "baseline"
+[[timepoints]]
+id = "week_1"
+[[timepoints]]
+id = "week_4"
+[[timepoints]]
+id = "month_3"
+
+[data]
+format = "redcap"
+
+[data.redcap]
+records = "records.csv"
+dictionary = "dictionary.csv"
+id_field = "record_id"
+
+[data.redcap.events]
+EVENTS
+
+[data.redcap.arms]
+"1" = "arm_1"
+"2" = "arm_2"
+
+[data.redcap.fields]
+grid_hamd17 = "ghamd_{item}"
+
+[measures.depression]
+instrument = "grid_hamd17"
+timepoints = ["baseline", "week_1", "week_4", "month_3"]
+"""
+
+
+def test_grid_hamd_fixture_shows_incomplete_forms_and_the_unused_vitals_form(
+    tmp_path: Path,
+) -> None:
+    """The REDCap fixture with a `grid_hamd` form (fields ghamd_1..17), incomplete forms and a
+    `vitals` form (vs_1..3) that no measure uses, as `init --from-redcap` drafts it."""
+    folder = tmp_path / "study"
+    folder.mkdir()
+    for name in ("dictionary.csv", "records.csv"):
+        shutil.copy(IO / "redcap_grid" / name, folder / name)
+    records = pd.read_csv(folder / "records.csv", dtype=str, keep_default_na=False)
+    events = "\n".join(
+        f'"{e}" = "{e.rsplit("_arm_", 1)[0]}"' for e in sorted(set(records["redcap_event_name"]))
+    )
+    (folder / "study.toml").write_text(GRID_STUDY.replace("EVENTS", events), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("analyze", str(folder / "study.toml"), "--out", str(out), "--no-report")
+    assert result.returncode == 0, result.stderr
+
+    items = [f"ghamd_{i}" for i in range(1, 18)]
+    measured = (
+        records["redcap_event_name"]
+        .str.rsplit("_arm_", n=1)
+        .str[0]
+        .isin(["baseline", "week_1", "week_4", "month_3"])
+    )
+    answered = (records[items] != "").any(axis=1)
+    incomplete = records.index[measured & answered & records["grid_hamd_complete"].isin(["0", "1"])]
+    assert len(incomplete) >= 2  # the fixture has incomplete forms
+    assert re.search(
+        rf"form_incomplete\s*│\s*warning\s*│\s*{len(incomplete)}\s*│\s*records\.csv, "
+        rf"row {int(incomplete[0]) + 2}, column 'grid_hamd_complete'",
+        result.stdout,
+    ), result.stdout
+    assert re.search(
+        r"unused_columns\s*│\s*warning\s*│\s*1\s*│\s*records\.csv, row 1, column 'vs_1'",
+        result.stdout,
+    ), result.stdout
+    vitals = [c for c in records.columns if c.startswith("vs_")]
+    (line,) = [ln for ln in result.stderr.splitlines() if "[unused_columns]" in ln]
+    assert "form 'vitals'" in line and f"{len(vitals)} columns" in line
+    assert 'e.g. <key id> = "vs_{item}"' in line
+    assert len(result.stderr) < 2000
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["descriptives"]  # GRID-HAMD-17 was scored

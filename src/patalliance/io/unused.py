@@ -33,6 +33,15 @@ def _listing(columns: Sequence[str]) -> str:
     return f"{n} column{'s' if n != 1 else ''} ({shown}{more}) {'are' if n != 1 else 'is'}"
 
 
+def _example(columns: Sequence[str]) -> str:
+    """A field pattern for the form's numbered fields (``vs_1`` -> ``<key id> = "vs_{item}"``)."""
+    for column in columns:
+        m = re.match(r"^(?P<stem>.*?[_.-]?)\d+$", column)
+        if m is not None and m["stem"] and "___" not in column:
+            return f' (e.g. <key id> = "{m["stem"]}{{item}}")'
+    return ""
+
+
 def _warning(file: str, columns: Sequence[str], message: str) -> FileProblem:
     return FileProblem(file, CODE, message, column=columns[0], row=1, severity="warning")
 
@@ -130,9 +139,9 @@ def redcap_unused(
                     file,
                     cols,
                     f"form {show_cell(form)}: {_listing(cols)} not read, as no measure "
-                    "uses the form; map its fields in [data.redcap.fields] (e.g. "
-                    'grid_hamd17 = "ghamd_{item}") and add a [measures.<id>] for the '
-                    "instrument, or leave the form out of the export",
+                    f"uses the form; map its fields in [data.redcap.fields]{_example(cols)} "
+                    "and add a [measures.<id>] for the instrument, or leave the form out of "
+                    "the export",
                 )
             )
             continue
