@@ -130,7 +130,7 @@ def note_warnings(notes: pd.DataFrame, study_path: Path) -> list[Problem]:
                 str(study_path),
                 None,
                 f"measures.{mid}",
-                f"score_{rule}",
+                "score_prorated" if rule == "prorated" else "score_dropped",
                 f"{scores} {what}; each is listed in {FILE_NAME}",
                 "warning",
             )

@@ -15,7 +15,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from patalliance._text import show_cell
 from patalliance.io.trialdata import FileProblem
 
-CODE = "unused_columns"
 _NUMBERED = re.compile(r"^(?P<stem>.*?)[_.-]?\d+$")
 #: REDCap export columns that are not fields of a form.
 _REDCAP_SYSTEM = re.compile(
@@ -43,7 +42,9 @@ def _example(columns: Sequence[str]) -> str:
 
 
 def _warning(file: str, columns: Sequence[str], message: str) -> FileProblem:
-    return FileProblem(file, CODE, message, column=columns[0], row=1, severity="warning")
+    return FileProblem(
+        file, "unused_columns", message, column=columns[0], row=1, severity="warning"
+    )
 
 
 def wide_unused(

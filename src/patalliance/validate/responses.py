@@ -6,15 +6,15 @@ first: participant, instrument, timepoint, item, value, then duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from patalliance._text import show_cell
 from patalliance.instruments.key import InstrumentKey
+from patalliance.qc import Problem
 from patalliance.study import Study, suggest
 from patalliance.validate._collector import (
     Collector,
@@ -24,7 +24,7 @@ from patalliance.validate._collector import (
     instrument_keys,
 )
 from patalliance.validate.identifiers import case_twins
-from patalliance.validate.undeclared import add_pairs
+from patalliance.validate.undeclared import pair_problems
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,44 @@ class _Rows:
     col: Collector
     reasons: pd.Series
 
-    def add(self, mask: pd.Series, *, column: str, code: str, message: str | Iterable[str]) -> None:
-        """Report the rows of ``mask`` (errors: each row is excluded for its first reason)."""
-        self.col.add_rows(
-            self.frame, mask, column=column, code=code, message=message, reasons=self.reasons
+    def add(
+        self,
+        mask: pd.Series,
+        *,
+        column: str,
+        code: str,
+        message: str | Iterable[str] = "",
+        per_pair: Callable[[str, str], str] | None = None,
+        exclude: bool = False,
+    ) -> None:
+        """Report the rows of ``mask`` (errors: each row is excluded for its first reason).
+
+        With ``per_pair`` (the reason of an (instrument, timepoint) pair), one problem per
+        pair instead of one per row (:mod:`.undeclared`); the rows are excluded for ``code``
+        also when ``exclude`` makes the problem a warning.
+        """
+        if per_pair is None:
+            self.col.add_rows(
+                self.frame, mask, column=column, code=code, message=message, reasons=self.reasons
+            )
+            return
+        found = pair_problems(
+            self.frame,
+            mask,
+            inst=self.inst,
+            tp=self.tp,
+            why=per_pair,
+            lines=self.col.lines,
+            exclude=exclude,
         )
+        for p in found:
+            self.col.problems.append(
+                Problem(p.file, p.row, column, code, p.message, p.severity, p.line)
+            )
+        flagged = (
+            np.asarray(mask, dtype=bool) & (self.reasons.loc[self.frame.index] == "").to_numpy()
+        )
+        self.reasons.loc[self.frame.index[flagged]] = code
 
 
 def check_responses(
@@ -145,26 +178,25 @@ def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str
     """
     inst, tp = rows.inst, rows.tp
     exclude = study.data.undeclared == "exclude"
-    report = partial(
-        add_pairs, rows.frame, inst=inst, tp=tp, col=rows.col, reasons=rows.reasons, exclude=exclude
-    )
     unknown_i = ~inst.isin(instruments)
-    report(
+    rows.add(
         unknown_i,
         column="instrument",
         code="unknown_instrument",
-        why=lambda i, _t: (
+        exclude=exclude,
+        per_pair=lambda i, _t: (
             f"instrument {show_cell(i)} is not measured in this study{suggest(i, instruments)}; "
             f"study instruments: {', '.join(instruments)}"
         ),
     )
     tps = study.timepoint_ids
     unknown_t = ~unknown_i & ~tp.isin(tps)
-    report(
+    rows.add(
         unknown_t,
         column="timepoint",
         code="unknown_timepoint",
-        why=lambda _i, t: (
+        exclude=exclude,
+        per_pair=lambda _i, t: (
             f"timepoint {show_cell(t)} is not declared in the study file{suggest(t, tps)}; "
             f"declared: {', '.join(tps)}"
         ),
@@ -176,11 +208,12 @@ def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str
         dtype=bool,
     )
     undeclared = ~unknown_i & tp.isin(tps) & ~pair_ok
-    report(
+    rows.add(
         undeclared,
         column="timepoint",
         code="instrument_timepoint",
-        why=lambda i, t: (
+        exclude=exclude,
+        per_pair=lambda i, t: (
             f"{i} is not declared at timepoint {show_cell(t)}; add it to the measure's "
             "timepoints in the study file"
         ),

@@ -8,14 +8,14 @@ them, instead of one problem per item.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from patalliance._text import show_cell
-from patalliance.qc import Problem, Severity
-from patalliance.validate._collector import Collector
+from patalliance.qc import Severity
 
 EXCLUDE_HINT = 'excluded, as [data] undeclared = "exclude" asks'
 ERROR_HINT = (
@@ -24,30 +24,38 @@ ERROR_HINT = (
 )
 
 
-def add_pairs(
+@dataclass(frozen=True)
+class PairProblem:
+    """Where and what the problem of one (instrument, timepoint) pair is."""
+
+    file: str
+    row: int
+    line: int
+    message: str
+    severity: Severity
+
+
+def pair_problems(
     frame: pd.DataFrame,
     mask: pd.Series,
     *,
     inst: pd.Series,
     tp: pd.Series,
-    column: str,
-    code: str,
     why: Callable[[str, str], str],
-    col: Collector,
-    reasons: pd.Series,
+    lines: Mapping[str, Mapping[int, int]],
     exclude: bool,
-) -> None:
-    """One problem per (instrument, timepoint) of the rows of ``mask``; the rows excluded.
+) -> list[PairProblem]:
+    """One problem per (instrument, timepoint) of the rows of ``mask``, in file order.
 
     ``why(instrument, timepoint)`` says what is wrong with the pair and how to fix it. The
-    problem is located at the pair's first row (in file order), and is a warning when
-    ``exclude`` and an error otherwise; every row of the pair is excluded for ``code``
-    unless an earlier check excluded it already.
+    problem is located at the pair's first row and counts the pair's rows; it is a warning
+    when ``exclude`` and an error otherwise.
     """
     mask = pd.Series(np.asarray(mask, dtype=bool), index=frame.index)
     if not mask.any():
-        return
+        return []
     pairs = pd.DataFrame({"i": inst[mask], "t": tp[mask]})
+    out = []
     for (i, t), group in pairs.groupby(["i", "t"], sort=False):
         first = group.index[0]
         file, row = str(frame.loc[first, "_file"]), int(str(frame.loc[first, "_row"]))
@@ -55,8 +63,6 @@ def add_pairs(
         count = f"{n} row{'s' if n != 1 else ''} of {show_cell(str(i))} at {show_cell(str(t))}"
         hint = EXCLUDE_HINT if exclude else ERROR_HINT
         message = f"{count} (the first here): {why(str(i), str(t))}; {hint}"
-        line = col.lines.get(file, {}).get(row, row)
-        severity: Severity = "warning" if exclude else "error"
-        col.problems.append(Problem(file, row, column, code, message, severity, line))
-    idx = mask.index[mask.to_numpy() & (reasons.loc[mask.index] == "").to_numpy()]
-    reasons.loc[idx] = code
+        line = lines.get(file, {}).get(row, row)
+        out.append(PairProblem(file, row, line, message, "warning" if exclude else "error"))
+    return out
