@@ -28,6 +28,7 @@ from patalliance.errors import DataValidationError
 from patalliance.io.tidy import sha256_of
 from patalliance.pipeline import Prepared, check, prepare
 from patalliance.results import Results
+from patalliance.score_notes import note_warnings, score_notes
 from patalliance.study import Study, load_study
 from patalliance.validate import Policy, ValidationReport
 
@@ -173,7 +174,9 @@ def analyze(
         keys=prepared.keys,
     )
     report = prepared.validated.report
-    report = replace(report, problems=(*report.problems, *resample_warnings(prepared.study)))
+    notes = score_notes(prepared.scores, prepared.study, prepared.keys)
+    extra = [*resample_warnings(prepared.study), *note_warnings(notes, prepared.study.path)]
+    report = replace(report, problems=(*report.problems, *extra))
     return Results(
         **{name: getattr(families, name) for name in families.__dataclass_fields__},
         study=prepared.study,
@@ -182,4 +185,5 @@ def analyze(
         qc=report,
         inputs=prepared.raw.inputs,
         study_sha256=_study_hash(prepared.study),
+        score_notes=notes,
     )

@@ -97,6 +97,9 @@ def write_outputs_into(
     files["results.json"] = out / "results.json"
     write_csv(results.table.to_frame(), out / "scores.csv", index=False)
     files["scores.csv"] = out / "scores.csv"
+    if results.score_notes is not None:
+        write_csv(results.score_notes, out / "score_notes.csv", index=False)
+        files["score_notes.csv"] = out / "score_notes.csv"
     results.qc.write(out / "qc_report.json")
     files["qc_report.json"] = out / "qc_report.json"
     files.update(write_tables_csv(results, out / "tables"))

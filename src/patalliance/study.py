@@ -101,6 +101,9 @@ class DataSection(_Model):
     scores: str | None = None
     missing_codes: list[float] = Field(default_factory=list)
     policy: Literal["strict", "lenient"] = "strict"
+    #: Rows at an undeclared timepoint or of an undeclared instrument: one error per
+    #: (instrument, timepoint) pair, or one warning per pair with the rows excluded.
+    undeclared: Literal["error", "exclude"] = "error"
     file: str | None = None
     redcap: RedcapSection | None = None
     wide: WideSection | None = None

@@ -91,6 +91,8 @@ class AnalysisResults(PlanResults):
         sha256 of the study file (empty when the study was not read from a file).
     reproduction : tuple of PublishedComparison, optional
         Published statistics beside their reproduction (the demo only).
+    score_notes : pandas.DataFrame, optional
+        One row per prorated or dropped scale score (:mod:`patalliance.score_notes`).
     """
 
     study: Study = field(kw_only=True)
@@ -100,6 +102,8 @@ class AnalysisResults(PlanResults):
     inputs: tuple[InputFile, ...] = field(kw_only=True, default=())
     study_sha256: str = field(kw_only=True, default="")
     reproduction: tuple[PublishedComparison, ...] | None = field(kw_only=True, default=None)
+    #: Prorated and dropped scale scores (``score_notes.csv``); None when not computed.
+    score_notes: pd.DataFrame | None = field(kw_only=True, default=None)
 
     @property
     def confidence_level(self) -> float:

@@ -20,6 +20,7 @@ from patalliance.cli._common import (
 )
 from patalliance.cli._help import use_plain_help
 from patalliance.cli._tables import keep_words_whole
+from patalliance.cli.qc_table import print_problem_table
 from patalliance.errors import DataValidationError
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def _print_problems(report: ValidationReport, *, limit: int = 10) -> None:
 
 
 #: Warnings worth a line on stderr (the rest are in the QC report).
-_SHOWN_WARNINGS = {"no_data", "id_unicode_variant", "id_case_variant"}
+_SHOWN_WARNINGS = {"no_data", "id_unicode_variant", "id_case_variant", "unused_columns"}
 
 
 def _print_warnings(report: ValidationReport) -> None:
@@ -166,6 +167,7 @@ def validate_command(
         qc.write(staged.path)
         staged.commit()
     _report_summary(qc)
+    print_problem_table(qc)
     _print_warnings(qc)
     if not qc.ok:
         _print_problems(qc)
@@ -269,12 +271,14 @@ def _analyze(study: Study, staged: StagedFolder, *, policy: str | None) -> Resul
             raise
         path = staged.final(write_qc_report(exc.report, staged.path))
         staged.commit()
+        print_problem_table(exc.report)
         raise DataValidationError(f"{exc} The full QC report is in {path}.", exc.report) from None
     return results
 
 
 def _print_outcome(results: Results, out: Path, files: dict[str, Path]) -> None:
     qc = results.qc
+    print_problem_table(qc)
     _print_warnings(qc)
     console.print(
         f"{results.n_participants} participants; rows read {qc.rows_read}, "

@@ -58,6 +58,7 @@ from patalliance.io.trialdata import (
     InputFile,
     TrialData,
 )
+from patalliance.io.unused import redcap_unused
 from patalliance.io.wide import ItemColumn, derive_participants, map_columns, to_long
 from patalliance.study import RedcapSection, Study
 
@@ -346,6 +347,8 @@ def read_redcap(study: Study) -> TrialData:
             if derived is not None:
                 participants = derived
             problems.extend(warnings)
+            read = {*mapping, id_field, *opts.participant_fields, opts.arm_field or ""}
+            problems.extend(redcap_unused(name, reader.columns, read, dic.form_of))
         problems.extend(reader.problems)
     inputs = [
         InputFile(name, sha256_of(rec_path), len(responses), "responses"),

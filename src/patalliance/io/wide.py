@@ -15,7 +15,7 @@ This module also holds the column-to-item mapping shared by the REDCap reader.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from patalliance.io.trialdata import (
     InputFile,
     TrialData,
 )
+from patalliance.io.unused import wide_unused
 from patalliance.study import Study, WideSection
 
 READSTAT_SUFFIXES = {
@@ -424,6 +425,18 @@ def read_wide(study: Study) -> TrialData:
             )
         )
         if not problems:
+            read = {*mapping, id_col, tp_col, arm_col}
+            read |= {_pick(columns, c) for c in opts.participant_columns}
+            problems.extend(
+                wide_unused(
+                    name,
+                    columns,
+                    {c for c in read if c is not None},
+                    shipped=shipped_instrument(opts.pattern, tp_map),
+                    study_instruments=instruments,
+                )
+            )
+        if not [p for p in problems if p.severity == "error"]:
             assert id_col is not None
             pid = resolve_codes(frame[id_col], labels.get(id_col, {}), {})
             tp = (
@@ -450,6 +463,22 @@ def read_wide(study: Study) -> TrialData:
         lines={name: lines},
         decimal_comma_files=frozenset({name} if separator == ";" else ()),
     )
+
+
+def shipped_instrument(pattern: str, timepoints: Mapping[str, str]) -> Callable[[str], str | None]:
+    """The shipped instrument whose items a column name matches under ``pattern``, or None."""
+    from patalliance.instruments.key import builtin_keys
+
+    ids = {k.lower(): k for k in builtin_keys()}
+    regex = compile_pattern(pattern, instruments=ids.values(), timepoints=timepoints)
+
+    def match(column: str) -> str | None:
+        m = regex.match(column)
+        if m is None or "instrument" not in m.groupdict():
+            return None
+        return ids[m["instrument"].lower()]
+
+    return match
 
 
 def _layout_problems(

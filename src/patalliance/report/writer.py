@@ -43,12 +43,39 @@ def _study_text(results: AnalysisResults) -> str:
         return "(the study file could not be read when the report was written)"
 
 
+def _score_note(results: AnalysisResults) -> str:
+    """One sentence on the scale scores prorated or dropped for missing items."""
+    notes = results.score_notes
+    if notes is None:
+        return ""
+    prorated = int((notes["rule"] == "prorated").sum())
+    dropped = len(notes) - prorated
+    if not len(notes):
+        return "No scale score was prorated or dropped for missing items."
+    return (
+        f"{prorated} scale score{'s' if prorated != 1 else ''} "
+        f"{'were' if prorated != 1 else 'was'} prorated because some of their items were "
+        "missing (within the scoring key's max_missing), and "
+        f"{dropped} {'were' if dropped != 1 else 'was'} dropped (left missing) because more "
+        "were missing; score_notes.csv lists each with its items answered and the rule applied."
+    )
+
+
 def _key_facts(results: AnalysisResults) -> list[tuple[str, str]]:
     qc = results.qc
     facts = [
         ("participants", str(results.n_participants)),
         ("input rows used", f"{qc.rows_used} of {qc.rows_read}"),
     ]
+    notes = results.score_notes
+    if notes is not None and len(notes):
+        prorated = int((notes["rule"] == "prorated").sum())
+        facts.append(
+            (
+                "scale scores prorated / dropped for missing items",
+                f"{prorated} / {len(notes) - prorated} (listed in score_notes.csv)",
+            )
+        )
     corrs = results.correlations
     alpha = results.study.analysis.alpha
     if corrs:
@@ -138,6 +165,7 @@ def _context(results: AnalysisResults, labeler: Labeler, sections: list[Section]
         "problems": problems.to_numpy().tolist(),
         "problem_columns": list(problems.columns),
         "problems_total": total,
+        "score_note": _score_note(results),
         "problems_truncated": total > len(problems),
         "study_file": study.path.name,
         "study_sha256": results.study_sha256,

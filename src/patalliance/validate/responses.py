@@ -6,7 +6,7 @@ first: participant, instrument, timepoint, item, value, then duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +14,7 @@ import pandas as pd
 
 from patalliance._text import show_cell
 from patalliance.instruments.key import InstrumentKey
+from patalliance.qc import Problem
 from patalliance.study import Study, suggest
 from patalliance.validate._collector import (
     Collector,
@@ -23,6 +24,7 @@ from patalliance.validate._collector import (
     instrument_keys,
 )
 from patalliance.validate.identifiers import case_twins
+from patalliance.validate.undeclared import pair_problems
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,44 @@ class _Rows:
     col: Collector
     reasons: pd.Series
 
-    def add(self, mask: pd.Series, *, column: str, code: str, message: str | Iterable[str]) -> None:
-        """Report the rows of ``mask`` (errors: each row is excluded for its first reason)."""
-        self.col.add_rows(
-            self.frame, mask, column=column, code=code, message=message, reasons=self.reasons
+    def add(
+        self,
+        mask: pd.Series,
+        *,
+        column: str,
+        code: str,
+        message: str | Iterable[str] = "",
+        per_pair: Callable[[str, str], str] | None = None,
+        exclude: bool = False,
+    ) -> None:
+        """Report the rows of ``mask`` (errors: each row is excluded for its first reason).
+
+        With ``per_pair`` (the reason of an (instrument, timepoint) pair), one problem per
+        pair instead of one per row (:mod:`.undeclared`); the rows are excluded for ``code``
+        also when ``exclude`` makes the problem a warning.
+        """
+        if per_pair is None:
+            self.col.add_rows(
+                self.frame, mask, column=column, code=code, message=message, reasons=self.reasons
+            )
+            return
+        found = pair_problems(
+            self.frame,
+            mask,
+            inst=self.inst,
+            tp=self.tp,
+            why=per_pair,
+            lines=self.col.lines,
+            exclude=exclude,
         )
+        for p in found:
+            self.col.problems.append(
+                Problem(p.file, p.row, column, code, p.message, p.severity, p.line)
+            )
+        flagged = (
+            np.asarray(mask, dtype=bool) & (self.reasons.loc[self.frame.index] == "").to_numpy()
+        )
+        self.reasons.loc[self.frame.index[flagged]] = code
 
 
 def check_responses(
@@ -63,7 +98,25 @@ def check_responses(
         reasons,
     )
     _check_participant_ids(rows, known_participants, listed)
-    unknown_i = _check_instrument_timepoint(rows, study, sorted(by_instrument))
+    undeclared = _check_instrument_timepoint(rows, study, sorted(by_instrument))
+    if undeclared.any():
+        # reported once per (instrument, timepoint): their items and values are not checked
+        full_index = frame.index
+        frame = frame[~undeclared]
+        rows = _Rows(
+            frame, rows.pid[~undeclared], rows.tp[~undeclared], rows.inst[~undeclared], col, reasons
+        )
+        item_num, value = _check_declared(rows, by_instrument, study)
+        return item_num.reindex(full_index), value.reindex(full_index)
+    return _check_declared(rows, by_instrument, study)
+
+
+def _check_declared(
+    rows: _Rows, by_instrument: Mapping[str, InstrumentKey], study: Study
+) -> tuple[pd.Series, pd.Series]:
+    """Items, values and duplicates of the rows at a declared instrument and timepoint."""
+    frame, col = rows.frame, rows.col
+    unknown_i = pd.Series(False, index=frame.index)
     comma_ok = decimal_comma_rows(frame, col)
     item_text = frame["item"].str.strip()
     item_num, item_ok = _check_items(rows, by_instrument, item_text, unknown_i, comma_ok)
@@ -120,30 +173,33 @@ def _unknown_participant(pid: str, listed: set[str] | None, twins: Mapping[str, 
 def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str]) -> pd.Series:
     """Unknown instruments and timepoints, and instruments not declared at a timepoint.
 
-    Returns the mask of rows whose instrument is unknown.
+    One problem per (instrument, timepoint) pair, under the ``[data] undeclared`` policy
+    (:mod:`.undeclared`). Returns the mask of the rows so reported.
     """
     inst, tp = rows.inst, rows.tp
+    exclude = study.data.undeclared == "exclude"
     unknown_i = ~inst.isin(instruments)
     rows.add(
         unknown_i,
         column="instrument",
         code="unknown_instrument",
-        message=[
+        exclude=exclude,
+        per_pair=lambda i, _t: (
             f"instrument {show_cell(i)} is not measured in this study{suggest(i, instruments)}; "
             f"study instruments: {', '.join(instruments)}"
-            for i in inst[unknown_i]
-        ],
+        ),
     )
     tps = study.timepoint_ids
-    unknown_t = ~tp.isin(tps)
+    unknown_t = ~unknown_i & ~tp.isin(tps)
     rows.add(
         unknown_t,
         column="timepoint",
         code="unknown_timepoint",
-        message=[
-            f"timepoint {show_cell(t)} is not declared in the study file{suggest(t, tps)}; declared: {', '.join(tps)}"
-            for t in tp[unknown_t]
-        ],
+        exclude=exclude,
+        per_pair=lambda _i, t: (
+            f"timepoint {show_cell(t)} is not declared in the study file{suggest(t, tps)}; "
+            f"declared: {', '.join(tps)}"
+        ),
     )
     allowed = {(m.instrument, t) for m in study.measures.values() for t in m.timepoints}
     pair_ok = pd.Series(
@@ -151,17 +207,18 @@ def _check_instrument_timepoint(rows: _Rows, study: Study, instruments: list[str
         index=rows.frame.index,
         dtype=bool,
     )
-    undeclared = ~unknown_i & ~unknown_t & ~pair_ok
+    undeclared = ~unknown_i & tp.isin(tps) & ~pair_ok
     rows.add(
         undeclared,
         column="timepoint",
         code="instrument_timepoint",
-        message=[
-            f"{i} is not declared at timepoint {show_cell(t)}; add it to the measure's timepoints in the study file"
-            for i, t in zip(inst[undeclared], tp[undeclared], strict=True)
-        ],
+        exclude=exclude,
+        per_pair=lambda i, t: (
+            f"{i} is not declared at timepoint {show_cell(t)}; add it to the measure's "
+            "timepoints in the study file"
+        ),
     )
-    return unknown_i
+    return unknown_i | unknown_t | undeclared
 
 
 def _check_items(
