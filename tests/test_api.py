@@ -155,7 +155,7 @@ def test_dataframes_give_the_same_results_as_files(
     seed: int, missing: float, tmp_path: Path
 ) -> None:
     """Any trial in the long format: read the files back with pandas' default types (numbers
-    as numbers, blanks as NaN, ids as text) and analyse them from memory."""
+    as numbers, blanks as NaN, ids as text) and analyse the DataFrames in memory."""
     responses = make_responses(n=14, seed=seed, missing=missing)
     participants = make_participants(14)
     participants.loc[0, "participant_id"] = "007"
