@@ -36,9 +36,10 @@ def _report(folder: Path, *, single: bool) -> str:
             ACUTE_BLOCK, '[measures.mystical]\ninstrument = "meq30"\ntimepoints = ["session1"]\n'
         ).replace('x = ["mystical.total@peak"]', 'x = ["mystical.total@session1"]')
         study.write_text(text, encoding="utf-8")
-    result = run_cli("analyze", str(study), "--out", str(folder / "out"))
+    out = folder.with_name(folder.name + "-out")  # outputs never go inside the study folder
+    result = run_cli("analyze", str(study), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    return (folder / "out" / "report.html").read_text(encoding="utf-8")
+    return (out / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
