@@ -41,8 +41,6 @@ References
 
 from __future__ import annotations
 
-import logging
-import warnings as _warnings
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -51,16 +49,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from patalliance.stats.lmm import satterthwaite
-from patalliance.stats.mixedlm import FixedEffect, _effects
+from patalliance.stats.mixedlm import FixedEffect, REMLFit, _effects, statsmodels_reml
 from patalliance.status import Note, Status
 
 __all__ = ["GrowthModelResult", "fit_random_slope"]
 
-LOG = logging.getLogger("patalliance")
-
 #: ``lme4::isSingular``'s default tolerance on the relative Cholesky factor of G.
 SINGULAR_TOL = 1e-4
-_OPTIMIZERS: tuple[str | None, ...] = (None, "lbfgs", "powell", "nm")
 
 
 @dataclass(frozen=True)
@@ -102,73 +97,24 @@ class GrowthModelResult:
         return pd.DataFrame([asdict(f) for f in self.fixed_effects], columns=columns)
 
 
-@dataclass(frozen=True)
-class _Fit:
-    cov_re: NDArray[np.float64]
-    scale: float
-    converged: bool
-    estimator: str
-
-
-def _log_caught(caught: list[_warnings.WarningMessage]) -> None:
-    for w in caught:
-        LOG.debug("statsmodels: %s: %s", w.category.__name__, w.message)
-
-
-def _one_fit(
-    y: NDArray[np.float64],
-    exog: NDArray[np.float64],
-    z: NDArray[np.float64],
-    codes: NDArray[np.intp],
-    optimizer: str | None,
-) -> _Fit | None:
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
-    with _warnings.catch_warnings(record=True) as caught:
-        _warnings.simplefilter("always")
-        try:
-            kwargs: dict[str, Any] = {"reml": True}
-            if optimizer is not None:
-                kwargs["method"] = [optimizer]
-            res = MixedLM(y, exog, groups=codes, exog_re=z).fit(**kwargs)
-            fit = _Fit(
-                np.asarray(res.cov_re, dtype=np.float64),
-                float(res.scale),
-                bool(res.converged),
-                f"REML (statsmodels MixedLM, {optimizer or 'default'} optimizer)",
-            )
-        except Exception as exc:  # statsmodels raises many types on degenerate data
-            LOG.debug("statsmodels MixedLM (%s) failed: %s: %s", optimizer, type(exc).__name__, exc)
-            fit = None
-    _log_caught(caught)
-    if fit is None or not (np.isfinite(fit.cov_re).all() and np.isfinite(fit.scale)):
-        return None
-    return fit
-
-
 def _reml_fit(
     y: NDArray[np.float64],
     exog: NDArray[np.float64],
     z: NDArray[np.float64],
     codes: NDArray[np.intp],
-) -> tuple[_Fit | None, list[Note]]:
+) -> tuple[REMLFit | None, list[Note]]:
     """The first converged REML fit over the optimizers tried, else the last finite one."""
-    last: _Fit | None = None
-    for optimizer in _OPTIMIZERS:
-        fit = _one_fit(y, exog, z, codes, optimizer)
-        if fit is not None and fit.converged:
-            notes = []
-            if optimizer is not None:
-                notes.append(
-                    Note(
-                        "growth_refit",
-                        "statsmodels' default optimizers did not converge; the estimates come "
-                        f"from {fit.estimator}, which did.",
-                    )
-                )
-            return fit, notes
-        last = fit if fit is not None else last
-    return last, []
+    fit = statsmodels_reml(y, exog, codes, exog_re=z)
+    notes = []
+    if fit is not None and fit.converged and fit.optimizer is not None:
+        notes.append(
+            Note(
+                "growth_refit",
+                "statsmodels' default optimizers did not converge; the estimates come "
+                f"from {fit.estimator}, which did.",
+            )
+        )
+    return fit, notes
 
 
 def is_singular(cov_re: NDArray[np.float64], scale: float) -> bool:

@@ -41,10 +41,13 @@ from patalliance.stats.tdist import t_two_sided_p
 from patalliance.status import Note, Status
 
 __all__ = [
+    "OPTIMIZERS",
     "FixedEffect",
     "MixedModelResult",
+    "REMLFit",
     "fit_random_intercept",
     "parametric_bootstrap_memory_bytes",
+    "statsmodels_reml",
 ]
 
 LOG = logging.getLogger("patalliance")
@@ -122,43 +125,91 @@ class _Variance:
     estimator: str
 
 
+@dataclass(frozen=True)
+class REMLFit:
+    """A statsmodels ``MixedLM`` REML fit: the random-effects covariance, the residual
+    variance, whether it converged, and the optimizer (``None``: statsmodels' default)."""
+
+    cov_re: NDArray[np.float64]
+    scale: float
+    converged: bool
+    optimizer: str | None
+
+    @property
+    def estimator(self) -> str:
+        return f"REML (statsmodels MixedLM, {self.optimizer or 'default'} optimizer)"
+
+
+#: The optimizers tried in turn: statsmodels' default, then L-BFGS, Powell and Nelder-Mead.
+OPTIMIZERS: tuple[str | None, ...] = (None, "lbfgs", "powell", "nm")
+
+
 def _log_caught(caught: list[_warnings.WarningMessage]) -> None:
     for w in caught:
         LOG.debug("statsmodels: %s: %s", w.category.__name__, w.message)
+
+
+def _one_reml_fit(
+    y: NDArray[np.float64],
+    exog: NDArray[np.float64],
+    codes: NDArray[np.intp],
+    exog_re: NDArray[np.float64] | None,
+    optimizer: str | None,
+) -> REMLFit | None:
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    fit: REMLFit | None
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        try:
+            kwargs: dict[str, Any] = {"reml": True}
+            if optimizer is not None:
+                kwargs["method"] = [optimizer]
+            res = MixedLM(y, exog, groups=codes, exog_re=exog_re).fit(**kwargs)
+            fit = REMLFit(
+                np.asarray(res.cov_re, dtype=np.float64),
+                float(res.scale),
+                bool(res.converged),
+                optimizer,
+            )
+        except Exception as exc:  # statsmodels raises many types on degenerate data
+            LOG.debug("statsmodels MixedLM (%s) failed: %s: %s", optimizer, type(exc).__name__, exc)
+            fit = None
+    _log_caught(caught)
+    if fit is None or not (np.isfinite(fit.cov_re).all() and np.isfinite(fit.scale)):
+        return None
+    return fit
+
+
+def statsmodels_reml(
+    y: NDArray[np.float64],
+    exog: NDArray[np.float64],
+    codes: NDArray[np.intp],
+    *,
+    exog_re: NDArray[np.float64] | None = None,
+) -> REMLFit | None:
+    """The first converged REML fit over :data:`OPTIMIZERS`, else the last finite one
+    (``None`` when no optimizer gave finite variances). ``exog_re=None`` is a random
+    intercept; otherwise the random-effects design (e.g. intercept and time)."""
+    last: REMLFit | None = None
+    for optimizer in OPTIMIZERS:
+        fit = _one_reml_fit(y, exog, codes, exog_re, optimizer)
+        if fit is None:
+            continue
+        if fit.converged:
+            return fit
+        last = fit
+    return last
 
 
 def _statsmodels_variance(
     y: NDArray[np.float64], exog: NDArray[np.float64], codes: NDArray[np.intp]
 ) -> _Variance | None:
     """REML variance components from statsmodels, trying optimizers in turn."""
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
-    last: _Variance | None = None
-    for method in (None, "lbfgs", "powell", "nm"):
-        with _warnings.catch_warnings(record=True) as caught:
-            _warnings.simplefilter("always")
-            try:
-                kwargs: dict[str, Any] = {"reml": True}
-                if method is not None:
-                    kwargs["method"] = [method]
-                fit = MixedLM(y, exog, groups=codes).fit(**kwargs)
-                var = _Variance(
-                    float(np.asarray(fit.cov_re)[0, 0]),
-                    float(fit.scale),
-                    bool(fit.converged),
-                    f"REML (statsmodels MixedLM, {method or 'default'} optimizer)",
-                )
-            except Exception as exc:  # statsmodels raises many types on degenerate data
-                LOG.debug(
-                    "statsmodels MixedLM (%s) failed: %s: %s", method, type(exc).__name__, exc
-                )
-                var = None
-        _log_caught(caught)
-        if var is not None and np.isfinite([var.sigma2_u, var.sigma2_e]).all():
-            if var.converged:
-                return var
-            last = var
-    return last
+    fit = statsmodels_reml(y, exog, codes)
+    if fit is None:
+        return None
+    return _Variance(float(fit.cov_re[0, 0]), fit.scale, fit.converged, fit.estimator)
 
 
 def _variance(
