@@ -19,9 +19,10 @@ class Results(AnalysisResults):
     One typed attribute per family: ``descriptives``, ``change``, ``correlations``,
     ``efficacy``, ``partial_correlations``, ``mixed_models``, ``mediation``, ``facilitator``,
     ``sensitivity``, ``bayes_factors``, ``multiple_imputation``, ``regressions``,
-    ``moderation`` and ``qc``. Each has ``to_frame()``: a tidy DataFrame,
+    ``moderation``, ``trajectories`` and ``qc``. Each has ``to_frame()``: a tidy DataFrame,
     one row per record, with the field names of ``results.json``. Families the plan does not
-    ask for are empty.
+    ask for are empty. ``score_notes`` is the DataFrame of ``score_notes.csv``: every scale
+    score prorated for missing items or dropped for too many.
 
     Examples
     --------
