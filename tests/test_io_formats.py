@@ -190,7 +190,7 @@ def test_init_template(tmp_path: Path) -> None:
     load_study(tmp_path / "new" / "study.toml")
     again = run_cli("init", str(tmp_path / "new"))
     assert again.returncode == 2
-    assert "already exists" in again.stderr
+    assert "already exist" in again.stderr
 
 
 # --- SPSS -----------------------------------------------------------------------------------

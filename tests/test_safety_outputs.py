@@ -218,6 +218,59 @@ def test_a_users_file_in_the_way_of_an_output_stops_the_run(study: Path, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_a_folder_no_run_wrote_is_never_replaced(study: Path, tmp_path: Path) -> None:
+    """A non-empty folder without a manifest (a home or project folder) is refused whole."""
+    out = tmp_path / "home"
+    (out / ".cache").mkdir(parents=True)
+    (out / ".cache" / "f").write_text("s", encoding="utf-8")
+    (out / "notes.txt").write_text("n", encoding="utf-8")
+    out.chmod(0o700)
+    inode, before = out.stat().st_ino, tree_hash(out)
+    result = run_cli("analyze", str(study), "--out", str(out), "--no-report")
+    assert result.returncode == 2
+    message = one_line_error(result)
+    assert str(out) in message and "no patalliance run wrote" in message
+    assert out.stat().st_ino == inode and tree_hash(out) == before
+    assert oct(out.stat().st_mode & 0o777) == oct(0o700)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_the_output_folder_keeps_its_permissions(study: Path, tmp_path: Path) -> None:
+    out = tmp_path / "private-out"
+    out.mkdir()
+    out.chmod(0o700)  # an empty folder the user made for sensitive outputs
+    for _ in range(2):  # the first run and a rerun
+        result = run_cli("analyze", str(study), "--out", str(out), "--no-report")
+        assert result.returncode == 0, result.stderr
+        assert oct(out.stat().st_mode & 0o777) == oct(0o700)
+        assert (out / "scores.csv").is_file()
+
+
+def test_init_never_overwrites_data_files(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "responses.csv").write_text("my real data\n", encoding="utf-8")
+    before = tree_hash(folder)
+    result = run_cli("init", str(folder))
+    assert result.returncode == 2
+    message = one_line_error(result)
+    assert str(folder / "responses.csv") in message and "--force" in message
+    assert tree_hash(folder) == before
+    # REDCap: a dictionary and records of the user's own already in the folder
+    redcap = Path(__file__).parent / "data" / "io" / "redcap_grid"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "records.csv").write_text("my own records\n", encoding="utf-8")
+    before = tree_hash(other)
+    result = run_cli(
+        "init", str(other), "--from-redcap", str(redcap / "dictionary.csv"),
+        "--records", str(redcap / "records.csv"),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert str(other / "records.csv") in one_line_error(result)
+    assert tree_hash(other) == before
+
+
 # -- interrupted runs -------------------------------------------------------------------------
 
 
@@ -334,14 +387,14 @@ def test_an_output_link_to_a_folder_keeps_the_link(tmp_path: Path) -> None:
     from patalliance.safe_output import StagedFolder
 
     real, link = tmp_path / "real", tmp_path / "link"
+    real.mkdir()
+    link.symlink_to(real, target_is_directory=True)
     for text in ("first", "second"):
-        if not link.exists():
-            real.mkdir()
-            link.symlink_to(real, target_is_directory=True)
-            (real / "notes.txt").write_text("mine", encoding="utf-8")
         with StagedFolder(link) as staged:
             (staged.path / "result.txt").write_text(text, encoding="utf-8")
             staged.commit()
+        if text == "first":  # a file of the user's, added to the output folder, is kept
+            (real / "notes.txt").write_text("mine", encoding="utf-8")
     assert link.is_symlink() and link.resolve() == real.resolve()
     assert (real / "result.txt").read_text(encoding="utf-8") == "second"
     assert (real / "notes.txt").read_text(encoding="utf-8") == "mine"

@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -332,6 +333,7 @@ class StagedFolder:
                 f"{self.out}: is the current folder or holds it, and a run replaces its output "
                 f"folder as a whole; choose a new folder, e.g. {self.out / 'patalliance-out'}."
             )
+        self._refuse_foreign_folder()
         try:
             with _signals_held():  # a signal now is raised at the end of this block
                 self.lock.acquire()
@@ -345,6 +347,21 @@ class StagedFolder:
             self._discard()
             raise
         return self
+
+    def _refuse_foreign_folder(self) -> None:
+        """An existing folder that holds files but no manifest was not written by a run (a
+        home folder, a project folder): a run never replaces it."""
+        if not self.out.is_dir() or (self.out / MANIFEST).is_file():
+            return
+        with os.scandir(self.out) as entries:  # not a walk: the folder may be a home folder
+            foreign = sorted(entry.name for entry in entries)
+        if foreign:
+            raise ConfigError(
+                f"{self.out}: the folder exists and holds files that no patalliance run wrote "
+                f"(such as {self.out / foreign[0]}; there is no {MANIFEST}). A run replaces "
+                "its output folder as a whole; choose a new or empty folder, e.g. "
+                f"{self.out / 'patalliance-out'}."
+            )
 
     def _discard(self) -> None:
         try:
@@ -390,6 +407,8 @@ class StagedFolder:
                 self.committed = True
                 _COMMITTED.append(self.given)
                 return
+            # the new folder keeps the permissions the user gave the folder it replaces
+            os.chmod(self.path, stat.S_IMODE(os.stat(self.out).st_mode))
             aside = _fresh_sibling(self.out, "old")
             previous = aside / "previous"
             os.rename(self.out, previous)

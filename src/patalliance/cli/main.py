@@ -376,7 +376,9 @@ def init_command(
     records: Path | None = typer.Option(
         None, "--records", help="With --from-redcap: the records export, to infer events and arms."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing study.toml."),
+    force: bool = typer.Option(
+        False, "--force", help="Overwrite existing files: study.toml and the data files it writes."
+    ),
 ) -> None:
     """Write a template study with example data, or draft one from a REDCap data dictionary."""
     import shutil
@@ -385,8 +387,20 @@ def init_command(
     from patalliance.errors import ConfigError
 
     target = folder / "study.toml"
-    if target.exists() and not force:
-        raise ConfigError(f"{target}: already exists; choose another folder or pass --force.")
+    copies = [p for p in (from_redcap, records) if p is not None]
+    writes = [target, *(folder / n for n in ("responses.csv", "participants.csv"))]
+    if from_redcap is not None:  # a file already in the folder is not copied onto itself
+        writes = [target, *(folder / p.name for p in copies if p.exists())]
+        writes = [
+            w for w in writes if w == target or w.resolve() not in {p.resolve() for p in copies}
+        ]
+    existing = [str(w) for w in writes if w.exists() or w.is_symlink()]
+    if existing and not force:
+        raise ConfigError(
+            f"{', '.join(existing)}: already exist{'s' if len(existing) == 1 else ''}, and init "
+            f"would overwrite {'it' if len(existing) == 1 else 'them'}; choose another folder, "
+            "or pass --force to overwrite."
+        )
     folder.mkdir(parents=True, exist_ok=True)
     if from_redcap is None:
         demo_dir = resources.files("patalliance") / "data" / "levin2024"
