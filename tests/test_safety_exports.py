@@ -243,3 +243,49 @@ def test_pool_outputs_hold_no_formula(tmp_path: Path) -> None:
         for cell in row
     ]
     assert "'" + PAYLOADS[0] in written  # the study id is there, inert
+
+
+# -- participants-file columns an export cannot write as they are -----------------------------
+
+
+def _study_with_column(folder: Path, name: str) -> Path:
+    study = write_study(folder, make_responses(n=6, seed=3), make_participants(6))
+    participants = pd.read_csv(folder / "participants.csv", dtype=str)
+    participants[name] = [str(i) for i in range(len(participants))]
+    participants.to_csv(folder / "participants.csv", index=False)
+    return study
+
+
+@pytest.mark.parametrize(
+    ("name", "to", "expected"),
+    [
+        ("timepoint", "wide-csv", "writes a column of that name itself"),
+        ("wai_sr_1", "sav", "writes a column of that name itself"),
+        ("record_id", "redcap", "writes a column of that name itself"),
+        ("wai_sr_complete", "redcap", "writes a column of that name itself"),
+        ("redcap_event_name", "redcap", "writes a column of that name itself"),
+        ("USUBJID", "sdtm", "writes a column of that name itself"),
+        ("Age Group", "sav", "cannot be a variable name in a .sav file"),
+        ("1st", "dta", "cannot be a variable name in a .dta file"),
+        ("expectancy_rating_at_screening_visit_x", "xpt", "cannot be a variable name"),
+    ],
+)
+def test_a_column_the_export_cannot_write_is_named(
+    tmp_path: Path, name: str, to: str, expected: str
+) -> None:
+    """A clash with the export's own columns would overwrite data silently (REDCap's record_id,
+    SDTM's USUBJID) or fail inside the writer; either is an exit-2 message naming the column."""
+    study = _study_with_column(tmp_path / "s", name)
+    before = {p.name: p.read_bytes() for p in study.parent.iterdir()}
+    result = run_cli("export", str(study), "--to", to, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert f"column {name!r}" in result.stderr and expected in result.stderr
+    assert not (tmp_path / "out").exists()
+    assert {p.name: p.read_bytes() for p in study.parent.iterdir()} == before
+
+
+def test_a_long_name_spss_allows_round_trips(tmp_path: Path) -> None:
+    study = _study_with_column(tmp_path / "s", "expectancy_rating_at_screening_visit_x")
+    result = run_cli("export", str(study), "--to", "sav", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr

@@ -29,6 +29,7 @@ import pandas as pd
 
 from patalliance.errors import ConfigError
 from patalliance.export_meta import column_meta, write_dta, write_sav, write_xpt
+from patalliance.export_names import check_column_names
 from patalliance.instruments.key import InstrumentKey
 from patalliance.io.wide import require_pyreadstat
 from patalliance.pipeline import Prepared, prepare
@@ -548,6 +549,7 @@ def export_study(
 
     prepared = prepare(study_path, policy=policy)
     refuse_unsafe_output(out, study_inputs(prepared.study), option="out")
+    check_column_names(prepared, to)
     with StagedFolder(out) as staged:
         folder = staged.path
         if to == "redcap":
