@@ -268,3 +268,22 @@ def test_export_cli_and_adqs(tmp_path: Path) -> None:
     bad = run_cli("export", str(DEMO), "--to", "json", "--out", str(tmp_path / "x"))
     assert bad.returncode == 2
     assert "must be one of" in bad.stderr
+
+
+def test_sdtm_subject_missing_from_dm_is_unknown(tmp_path: Path) -> None:
+    """QS records of a subject the DM dataset does not list fail validation, as in a tidy file
+    without the participant, instead of reaching the analysis without an arm."""
+    assert (
+        run_cli("export", str(DEMO), "--to", "sdtm", "--out", str(tmp_path / "sd")).returncode == 0
+    )
+    dm = tmp_path / "sd" / "dm.csv"
+    lines = dm.read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = lines.pop(-1)  # the last subject
+    dm.write_text("".join(lines), encoding="utf-8")
+    result = run_cli(
+        "validate", str(tmp_path / "sd" / "study.toml"), "--report", str(tmp_path / "qc.json")
+    )
+    assert result.returncode == 1, result.stderr
+    assert "[unknown_participant]" in result.stderr and "internal error" not in result.stderr
+    subject = dropped.split(",")[2]
+    assert f"participant '{subject}'" in result.stderr

@@ -198,7 +198,9 @@ def _validate_participants(
     if len(p_ok_frame):
         check_participants(p_ok_frame, study, col, p_reasons)
     known: set[str] | None = None
-    if study.data.participants is not None:
+    sdtm = study.data.sdtm
+    if study.data.participants is not None or (sdtm is not None and sdtm.dm is not None):
+        # a participants file, or an SDTM DM dataset: responses may name only its subjects
         good = participants[p_reasons == ""]
         known = set(good["participant_id"].str.strip()) if len(good) else set()
     return known, listed
