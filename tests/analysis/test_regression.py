@@ -199,6 +199,12 @@ def test_empty_families_have_columns() -> None:
             "analysis.regressions[0].predictors[0]: unknown variable 'agee' (did you mean age?)",
         ),
         (
+            '[[analysis.regressions]]\noutcome = "alliance.total@prep"\n'
+            'predictors = ["facilitator"]\n',
+            "analysis.regressions[0].predictors[0]: 'facilitator' is the participants file's "
+            "facilitator column",
+        ),
+        (
             '[[analysis.regressions]]\noutcome = "sex"\npredictors = ["age"]\n',
             "analysis.regressions[0].outcome: the participants-file column 'sex' holds text",
         ),

@@ -29,9 +29,7 @@ def check_variables(study: Study, references: Mapping[str, str], available: Iter
     """
     names = set(available)
     problems = [
-        f"{path}: unknown variable {var!r}{closest(var, names)}"
-        for path, var in references.items()
-        if var not in names
+        f"{path}: {_unknown(var, names)}" for path, var in references.items() if var not in names
     ]
     if problems:
         raise ConfigError(
@@ -40,6 +38,15 @@ def check_variables(study: Study, references: Mapping[str, str], available: Iter
             + ". Variables are named measure.scale@timepoint (`patalliance score` lists them "
             "all), or are columns of the participants file."
         )
+
+
+def _unknown(var: str, names: set[str]) -> str:
+    if var == "facilitator":  # a reserved column of the participants file, not a variable
+        return (
+            "'facilitator' is the participants file's facilitator column, the grouping of "
+            "[analysis.facilitator]; it cannot be a variable of this analysis"
+        )
+    return f"unknown variable {var!r}{closest(var, names)}"
 
 
 def plan_references(study: Study) -> dict[str, str]:
