@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from conftest import run_cli
 from numpy.testing import assert_allclose
 
@@ -148,3 +149,18 @@ def test_score_notes_list_every_prorated_and_dropped_score(tmp_path: Path) -> No
     assert f"{n_pro} scale scores were prorated" in html
     assert f"and {n_drop} were dropped" in html or f"and {n_drop} was dropped" in html
     assert re.search(r"score_dropped\s*│\s*warning\s*│\s*1\s*│", result.stdout)
+
+
+def test_warning_counts_agree_with_their_verb() -> None:
+    from patalliance.score_notes import note_warnings
+
+    notes = pd.DataFrame(
+        {
+            "participant_id": ["a", "b", "c"],
+            "variable": ["alliance.total@prep", "alliance.total@prep", "depression.total@fu4w"],
+            "rule": ["prorated", "prorated", "dropped"],
+        }
+    )
+    messages = sorted(p.message for p in note_warnings(notes, Path("study.toml")))
+    assert messages[0].startswith("1 score of measure 'depression' was dropped")
+    assert messages[1].startswith("2 scores of measure 'alliance' were prorated")

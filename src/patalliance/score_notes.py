@@ -119,10 +119,11 @@ def note_warnings(notes: pd.DataFrame, study_path: Path) -> list[Problem]:
     for (mid, rule), group in notes.groupby([measure, notes["rule"]], sort=True):
         n = len(group)
         scores = f"{n} score{'s' if n != 1 else ''} of measure {mid!r}"
+        verb = "were" if n != 1 else "was"
         what = (
-            "were prorated: some items were missing, within the key's max_missing"
+            f"{verb} prorated: some items were missing, within the key's max_missing"
             if rule == "prorated"
-            else "were dropped (left missing): more items were missing than the key's "
+            else f"{verb} dropped (left missing): more items were missing than the key's "
             "max_missing allows"
         )
         out.append(

@@ -369,11 +369,44 @@ def _cross_check(study: Study) -> list[str]:
             problems.append(f"measures.{mid}.peak: a peak needs at least two timepoints")
     problems.extend(_check_format(study))
     problems.extend(_check_trajectories(study))
+    problems.extend(_check_models(study))
     if study.data.format == "tidy" and not study.data.responses and study.data.scores is None:
         problems.append(
             "data: give the item responses ('responses = \"responses.csv\"') or pre-scored "
             "data ('scores = \"scores.csv\"')"
         )
+    return problems
+
+
+def _check_models(study: Study) -> list[str]:
+    """A variable named twice in one regression or moderation model (a predictor listed twice,
+    the outcome among the predictors, x = w) would make the model not estimable."""
+    problems: list[str] = []
+    plan = study.analysis
+    for i, reg in enumerate(plan.regressions):
+        roles = [("outcome", reg.outcome)] + [
+            (f"predictors[{j}]", v) for j, v in enumerate(reg.predictors)
+        ]
+        problems.extend(_repeated(f"analysis.regressions[{i}]", roles))
+    for i, mod in enumerate(plan.moderation):
+        roles = [("x", mod.x), ("w", mod.w), ("y", mod.y)] + [
+            (f"covariates[{j}]", v) for j, v in enumerate(mod.covariates)
+        ]
+        problems.extend(_repeated(f"analysis.moderation[{i}]", roles))
+    return problems
+
+
+def _repeated(key: str, roles: list[tuple[str, str]]) -> list[str]:
+    first: dict[str, str] = {}
+    problems = []
+    for role, var in roles:
+        if var in first:
+            problems.append(
+                f"{key}.{role}: {var!r} is already the model's {first[var]}; each variable "
+                "may appear once in a model"
+            )
+        else:
+            first[var] = role
     return problems
 
 

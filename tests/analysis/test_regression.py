@@ -205,6 +205,16 @@ def test_empty_families_have_columns() -> None:
             "facilitator column",
         ),
         (
+            '[[analysis.regressions]]\noutcome = "alliance.total@prep"\n'
+            'predictors = ["age", "age"]\n',
+            "analysis.regressions[0].predictors[1]: 'age' is already the model's predictors[0]",
+        ),
+        (
+            '[[analysis.moderation]]\nx = "alliance.total@prep"\nw = "age"\n'
+            'y = "alliance.total@prep"\n',
+            "analysis.moderation[0].y: 'alliance.total@prep' is already the model's x",
+        ),
+        (
             '[[analysis.regressions]]\noutcome = "sex"\npredictors = ["age"]\n',
             "analysis.regressions[0].outcome: the participants-file column 'sex' holds text",
         ),
