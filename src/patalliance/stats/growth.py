@@ -209,7 +209,8 @@ def fit_random_slope(
     below :math:`10^{-4}` (``lme4::isSingular``; Bates et al., 2015). On the ``sleepstudy``
     data, ``Reaction ~ Days`` with ``(Days | Subject)`` gives lmerTest's printed estimates
     (251.405, 10.467), SEs (6.825, 1.546), df (17.000, 17.000) and variance components
-    (612.10, 35.07, correlation 0.07, residual 654.94).
+    (612.09, 35.07, correlation 0.07, residual 654.94; lme4 prints 612.09 or 612.10 for the
+    first, by version).
 
     References
     ----------

@@ -30,7 +30,7 @@ Each replicate is then refitted from these sums by the exact REML of
 only the random stream differs. Replicates are processed in blocks whose arrays stay under
 :data:`BLOCK_BYTES`, so the memory does not grow with ``n_boot`` beyond three values per
 replicate; the normal and chi-square draws come from two streams spawned from ``rng``, so
-the result does not depend on the block size.
+the draws do not depend on the block size (the refits agree to rounding).
 
 References
 ----------

@@ -275,7 +275,9 @@ def reml_random_effects(
     -----
     The criterion, its pooling of groups and the optimizer are described in the module
     docstring. On the ``sleepstudy`` data, ``Reaction ~ Days + (Days | Subject)`` gives lme4's
-    REML criterion 1743.6 and variance components 612.10, 35.07 (correlation 0.07) and 654.94.
+    REML criterion 1743.6 and variance components 612.09, 35.07 (correlation 0.07) and 654.94
+    (lme4 prints 612.09 or 612.10 for the first, by version: its optimizers stop within about
+    0.01 of the optimum along that flat direction).
 
     References
     ----------
