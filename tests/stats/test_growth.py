@@ -298,3 +298,16 @@ def test_estimator_names_the_exact_search() -> None:
     res = _fit(simulated_trial(seed=4, n=20))
     assert res.status == Status.OK and res.warnings == ()
     assert res.estimator == "REML (exact profiled deviance, L-BFGS)"
+
+
+def test_missing_values_are_a_clear_error() -> None:
+    long = simulated_trial(seed=4, n=10)
+    y = long["y"].to_numpy().copy()
+    y[3] = np.nan
+    t = long["time"].to_numpy()
+    with pytest.raises(ValueError, match="'y' parameter of fit_random_slope must be finite"):
+        fit_random_slope(y, np.column_stack([np.ones(t.size), t]), t, long["pid"], names=["I", "t"])
+    with pytest.raises(ValueError, match="'time' parameter of fit_random_slope must have shape"):
+        fit_random_slope(
+            long["y"], np.column_stack([np.ones(t.size), t]), t[:-1], long["pid"], names=["I", "t"]
+        )

@@ -168,6 +168,33 @@ def _design_problem(exog: NDArray[np.float64], time: NDArray[np.float64], n_grou
     return ""
 
 
+def _check_inputs(
+    y: NDArray[np.float64],
+    exog: NDArray[np.float64],
+    time: NDArray[np.float64],
+    groups: NDArray[Any],
+) -> None:
+    n = y.size
+    shapes = {"y": (y.shape, (n,)), "time": (time.shape, (n,)), "groups": (groups.shape, (n,))}
+    problems = [
+        f"The '{name}' parameter of fit_random_slope must have shape {want}. Got {got}."
+        for name, (got, want) in shapes.items()
+        if got != want
+    ]
+    if exog.ndim != 2 or exog.shape[0] != n:
+        problems.append(
+            f"The 'exog' parameter of fit_random_slope must have {n} rows. Got shape {exog.shape}."
+        )
+    for name, arr in (("y", y), ("exog", exog), ("time", time)):
+        if not np.isfinite(arr).all():
+            problems.append(
+                f"The '{name}' parameter of fit_random_slope must be finite; drop the "
+                "observations with missing values first."
+            )
+    if problems:
+        raise ValueError(" ".join(problems))
+
+
 def fit_random_slope(
     y: NDArray[np.float64],
     exog: NDArray[np.float64],
@@ -199,6 +226,11 @@ def fit_random_slope(
     GrowthModelResult
         Never raises for a numerical failure: the status says what happened.
 
+    Raises
+    ------
+    ValueError
+        When ``y``, ``exog`` or ``time`` is not finite or the shapes do not match.
+
     Notes
     -----
     The random effects :math:`(u_{0i}, u_{1i})` have an unstructured covariance :math:`G`
@@ -228,6 +260,7 @@ def fit_random_slope(
     yv = np.asarray(y, dtype=np.float64)
     xv = np.asarray(exog, dtype=np.float64)
     tv = np.asarray(time, dtype=np.float64)
+    _check_inputs(yv, xv, tv, np.asarray(groups))
     codes, uniq = pd.factorize(pd.Series(np.asarray(groups, dtype=object)))
     base = GrowthModelResult(n_participants=len(uniq), n_obs=int(yv.size), confidence_level=level)
     problem = _design_problem(xv, tv, len(uniq))
