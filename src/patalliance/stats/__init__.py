@@ -36,11 +36,16 @@ from patalliance.stats.mixed import (
     reml_random_intercept,
     reml_random_intercept_batch,
 )
+from patalliance.stats.mixed_bootstrap import (
+    ParametricBootstrap,
+    parametric_bootstrap_random_intercept,
+)
 from patalliance.stats.mixedlm import FixedEffect, MixedModelResult, fit_random_intercept
 from patalliance.stats.moderation import ModerationResult, SimpleSlope, moderation
 from patalliance.stats.multiplicity import adjust_pvalues, adjust_pvalues_batch
 from patalliance.stats.partial import PartialCorrelationResult, partial_correlation
 from patalliance.stats.regression import Coefficient, OLSResult, ols
+from patalliance.stats.reml import RandomEffectsFit, reml_random_effects
 from patalliance.stats.tdist import correlation_t, t_two_sided_p
 
 __all__ = [
@@ -60,9 +65,11 @@ __all__ = [
     "ModerationResult",
     "OLSResult",
     "PairedChangeResult",
+    "ParametricBootstrap",
     "PartialCorrelationResult",
     "PathEstimate",
     "ProportionResult",
+    "RandomEffectsFit",
     "RandomInterceptBatch",
     "RandomInterceptFit",
     "SimpleSlope",
@@ -83,8 +90,10 @@ __all__ = [
     "moderation",
     "ols",
     "paired_change",
+    "parametric_bootstrap_random_intercept",
     "partial_correlation",
     "pearson",
+    "reml_random_effects",
     "reml_random_intercept",
     "reml_random_intercept_batch",
     "spearman",

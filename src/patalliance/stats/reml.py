@@ -44,12 +44,13 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, sparse
+
+from patalliance.stats.mixed import group_sums
 
 __all__ = ["RandomEffectsFit", "reml_random_effects"]
 
@@ -81,13 +82,6 @@ class RandomEffectsFit:
     method: str = METHOD
 
 
-def _group_sums(values: NDArray[np.float64], codes: NDArray[np.intp], n: int) -> NDArray[Any]:
-    """Row sums of ``values`` (n_obs, k) by group code, shape (n, k)."""
-    order = np.argsort(codes, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n))[:-1]])
-    return np.asarray(np.add.reduceat(values[order], starts, axis=0), dtype=np.float64)
-
-
 def _lower_index(q: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Rows and columns of the lower triangle column by column (lme4's order of ``theta``)."""
     rows = [i for j in range(q) for i in range(j, q)]
@@ -104,8 +98,8 @@ class _Profile:
         g = int(codes.max()) + 1
         self.n_obs, self.p, self.q = n_obs, m - 1, q
         self.q0 = xy.T @ xy
-        ztz = _group_sums(np.einsum("na,nb->nab", z, z).reshape(n_obs, q * q), codes, g)
-        zw = _group_sums(np.einsum("na,ni->nai", z, xy).reshape(n_obs, q * m), codes, g)
+        ztz = group_sums(np.einsum("na,nb->nab", z, z).reshape(n_obs, q * q), codes, g)
+        zw = group_sums(np.einsum("na,ni->nai", z, xy).reshape(n_obs, q * m), codes, g)
         classes, cls, count = np.unique(ztz, axis=0, return_inverse=True, return_counts=True)
         self.ztz = classes.reshape(-1, q, q)
         self.count = count.astype(np.float64)
