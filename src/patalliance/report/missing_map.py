@@ -61,8 +61,8 @@ def missingness(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         return "Missingness map: skipped (no scored totals)."
     observed = values[cols].notna().to_numpy()
     n_p, n_v = observed.shape
-    rows = min(n_p, aggregate.MISSING_GROUPS) if ctx.many else n_p
-    fig = new_figure(min(0.32 * n_v + 2.6, 9.5), min(0.2 * rows + 2.4, 12.0))
+    height = 0.1 * aggregate.MISSING_GROUPS + 2.4 if ctx.many else min(0.2 * n_p + 2.4, 12.0)
+    fig = new_figure(min(0.32 * n_v + 2.6, 9.5), height)
     ax = fig.subplots()
     ax.set_xticks(range(n_v), [ctx.labeler.variable(c) for c in cols], rotation=90, fontsize=9)
     ax.tick_params(length=0)
