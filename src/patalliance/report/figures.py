@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -24,9 +24,6 @@ from patalliance.report.missing_map import missingness
 from patalliance.report.sections import Figure
 from patalliance.report.svg import PALETTE, RC, mean_ci, new_figure, to_svg, wrap
 from patalliance.report.tables import family_title, significant
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["PALETTE", "RC", "FigureContext", "FigureSet", "build_figures", "to_svg"]
 
@@ -50,16 +47,15 @@ def _paired_lines(ax: Any, ya: np.ndarray, yb: np.ndarray, colour: str) -> None:
     """One thin line per participant with both scores, one dot per participant with one."""
     from matplotlib.collections import LineCollection
 
-    both = ~np.isnan(ya) & ~np.isnan(yb)
-    segments = np.stack([np.column_stack([np.zeros(both.sum()), ya[both]]),
-                         np.column_stack([np.ones(both.sum()), yb[both]])], axis=1)  # fmt: skip
-    if len(segments):
-        ax.add_collection(LineCollection(list(segments), colors=colour, alpha=0.35, linewidths=0.9))
-    only = np.concatenate([np.zeros(int((~np.isnan(ya) & ~both).sum())),
-                           np.ones(int((~np.isnan(yb) & ~both).sum()))])  # fmt: skip
-    if len(only):
-        values = np.concatenate([ya[~np.isnan(ya) & ~both], yb[~np.isnan(yb) & ~both]])
-        ax.plot(only, values, "o", color=colour, alpha=0.35, ms=3, linestyle="none")
+    seen_a, seen_b = ~np.isnan(ya), ~np.isnan(yb)
+    both = seen_a & seen_b
+    if both.any():
+        segments = [[(0.0, y0), (1.0, y1)] for y0, y1 in zip(ya[both], yb[both], strict=True)]
+        ax.add_collection(LineCollection(segments, colors=colour, alpha=0.35, linewidths=0.9))
+    only_a, only_b = seen_a & ~both, seen_b & ~both
+    if only_a.any() or only_b.any():
+        xs = np.r_[np.zeros(only_a.sum()), np.ones(only_b.sum())]
+        ax.plot(xs, np.r_[ya[only_a], yb[only_b]], "o", color=colour, alpha=0.35, ms=3, ls="none")
 
 
 def _mean_bars(ax: Any, ya: np.ndarray, yb: np.ndarray, level: float) -> list[float]:
