@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from patalliance.pool.analysis import PoolResult
 from patalliance.report import apa
-from patalliance.report.figures import PALETTE, RC, to_svg
 from patalliance.report.sections import Figure
+from patalliance.report.svg import PALETTE, RC, to_svg
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
