@@ -8,10 +8,7 @@ backend is touched.
 
 from __future__ import annotations
 
-import io
-import re
 import textwrap
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,28 +18,15 @@ import numpy as np
 from patalliance.analysis.correlations import CorrelationRecord
 from patalliance.analysis.results import AnalysisResults
 from patalliance.report import apa
+from patalliance.report.figure_style import PALETTE, RC, new_figure, to_svg
 from patalliance.report.labels import Labeler, peak_phrase
 from patalliance.report.sections import Figure
 from patalliance.report.tables import family_title, significant
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure as MplFigure
-
     from patalliance.derive import AnalysisTable
     from patalliance.study import Study
 
-#: Okabe–Ito colour-blind-safe palette.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-RC: Any = {
-    "svg.hashsalt": "patalliance",
-    "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
-    "font.size": 9.0,
-    "axes.titlesize": 10.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "figure.dpi": 100.0,
-}
 MAX_SCATTER = 12
 ACUTE_INSTRUMENTS = ("meq30", "piq", "ebi")
 
@@ -53,36 +37,6 @@ class FigureSet:
 
     figures: list[tuple[str, Figure]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def _uniquify_ids(svg: str, prefix: str) -> str:
-    """Prefix every id (and reference to it) so several SVGs can share one HTML page."""
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
-    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', svg)
-    return re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
-
-
-def to_svg(fig: MplFigure, prefix: str) -> str:
-    """The figure as inline ``<svg>`` markup, deterministic (no date, fixed hash salt)."""
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context(RC), warnings.catch_warnings():
-        # An emoji or rare script in a participant id or label has no glyph in the bundled
-        # font: the character is drawn as a box, which is not worth a warning on stderr.
-        warnings.filterwarnings(
-            "ignore", message=r"Glyph .* missing from font", category=UserWarning
-        )
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
-    return _uniquify_ids(svg, prefix)
-
-
-def _new_figure(width: float, height: float) -> MplFigure:
-    from matplotlib.figure import Figure as MplFigure
-
-    return MplFigure(figsize=(width, height), layout="constrained")
 
 
 def _wrap(text: str, width: int = 24) -> str:
@@ -169,7 +123,7 @@ def trajectories(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         if va is None or vb is None:
             continue
         arms = ctx.arms() or [("all", "All participants", PALETTE[0], np.ones(len(va), bool))]
-        fig = _new_figure(2.6 * len(arms) + 0.6, 3.4)
+        fig = new_figure(2.6 * len(arms) + 0.6, 3.4)
         axes = fig.subplots(1, len(arms), sharey=True, squeeze=False)[0]
         la, lb = ctx.labeler.parts(a)[2], ctx.labeler.parts(b)[2]
         summary = []
@@ -239,7 +193,7 @@ def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         vx, vy = ctx.column(x), ctx.column(y)
         if vx is None or vy is None:
             continue
-        fig = _new_figure(4.2, 3.4)
+        fig = new_figure(4.2, 3.4)
         ax = fig.subplots()
         both = ~np.isnan(vx) & ~np.isnan(vy)
         arms = ctx.arms() or [("all", "All participants", PALETTE[0], np.ones(len(vx), bool))]
@@ -312,7 +266,7 @@ def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                     mat[j, k] = rec.r
         xl, x_common = ctx.labeler.axis(xs)
         yl, y_common = ctx.labeler.axis(ys)
-        fig = _new_figure(min(1.3 * len(ys) + 2.8, 9.0), 0.55 * len(xs) + 1.9)
+        fig = new_figure(min(1.3 * len(ys) + 2.8, 9.0), 0.55 * len(xs) + 1.9)
         ax = fig.subplots()
         image = ax.imshow(np.ma.masked_invalid(mat), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
         for j in range(len(xs)):
@@ -386,7 +340,7 @@ def depression_over_time(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     arms = ctx.arms() or [
         ("all", "All participants", PALETTE[0], np.ones(ctx.table.n_participants, bool))
     ]
-    fig = _new_figure(max(4.5, 0.75 * len(present) + 2.5), 3.6)
+    fig = new_figure(max(4.5, 0.75 * len(present) + 2.5), 3.6)
     ax = fig.subplots()
     offsets = np.linspace(-0.08, 0.08, len(arms)) if len(arms) > 1 else [0.0]
     only_some: list[str] = []
@@ -454,7 +408,7 @@ def acute_distributions(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                 panels.append((str(mid), key, v[~np.isnan(v)], tp))
     if not panels:
         return "Acute-experience distributions: skipped (no MEQ-30, PIQ or EBI totals)."
-    fig = _new_figure(2.9 * len(panels) + 0.4, 3.0)
+    fig = new_figure(2.9 * len(panels) + 0.4, 3.0)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     notes = []
     for ax, (mid, key, v, tp) in zip(axes, panels, strict=True):
@@ -516,7 +470,7 @@ def missingness(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     observed = values[cols].notna().to_numpy()
     ids = [str(i) for i in values.index]
     n_p, n_v = observed.shape
-    fig = _new_figure(min(0.32 * n_v + 2.6, 9.5), min(0.2 * n_p + 2.4, 12.0))
+    fig = new_figure(min(0.32 * n_v + 2.6, 9.5), min(0.2 * n_p + 2.4, 12.0))
     ax = fig.subplots()
     from matplotlib.colors import ListedColormap
 

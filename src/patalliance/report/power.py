@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from patalliance._version import __version__
+from patalliance.report.figure_style import PALETTE, RC, new_figure, to_svg
 from patalliance.report.power_text import PLAN_MEANINGS, adjust_phrase
 from patalliance.simulate.plan import PlanSource
 from patalliance.simulate.power_mc import PowerCurveResult
@@ -62,11 +63,8 @@ def power_curve_svg(curve: PowerCurveResult, source: PlanSource) -> str:
     """Power against N for every test (primary tests solid), with the target line."""
     import matplotlib
 
-    # The report's figure style, imported here: the analysis report loads with it.
-    from patalliance.report.figures import PALETTE, RC, _new_figure, to_svg
-
     with matplotlib.rc_context(RC):
-        fig = _new_figure(8.0, 4.8)
+        fig = new_figure(8.0, 4.8)
         ax = fig.add_subplot(1, 1, 1)
         n_grid = np.asarray(curve.n_grid)
         for i, (_, x, y) in enumerate(curve.tests):
