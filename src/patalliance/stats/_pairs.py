@@ -1,10 +1,10 @@
 """Vectorized pair moments of weighted data: the kernel behind correlations and bootstraps.
 
-Every pair of variables, in every replicate, is computed with masks and matrix products: no
-Python loop runs over pairs or replicates. The weights are ones for the data themselves,
-bootstrap resampling counts for :mod:`patalliance.stats.bootstrap`, and ``1 - I`` for a
-jackknife. Used by :mod:`patalliance.stats.correlation` and
-:mod:`patalliance.stats.bootstrap`.
+Every pair of variables, in every replicate, is computed with masks and matrix products (no
+Python loop runs over replicates; Spearman's ranks loop over pairs). The weights are ones for
+the data themselves and bootstrap resampling counts for :mod:`patalliance.stats.bootstrap`;
+leave-one-out coefficients have closed forms in :mod:`patalliance.stats._jackknife`. Used by
+:mod:`patalliance.stats.correlation` and :mod:`patalliance.stats.bootstrap`.
 """
 
 from __future__ import annotations
@@ -101,41 +101,65 @@ def _pearson_pairs(
     return r, sn
 
 
-def _rank_kernel(col: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``C[..., i, i'] = [v_i' < v_i] + [v_i' == v_i] / 2`` for each column (first axis)."""
-    a = col[..., :, None]
-    b = col[..., None, :]
-    return (b < a) + 0.5 * (b == a)
+def _weighted_ranks(
+    values: NDArray[np.float64], w: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Weighted average ranks minus 1/2 of ``values`` (n,) under each weight row of ``w``
+    (B, n), in the sorted order of ``values`` (returned first): (B, n).
+
+    The rank of case ``i`` is :math:`\\sum_{i'} w_{i'} ([v_{i'} < v_i] + \\tfrac12
+    [v_{i'} = v_i])`: the weight of the tie groups below plus half its own group's weight.
+    """
+    order = np.argsort(values, kind="stable")
+    vs = values[order]
+    new = np.empty(vs.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(vs[1:], vs[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ws = w[:, order]
+    group = np.add.reduceat(ws, starts, axis=1) if starts.size else ws
+    below = np.cumsum(group, axis=1)
+    below -= 0.5 * group
+    return order, np.repeat(below, np.diff(np.append(starts, vs.size)), axis=1)
 
 
 def _spearman_pairs(
     xv: NDArray[np.float64],
     yv: NDArray[np.float64],
     mask: NDArray[np.float64],
-    wt: NDArray[np.float64],
+    w: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Weighted Spearman r of aligned pair columns (ranks within each pair's complete cases).
 
-    The rank of a complete case ``i`` among the weighted complete cases of a pair is
-    :math:`\\tfrac12 + \\sum_{i'} w_{i'} m_{i'} ([v_{i'} < v_i] + \\tfrac12 [v_{i'} = v_i])`,
-    the average rank of its tie group; one matrix product gives it for every pair and
-    replicate. Ranks are multiples of 1/2 and the weights are integers, so the rank moments
-    are exact. Returns r and the weighted n, both (P, B).
+    ``w``: (B, n) weights. For each pair, its complete cases are sorted once by each variable;
+    the weighted rank of case ``i`` is :math:`\\tfrac12 + \\sum_{i'} w_{i'}([v_{i'} < v_i] +
+    \\tfrac12 [v_{i'} = v_i])`, the average rank of its tie group, from cumulative sums of the
+    weights in sorted order: :math:`O(B\\,n)` per pair after the sort. Ranks are multiples of
+    1/2 and the weights are integers, so the rank moments are exact. Returns r and the
+    weighted n, both (P, B).
     """
-    n, npairs = mask.shape
-    mt = mask.T
-    pair_mask = mt[:, :, None] * mt[:, None, :]  # (P, n, n)
-    cx = _rank_kernel(np.where(np.isnan(xv), 0.0, xv).T) * pair_mask
-    cy = _rank_kernel(np.where(np.isnan(yv), 0.0, yv).T) * pair_mask
-    # Ranks minus 1/2 (mean N/2), zero outside the complete cases: (P, n, B).
-    rx = (cx.reshape(npairs * n, n) @ wt).reshape(npairs, n, -1)
-    ry = (cy.reshape(npairs * n, n) @ wt).reshape(npairs, n, -1)
-    sn = mt @ wt  # (P, B)
-    rxw = rx * wt
-    sxy = np.einsum("pib,pib->pb", rxw, ry)
-    sxx = np.einsum("pib,pib->pb", rxw, rx)
-    ry *= ry
-    syy = np.einsum("pib,ib->pb", ry, wt)
+    n_rep = w.shape[0]
+    npairs = mask.shape[1]
+    sn = mask.T @ w.T  # (P, B)
+    sxx = np.zeros((npairs, n_rep))
+    syy = np.zeros((npairs, n_rep))
+    sxy = np.zeros((npairs, n_rep))
+    for p in range(npairs):
+        rows = np.flatnonzero(mask[:, p])
+        if rows.size == 0:
+            continue
+        wp = w[:, rows]
+        ox, rx = _weighted_ranks(xv[rows, p], wp)  # in x order
+        oy, ry_sorted = _weighted_ranks(yv[rows, p], wp)
+        ry = np.empty_like(ry_sorted)
+        ry[:, oy] = ry_sorted  # back to the pair's row order ...
+        ry = ry[:, ox]  # ... then to x order
+        wx = wp[:, ox]
+        rxw = rx * wx
+        sxy[p] = np.einsum("bi,bi->b", rxw, ry)
+        sxx[p] = np.einsum("bi,bi->b", rxw, rx)
+        ry *= ry
+        syy[p] = np.einsum("bi,bi->b", ry, wx)
     mean2 = sn * (sn / 2.0) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         vx = sxx - mean2
@@ -157,7 +181,8 @@ def pair_correlations(
     """Weighted pairwise-complete r and n for the pairs ``(jj, kk)``: arrays (P, B).
 
     ``w`` holds one row of weights (B, n_obs) per replicate: resampling counts for the
-    bootstrap, ones for the data themselves, ``1 - I`` for the jackknife.
+    bootstrap, ones for the data themselves. Time and memory are linear in ``B × n_obs`` per
+    pair (Spearman adds one sort of each pair's complete cases).
     """
     mx = ~np.isnan(x)
     my = ~np.isnan(y)
@@ -168,9 +193,9 @@ def pair_correlations(
     yc = np.where(my, y0 - y0.sum(axis=0) / np.maximum(my.sum(axis=0), 1), 0.0)
     n_rep, n = w.shape
     npairs = jj.size
-    per_pair = n * max(n_rep, n) if method == "spearman" else 6 * (n_rep + n)
-    chunk = max(1, _ELEMENT_BUDGET // max(per_pair, 1))
-    wt = np.ascontiguousarray(w.T)
+    # Pearson: the six moments of a chunk of pairs come from one product with w; Spearman
+    # goes pair by pair (its arrays are B x n whatever the chunk).
+    chunk = max(1, _ELEMENT_BUDGET // max(6 * (n_rep + n), 1)) if method == "pearson" else npairs
     r = np.empty((npairs, n_rep))
     sn = np.empty((npairs, n_rep))
     for start in range(0, npairs, chunk):
@@ -178,7 +203,7 @@ def pair_correlations(
         j, k = jj[sl], kk[sl]
         mask = (mx[:, j] & my[:, k]).astype(np.float64)
         if method == "pearson":
-            r[sl], sn[sl] = _pearson_pairs(xc[:, j], yc[:, k], mask, wt)
+            r[sl], sn[sl] = _pearson_pairs(xc[:, j], yc[:, k], mask, w.T)
         else:
-            r[sl], sn[sl] = _spearman_pairs(x[:, j], y[:, k], mask, wt)
+            r[sl], sn[sl] = _spearman_pairs(x[:, j], y[:, k], mask, w)
     return r, sn
