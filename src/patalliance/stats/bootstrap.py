@@ -16,7 +16,13 @@ from scipy import special
 
 from patalliance.stats._checks import check_choice, check_confidence_level
 from patalliance.stats._jackknife import loo_pairs
-from patalliance.stats._pairs import pair_correlations, pair_index, prepare_pairs, to_matrix
+from patalliance.stats._pairs import (
+    PairMoments,
+    pair_correlations,
+    pair_index,
+    prepare_pairs,
+    to_matrix,
+)
 from patalliance.stats._resample import block_rows, resample_counts
 from patalliance.stats.correlation import (
     _METHODS,
@@ -335,8 +341,9 @@ def _replicates(
         boot[:] = np.nan
         return boot
     rows = _block(n_obs, jj.size, n_boot)
+    moments = PairMoments(xm, ym, jj, kk, method)
     for reps, counts in resample_counts(rng, n_obs, n_boot, rows):
-        boot[:, reps] = pair_correlations(xm, ym, jj, kk, counts, method)[0]
+        boot[:, reps] = moments.correlations(counts)[0]
     return boot
 
 

@@ -76,9 +76,16 @@ def leave_one_out(
     >>> res.participants[int(np.argmin(res.r))]
     'e'
     """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if not len(ids) == x.size == y.size:
+        raise ValueError(
+            "The 'x', 'y' and 'ids' parameters of leave_one_out must have the same length. "
+            f"Got {x.size}, {y.size} and {len(ids)} instead."
+        )
     ok = ~(np.isnan(x) | np.isnan(y))
     xs, ys = x[ok], y[ok]
-    pid = tuple(str(i) for i, keep in zip(ids, ok, strict=True) if keep)
+    pid = tuple(map(str, np.asarray(ids, dtype=object)[ok]))
     n = xs.size
     if n < 4:
         empty = np.full(n, np.nan)

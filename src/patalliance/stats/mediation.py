@@ -147,12 +147,12 @@ def _columns(
 
 
 def _cross_products(
-    counts: NDArray[np.float64], z: NDArray[np.float64], iu: tuple[NDArray[np.intp], ...]
+    counts: NDArray[np.float64], products: NDArray[np.float64], q: int
 ) -> NDArray[np.float64]:
     """Weighted cross products ``Z' diag(w_b) Z`` of every replicate (rows of ``counts``)
-    from the products of the columns of ``z`` (upper triangle ``iu``): (B, q, q)."""
-    q = z.shape[1]
-    upper = counts @ (z[:, iu[0]] * z[:, iu[1]])
+    from the products of the ``q`` columns of ``Z`` (upper triangle, row-major): (B, q, q)."""
+    iu = np.triu_indices(q)
+    upper = counts @ products
     s = np.empty((counts.shape[0], q, q))
     s[:, iu[0], iu[1]] = upper
     s[:, iu[1], iu[0]] = upper
@@ -407,10 +407,13 @@ def _bootstrap_indirect(
     """Percentile and BCa intervals of each specific indirect effect and of their total."""
     n, k = xs.size, ms.shape[1]
     z = _columns(xs, ms, ys, cs)
-    iu = np.triu_indices(z.shape[1])
+    q = z.shape[1]
+    iu = np.triu_indices(q)
+    products = z[:, iu[0]] * z[:, iu[1]]
     boot = np.empty((n_boot, k))
     for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
-        boot[reps] = _indirect_from_moments(_cross_products(counts, z, iu), k)
+        boot[reps] = _indirect_from_moments(_cross_products(counts, products, q), k)
+    del products
     boot = np.column_stack([boot, boot.sum(axis=1)])
     jack = _jackknife(z, k)
     jack = np.column_stack([jack, jack.sum(axis=1)])
