@@ -38,6 +38,8 @@ __all__ = [
     "MissingPattern",
     "MissingnessTest",
     "MultipleImputation",
+    "imputation_memory_bytes",
+    "imputation_variables",
     "impute",
     "run_multiple_imputation",
 ]
@@ -201,7 +203,8 @@ def impute(
     return out
 
 
-def _variables(study: Study) -> list[str]:
+def imputation_variables(study: Study) -> list[str]:
+    """The variables imputed: those of the change tests and of the correlation families."""
     plan = study.analysis
     names: list[str] = []
     for spec in plan.change:
@@ -209,6 +212,14 @@ def _variables(study: Study) -> list[str]:
     for fam in plan.correlations:
         names += [*fam.x, *fam.y]
     return list(dict.fromkeys(names))
+
+
+def imputation_memory_bytes(n_obs: int, n_columns: int, m: int) -> int:
+    """Bytes that the ``multiple_imputation`` family holds at its peak, estimated (an upper
+    bound): the ``m`` completed copies of the ``n_obs × n_columns`` data, one chain's working
+    copies (its data frame, designs, predictions and model fits: about forty more), and 32 MiB
+    that do not grow with the data."""
+    return 8 * n_obs * max(n_columns, 1) * (m + 40) + 2**25
 
 
 def _arm_dummies(table: AnalysisTable) -> NDArray[np.float64]:
@@ -386,7 +397,7 @@ def run_multiple_imputation(study: Study, table: AnalysisTable) -> MultipleImput
     plan = study.analysis
     spec = plan.multiple_imputation
     opts = spec if isinstance(spec, MultipleImputationSpec) else MultipleImputationSpec()
-    names = _variables(study)
+    names = imputation_variables(study)
     data = np.column_stack(
         [numeric(table, v, key="analysis.multiple_imputation") for v in names]
     ).reshape(len(table.values.index), len(names))

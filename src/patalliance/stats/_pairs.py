@@ -84,29 +84,31 @@ def _pearson_pairs(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Weighted Pearson r of the pairs whose moment columns are ``k`` (n, 6P), under the
     weights ``w`` (B, n): r and the weighted n, both (P, B). All six moments come from one
-    matrix product ``w @ k``."""
+    matrix product ``w @ k``; the arithmetic runs on contiguous (B, P) rows."""
     n = k.shape[0]
     npairs = k.shape[1] // 6
-    s = (w @ k).T  # (6P, B)
-    sn, sx, sy, sxx, syy, sxy = (s[i * npairs : (i + 1) * npairs] for i in range(6))
+    s = w @ k  # (B, 6P)
+    sn, sx, sy, sxx, syy, sxy = (s[:, i * npairs : (i + 1) * npairs] for i in range(6))
     tol = 64.0 * max(n, 1) * np.finfo(np.float64).eps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 1.0 / sn
-        t = sx * inv
-        vx = sxx - sx * t
-        cov = sxy - sy * t
-        vy = sy * sy
-        vy *= inv
+    with np.errstate(divide="ignore", invalid="ignore"):  # in place: few temporaries
+        inv = np.divide(1.0, sn)
+        t = np.multiply(sx, inv)
+        vx = np.multiply(sx, t)
+        np.subtract(sxx, vx, out=vx)
+        cov = np.multiply(sy, t)
+        np.subtract(sxy, cov, out=cov)
+        vy = np.multiply(sy, sy)
+        np.multiply(vy, inv, out=vy)
         np.subtract(syy, vy, out=vy)
-        bad = sn < 3
-        bad |= vx <= tol * sxx
-        bad |= vy <= tol * syy
+        bad = np.less_equal(vx, np.multiply(sxx, tol, out=t))
+        bad |= np.less_equal(vy, np.multiply(syy, tol, out=t))
+        bad |= sn < 3
         vx *= vy
         np.sqrt(vx, out=vx)
         r = np.divide(cov, vx, out=cov)
         np.clip(r, -1.0, 1.0, out=r)
     r[bad] = np.nan
-    return r, np.ascontiguousarray(sn)
+    return r.T, sn.T
 
 
 @dataclass(frozen=True)

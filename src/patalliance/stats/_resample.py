@@ -26,11 +26,12 @@ BLOCK_ELEMENTS = 2**22
 """Resampled indices per block (32 MiB of float64 counts, 16 MiB of int32 indices)."""
 
 _INT32_MAX = 2**31 - 1
+_ROW_COUNTS = 4096  # from this many rows on, counts are taken one replicate at a time
 
 
-def block_rows(n_obs: int, n_boot: int, elements: int = BLOCK_ELEMENTS) -> int:
-    """Replicates per block: about ``elements`` counts, at least one replicate."""
-    return int(max(1, min(n_boot, elements // max(n_obs, 1))))
+def block_rows(n_obs: int, n_boot: int, share: int = 1) -> int:
+    """Replicates per block: about ``BLOCK_ELEMENTS / share`` counts, at least one."""
+    return int(max(1, min(n_boot, BLOCK_ELEMENTS // share // max(n_obs, 1))))
 
 
 def resample_counts(
@@ -52,7 +53,11 @@ def resample_counts(
         stop = min(start + rows, n_boot)
         idx = rng.integers(0, n_obs, size=(stop - start, n_obs), dtype=dtype)
         counts = buffer[: stop - start]
-        for b in range(stop - start):  # one row at a time: the counts of a row stay in cache
-            counts[b] = np.bincount(idx[b], minlength=n_obs)
+        if n_obs >= _ROW_COUNTS:  # one row at a time: the counts of a row stay in cache
+            for b in range(stop - start):
+                counts[b] = np.bincount(idx[b], minlength=n_obs)
+        else:  # the whole block at once: row b counts into [b * n_obs, (b + 1) * n_obs)
+            offsets = idx + (n_obs * np.arange(stop - start, dtype=np.intp))[:, None]
+            counts.ravel()[:] = np.bincount(offsets.ravel(), minlength=counts.size)
         del idx
         yield slice(start, stop), counts

@@ -254,10 +254,10 @@ def bootstrap_correlations(
     boot = _replicates(xm, ym, jj, kk, method, n_boot, rng)
     valid = ~np.isnan(boot)
     n_valid = valid.sum(axis=1)
-    boot.sort(axis=1)  # NaN last
     prob_low, prob_high, z0, acc = _interval_levels(
         boot, r_obs, n_valid, (1.0 - level) / 2.0, ci_method, (xm, ym, jj, kk, method)
     )
+    boot.sort(axis=1)  # NaN last
     ci_low = _lerp_quantile(boot, n_valid, prob_low)
     ci_high = _lerp_quantile(boot, n_valid, prob_high)
 
@@ -300,9 +300,11 @@ def _check_resampling(n_resamples: object, rng: object, func: str) -> None:
         )
 
 
-def _block(n_obs: int, npairs: int, n_boot: int) -> int:
-    """Replicates per block of resampling counts."""
-    return min(block_rows(n_obs, n_boot), max(1, _MOMENT_ELEMENTS // (6 * max(npairs, 1))))
+def _block(n_obs: int, npairs: int, n_boot: int, method: str) -> int:
+    """Replicates per block of resampling counts (Spearman holds about eight arrays of a
+    block's size per pair, so its blocks are smaller)."""
+    rows = block_rows(n_obs, n_boot, 8 if method == "spearman" else 1)
+    return min(rows, max(1, _MOMENT_ELEMENTS // (6 * max(npairs, 1))))
 
 
 def bootstrap_memory_bytes(n_obs: int, n_x: int, n_y: int, n_resamples: int, method: str) -> int:
@@ -315,7 +317,7 @@ def bootstrap_memory_bytes(n_obs: int, n_x: int, n_y: int, n_resamples: int, met
     grows with ``n_resamples × n_obs``.
     """
     npairs = n_x * n_y
-    rows = _block(n_obs, npairs, n_resamples)
+    rows = _block(n_obs, npairs, n_resamples, method)
     held = 11 * npairs * n_resamples  # float64 replicates + boolean masks
     block = rows * (12 * n_obs + 8 * 14 * npairs)  # indices, counts, moments, r
     if method == "spearman":
@@ -340,7 +342,7 @@ def _replicates(
     if n_obs == 0:
         boot[:] = np.nan
         return boot
-    rows = _block(n_obs, jj.size, n_boot)
+    rows = _block(n_obs, jj.size, n_boot, method)
     moments = PairMoments(xm, ym, jj, kk, method)
     for reps, counts in resample_counts(rng, n_obs, n_boot, rows):
         boot[:, reps] = moments.correlations(counts)[0]
@@ -356,7 +358,7 @@ def _interval_levels(
     data: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp], str],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Quantile levels of the interval's ends per pair, with the BCa ``z0`` and acceleration
-    (NaN for the percentile interval). ``boot`` is sorted along replicates, NaN last."""
+    (NaN for the percentile interval). ``boot``: (P, B), NaN for invalid replicates."""
     npairs = boot.shape[0]
     z0 = np.full(npairs, np.nan)
     acc = np.full(npairs, np.nan)
