@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from patalliance.analysis.records import Family, Record
+from patalliance.instruments.engine import responses_matrix
 from patalliance.instruments.key import InstrumentKey, Scale
 from patalliance.stats.reliability import cronbach_alpha
 from patalliance.status import Status
@@ -66,10 +67,9 @@ class ReliabilityRecord(Record):
 
 def _reversed_matrix(rows: pd.DataFrame, key: InstrumentKey) -> np.ndarray:
     """Participants × items matrix of one measure at one timepoint, reverse items reversed."""
-    n_items = key.instrument.n_items
-    # validation guarantees one row per participant × item; all-missing sets are kept
-    wide = rows.pivot(index="participant_id", columns="item", values="value")
-    matrix = wide.reindex(columns=range(1, n_items + 1)).to_numpy(dtype=float, copy=True)
+    # validation guarantees one row per participant × item; all-missing sets are kept. The
+    # rows are the participants in sorted order, whatever the type of the id column.
+    _, matrix = responses_matrix(rows, key)
     for item in key.instrument.reverse_items:
         matrix[:, item - 1] = key.item_min[item] + key.item_max[item] - matrix[:, item - 1]
     return matrix
