@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from conftest import make_participants, write_study
 
+from patalliance import validate_data
 from patalliance.io import read_study_data
 from patalliance.io.csvarrow import read_fast
 from patalliance.io.tidy import read_table
 from patalliance.study import load_study
-from patalliance import validate_data
 
 HEADER = "participant_id,timepoint,instrument,item,value"
 
@@ -28,21 +28,19 @@ FAST = {
     "plain": f"{HEADER}\nP01,prep,wai_sr,1,4\nP01,prep,wai_sr,2,\n".encode(),
     "bom": b"\xef\xbb\xbf" + f"{HEADER}\nP01,prep,wai_sr,1,4\n".encode(),
     "semicolons": (
-        "participant_id;timepoint;instrument;item;value\nP01;session1;ebi;1;2,5\n"
-        "P01;session1;ebi;2;3\n"
-    ).encode(),
+        b"participant_id;timepoint;instrument;item;value\nP01;session1;ebi;1;2,5\n"
+        b"P01;session1;ebi;2;3\n"
+    ),
     "leading_zeros": f"{HEADER}\n007,prep,wai_sr,01,04\n0007,prep,wai_sr,1.0,4\n".encode(),
     "empty_cells": f"{HEADER}\nP01,prep,wai_sr,1,\n,prep,wai_sr,2,3\nP01,,,,5\n".encode(),
     "quoted_commas": f'{HEADER}\n"P,01",prep,wai_sr,1,"1,5"\n"say ""hi""",prep,wai_sr,2,3\n'.encode(),
     "all_quoted": (
-        '"participant_id","timepoint","instrument","item","value"\n'
-        '"P01","prep","wai_sr","1","4"\n"P01","prep","wai_sr","2",""\n'
-    ).encode(),
+        b'"participant_id","timepoint","instrument","item","value"\n'
+        b'"P01","prep","wai_sr","1","4"\n"P01","prep","wai_sr","2",""\n'
+    ),
     "crlf": f"{HEADER}\r\nP01,prep,wai_sr,1,4\r\nP01,prep,wai_sr,2,5\r\n".encode(),
     "cr": f"{HEADER}\rP01,prep,wai_sr,1,4\rP01,prep,wai_sr,2,5".encode(),
-    "spaces": (
-        " participant_id , timepoint,instrument ,item,value\n P01 , prep,wai_sr, 1 ,4 \n"
-    ).encode(),
+    "spaces": (b" participant_id , timepoint,instrument ,item,value\n P01 , prep,wai_sr, 1 ,4 \n"),
     "unicode": f"{HEADER}\nZoé,prep,wai_sr,1,4\nZoe\u0301,prep,wai_sr,2,4\n".encode(),
     "no_final_newline": f"{HEADER}\nP01,prep,wai_sr,1,4".encode(),
 }
