@@ -1,7 +1,7 @@
 """The pooled analysis's figures: a forest plot and a funnel plot (deterministic inline SVG).
 
 matplotlib is imported lazily and pyplot is never used; the SVG comes from
-:func:`patalliance.report.figures.to_svg` under its fixed ``RC`` settings.
+:func:`patalliance.report.svg.to_svg` under its fixed ``RC`` settings.
 """
 
 from __future__ import annotations

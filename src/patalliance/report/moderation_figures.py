@@ -1,7 +1,7 @@
 """Figures of a moderation model: the interaction plot and the Johnson–Neyman plot.
 
 Both are matplotlib figures rendered to deterministic inline SVG by
-:func:`patalliance.report.figures.to_svg`, with a plain-language caption and alt text. The
+:func:`patalliance.report.svg.to_svg`, with a plain-language caption and alt text. The
 interaction plot draws the model's predicted outcome over the observed range of x, one line
 per value of the moderator (−1 SD, mean, +1 SD, or each level), covariates at their means.
 The Johnson–Neyman plot draws the conditional effect of x across the observed range of a
