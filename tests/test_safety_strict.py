@@ -350,8 +350,15 @@ def test_bootstrap_estimate_bounds_the_measured_peak(
     )
     estimate = bootstrap_memory_bytes(n, p, q, n_resamples, method)
     assert 0.9 * peak <= estimate <= 3.5 * peak, (peak, estimate)
-    # the resample indices alone are n_resamples x n int64 values (numpy's own nbytes)
-    assert estimate >= np.empty((n_resamples, n), dtype=np.int64).nbytes
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_resampling_memory_does_not_grow_with_resamples_times_participants(method: str) -> None:
+    # the resample indices of one call would be n_resamples x n int64 values: 8 GB here
+    n, n_resamples = 100_000, 10_000
+    indices = np.dtype(np.int64).itemsize * n * n_resamples
+    assert bootstrap_memory_bytes(n, 2, 4, n_resamples, method) < indices / 20
+    assert mediation_memory_bytes(n, 2, 1, n_resamples) < indices / 20
 
 
 def test_mediation_estimate_bounds_the_measured_peak() -> None:
@@ -424,9 +431,23 @@ def test_mixed_models_of_100000_participants_fit_the_budget() -> None:
 
 
 def test_analyze_refuses_resamples_over_the_memory_budget(tmp_path: Path) -> None:
-    n = 400  # 1,000,000 resamples x 400 participants x 8 bytes = 3.2 GB of indices alone
+    # 15 x 15 participants-file columns: 225 pairs x 1,000,000 replicates, held whole for
+    # their quantiles, are about 2.3 GiB
+    n = 40
+    participants = make_participants(n=n)
+    rng = np.random.default_rng(3)
+    names = [f"c{i:02d}" for i in range(30)]
+    for name in names:
+        participants[name] = rng.normal(size=n).round(3)
+    wide = (
+        '[[analysis.correlations]]\nfamily = "wide"\n'
+        f"x = {names[:15]!r}\ny = {names[15:]!r}\n".replace("'", '"')
+    )
     study = write_tiny_study(
-        tmp_path / "s", make_responses(n=n, missing=0.0), make_participants(n=n)
+        tmp_path / "s",
+        make_responses(n=n, missing=0.0),
+        participants,
+        analysis_extra=wide,
     )
     text = study.read_text(encoding="utf-8").replace(
         'ci = "fisher"', f'ci = "bootstrap"\nn_resamples = {MAX_RESAMPLES}'

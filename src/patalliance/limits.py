@@ -77,7 +77,7 @@ def memory_problem(key: str, count: int, need: Callable[[int], int], formula: st
     need : callable
         Bytes needed for a given count (the estimator's own estimate).
     formula : str
-        What the estimate counts, in words, e.g. ``"the resample indices and replicates"``.
+        What the estimate counts, in words, e.g. ``"the replicates and one block of resampling counts"``.
 
     Examples
     --------

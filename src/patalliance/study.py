@@ -195,7 +195,7 @@ class RegressionSpec(_Model):
     outcome: str
     predictors: list[str] = Field(min_length=1)
     se: Literal["auto", "hc3", "classical"] = "auto"
-    n_boot: int = Field(default=0, ge=0)
+    n_boot: int = Field(default=0, ge=0, le=MAX_RESAMPLES)
     label: str = ""
 
 

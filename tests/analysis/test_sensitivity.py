@@ -55,3 +55,19 @@ def test_same_seed_same_intervals(prepared) -> None:  # type: ignore[no-untyped-
     a = run_sensitivity(prepared.study, prepared.table).to_list()
     b = run_sensitivity(prepared.study, prepared.table).to_list()
     assert [r["bca_ci_low"] for r in a] == [r["bca_ci_low"] for r in b]
+
+
+def test_leave_one_out_rows_and_frames(prepared) -> None:  # type: ignore[no-untyped-def]
+    fam = run_sensitivity(prepared.study, prepared.table)
+    rec = fam.records[0]
+    rows = list(rec.leave_one_out)
+    assert len(rows) == len(rec.leave_one_out) == rec.n
+    assert rows[0] == rec.leave_one_out[0]
+    assert rec.to_dict()["leave_one_out"][0] == rows[0].to_dict()
+    frame = fam.leave_one_out_frame()
+    assert list(frame.columns) == ["family", "x", "y", "participant_id", "r", "p"]
+    assert len(frame) == sum(len(r.leave_one_out) for r in fam.records)
+    assert frame["r"].iloc[0] == rows[0].r
+    table = fam.to_frame()
+    assert "leave_one_out" not in table.columns and len(table) == len(fam.records)
+    assert list(table.columns) == type(rec).frame_columns()

@@ -5,8 +5,9 @@ Live oracles: a slow per-replicate scipy loop on the same draws, and scipy.stats
 (made by ``tests/reference/make_bootstrap.py``), the percentile and BCa intervals of
 ``scipy.stats.bootstrap`` together with the resample-index matrix scipy drew. The tests hand
 that stored matrix to ``bootstrap_correlations`` through its ``rng`` argument (the documented
-draw ``rng.integers(0, n_obs, size=(n_resamples, n_obs))``), so with the same resamples the
-intervals are closed forms of the data and are compared at ``rtol = 1e-10``.
+draw ``rng.integers(0, n_obs, size=(rows, n_obs))`` for consecutive blocks of resamples, the
+numbers of one call ``rng.integers(0, n_obs, size=(n_resamples, n_obs))``), so with the same
+resamples the intervals are closed forms of the data and are compared at ``rtol = 1e-10``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
+import patalliance.stats._resample as resample_blocks
+import patalliance.stats.bootstrap as bootstrap_module
 from patalliance.stats import bootstrap_correlations, correlate
 
 
@@ -153,6 +156,44 @@ def test_symmetric_and_rectangular_calls_share_replicates():
     assert_allclose(block.ci_high, full.ci_high[:, :2], rtol=1e-12, equal_nan=True)
 
 
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+@pytest.mark.parametrize("ci_method", ["percentile", "bca"])
+def test_blocks_of_resamples_give_the_intervals_of_one_draw(monkeypatch, method, ci_method):
+    """Resamples drawn a few at a time are the numbers of one rng.integers call: the same
+    intervals as handing that one matrix over, whatever the block size."""
+    x = _data()
+    n_boot, n = 300, x.shape[0]
+    one_call = np.random.default_rng(11).integers(0, n, size=(n_boot, n))
+    kwargs = {"method": method, "ci_method": ci_method, "n_resamples": n_boot}
+    whole = bootstrap_correlations(x, x, rng=_StoredDraws(one_call), **kwargs)
+    monkeypatch.setattr(resample_blocks, "BLOCK_ELEMENTS", 7 * n)  # 7 or fewer per block
+    monkeypatch.setattr(bootstrap_module, "_MOMENT_ELEMENTS", 6 * 15 * 5)  # 5 per block
+    draws = _StoredDraws(one_call)
+    blocks = bootstrap_correlations(x, x, rng=draws, **kwargs)
+    assert draws.calls >= n_boot // 5 and draws.used == n_boot
+    seeded = bootstrap_correlations(x, x, rng=np.random.default_rng(11), **kwargs)
+    for res in (blocks, seeded):
+        assert_array_equal(res.n_excluded, whole.n_excluded)
+        assert_allclose(res.ci_low, whole.ci_low, rtol=1e-12, atol=1e-15, equal_nan=True)
+        assert_allclose(res.ci_high, whole.ci_high, rtol=1e-12, atol=1e-15, equal_nan=True)
+
+
+def test_spearman_bootstrap_of_many_participants_with_ties_matches_scipy_on_same_draws():
+    """Weighted ranks from sorted cumulative counts equal re-ranking each resample."""
+    rng = np.random.default_rng(21)
+    n, n_boot = 300, 40
+    x = np.round(rng.normal(size=(n, 2)) * 2)  # many ties
+    x[:, 1] += 0.5 * x[:, 0]
+    x[rng.random(x.shape) < 0.1] = np.nan
+    idx = np.random.default_rng(5).integers(0, n, size=(n_boot, n))
+    res = bootstrap_correlations(
+        x[:, 0], x[:, 1], method="spearman", n_resamples=n_boot, rng=_StoredDraws(idx)
+    )
+    reps = _slow_replicates(x, 0, 1, "spearman", idx)
+    expected = np.quantile(reps[~np.isnan(reps)], [0.025, 0.975])
+    assert_allclose([res.ci_low[0, 0], res.ci_high[0, 0]], expected, rtol=1e-12)
+
+
 def test_listwise_resamples_complete_rows_only():
     x = _data()[:, :4]
     res = bootstrap_correlations(
@@ -214,17 +255,23 @@ REFERENCE = json.loads(
 
 
 class _StoredDraws(np.random.Generator):
-    """A Generator whose one ``integers`` call returns the stored resample-index matrix."""
+    """A Generator whose ``integers`` calls return the stored resample-index matrix, one
+    block of rows per call, in order (the documented draw, a block of resamples at a time)."""
 
     def __init__(self, matrix: np.ndarray) -> None:
         super().__init__(np.random.PCG64(0))
         self.matrix = matrix
         self.calls = 0
+        self.used = 0
 
     def integers(self, low, high=None, size=None, **kwargs):  # type: ignore[no-untyped-def, override]
         self.calls += 1
-        assert (low, high, tuple(size)) == (0, self.matrix.shape[1], self.matrix.shape)
-        return self.matrix.copy()
+        rows, n = size
+        assert (low, high, n) == (0, self.matrix.shape[1], self.matrix.shape[1])
+        block = self.matrix[self.used : self.used + rows]
+        assert block.shape[0] == rows, "more resamples drawn than stored"
+        self.used += rows
+        return block.copy()
 
 
 @pytest.mark.parametrize("method", ["pearson", "spearman"])
@@ -242,7 +289,7 @@ def test_intervals_match_frozen_scipy_bootstrap_on_stored_draws(method, ci_metho
         confidence_level=inputs["level"],
         rng=draws,
     )
-    assert draws.calls == 1
+    assert draws.used == draws.matrix.shape[0]
     assert_array_equal(res.n_excluded, 0)
     expected = REFERENCE["intervals"][f"{method}_{ci_method}"]
     for row in expected:

@@ -5,10 +5,10 @@ a, b, c and c' paths of statsmodels OLS fits and the percentile and BCa interval
 indirect effect from ``scipy.stats.bootstrap``, whose statistic refits both equations with
 statsmodels OLS, together with the resample-index matrix scipy drew. The tests hand that
 stored matrix to ``mediation`` through its ``rng`` argument, so the intervals are
-deterministic. This relies on ``mediation`` drawing its resamples with one call
-``rng.integers(0, n, size=(n_boot, n))`` on the complete cases: its docstring says only that
-each resample "draws n rows with replacement", so the stand-in Generator asserts that call
-and fails loudly if the draw changes.
+deterministic. This relies on ``mediation`` drawing its resamples as its docstring says,
+``rng.integers(0, n, size=(rows, n))`` on the complete cases for consecutive blocks of
+resamples (the numbers of one call ``rng.integers(0, n, size=(n_boot, n))``): the stand-in
+Generator serves the stored rows block by block and fails loudly if the draw changes.
 
 Paths are compared at ``rtol = 1e-10`` (closed forms). The bootstrap replicates are solved
 by batched normal equations in ``mediation`` and by a pseudo-inverse in statsmodels. Normal
@@ -28,7 +28,9 @@ import pandas as pd
 import pingouin as pg
 import pytest
 from numpy.testing import assert_allclose
+from scipy import stats
 
+import patalliance.stats._resample as resample_blocks
 from patalliance.stats import mediation
 from patalliance.status import Status
 
@@ -40,17 +42,23 @@ REFERENCE = json.loads(
 
 
 class _StoredDraws(np.random.Generator):
-    """A Generator whose one ``integers`` call returns the stored resample-index matrix."""
+    """A Generator whose ``integers`` calls return the stored resample-index matrix, one
+    block of rows per call, in order (the documented draw, a block of resamples at a time)."""
 
     def __init__(self, matrix: np.ndarray) -> None:
         super().__init__(np.random.PCG64(0))
         self.matrix = matrix
         self.calls = 0
+        self.used = 0
 
     def integers(self, low, high=None, size=None, **kwargs):  # type: ignore[no-untyped-def, override]
         self.calls += 1
-        assert (low, high, tuple(size)) == (0, self.matrix.shape[1], self.matrix.shape)
-        return self.matrix.copy()
+        rows, n = size
+        assert (low, high, n) == (0, self.matrix.shape[1], self.matrix.shape[1])
+        block = self.matrix[self.used : self.used + rows]
+        assert block.shape[0] == rows, "more resamples drawn than stored"
+        self.used += rows
+        return block.copy()
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +74,7 @@ def result():  # type: ignore[no-untyped-def]
         confidence_level=inputs["level"],
         rng=draws,
     )
-    assert draws.calls == 1
+    assert draws.used == draws.matrix.shape[0]
     return res
 
 
@@ -95,6 +103,63 @@ def test_indirect_effect_matches_frozen_scipy_bootstrap(result):
         assert_allclose(
             [ind.bca_ci_low, ind.bca_ci_high], [bca["ci_low"], bca["ci_high"]], rtol=RTOL_BOOT
         )
+
+
+def test_blocks_of_resamples_give_the_intervals_of_one_draw(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    inputs = REFERENCE["inputs"]
+    args = (
+        np.array(inputs["x"], dtype=float),
+        np.array(inputs["m"], dtype=float),
+        np.array(inputs["y"], dtype=float),
+        np.array(inputs["covariate"], dtype=float)[:, None],
+    )
+    stored = np.array(REFERENCE["resample_indices"]["matrix"])
+    kwargs = {"n_boot": inputs["n_boot"], "confidence_level": inputs["level"]}
+    whole = mediation(*args, rng=_StoredDraws(stored), **kwargs)
+    monkeypatch.setattr(resample_blocks, "BLOCK_ELEMENTS", 3 * stored.shape[1])
+    draws = _StoredDraws(stored)
+    blocks = mediation(*args, rng=draws, **kwargs)
+    assert draws.calls == -(-stored.shape[0] // 3) and draws.used == stored.shape[0]
+    for a, b in zip(whole.indirect, blocks.indirect, strict=True):
+        for key in ("boot_se", "percentile_ci_low", "percentile_ci_high", "bca_ci_low"):
+            assert_allclose(getattr(b, key), getattr(a, key), rtol=1e-12, err_msg=key)
+        assert b.n_boot_valid == a.n_boot_valid
+
+
+def test_intervals_match_refitting_every_resample_and_every_subset() -> None:
+    """Two mediators and a covariate: percentile and BCa (Efron 1987, by hand) intervals from
+    least-squares refits of every resample and of every leave-one-out subset, on the same
+    draws, against the weighted cross products and downdated Z'Z of ``mediation``."""
+    d = _data(n=30, seed=8)
+    m = np.column_stack([d["m1"], d["m2"]])
+    n, n_boot, level = 30, 300, 0.95
+    idx = np.random.default_rng(4).integers(0, n, size=(n_boot, n))
+    res = mediation(d["x"], m, d["y"], d["c"][:, None], n_boot=n_boot, rng=_StoredDraws(idx))
+
+    def indirect(rows: np.ndarray) -> np.ndarray:
+        x, c = d["x"][rows], d["c"][rows]
+        a = [_coef([x, c], m[rows, j])[1] for j in range(2)]
+        b = _coef([x, m[rows, 0], m[rows, 1], c], d["y"][rows])[2:4]
+        ab = np.array(a) * b
+        return np.append(ab, ab.sum())
+
+    boot = np.array([indirect(rows) for rows in idx])
+    jack = np.array([indirect(np.delete(np.arange(n), i)) for i in range(n)])
+    est = indirect(np.arange(n))
+    for j, ind in enumerate(res.indirect):
+        b = boot[:, j]
+        assert_allclose(
+            [ind.percentile_ci_low, ind.percentile_ci_high],
+            np.quantile(b, [0.025, 0.975]),
+            rtol=1e-9,
+        )
+        prop = (np.sum(b < est[j]) + 0.5 * np.sum(b == est[j])) / n_boot
+        z0 = stats.norm.ppf(prop)
+        dev = jack[:, j].mean() - jack[:, j]
+        acc = np.sum(dev**3) / (6.0 * np.sum(dev**2) ** 1.5)
+        zq = stats.norm.ppf([0.5 - level / 2, 0.5 + level / 2])
+        probs = stats.norm.cdf(z0 + (z0 + zq) / (1.0 - acc * (z0 + zq)))
+        assert_allclose([ind.bca_ci_low, ind.bca_ci_high], np.quantile(b, probs), rtol=1e-9)
 
 
 def _data(n: int = 40, seed: int = 3) -> dict[str, np.ndarray]:

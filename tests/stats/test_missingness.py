@@ -69,3 +69,18 @@ def test_little_against_naniar_on_airquality() -> None:
     assert res.df == 14 and res.n_patterns == 4 and res.n == 153
     assert_allclose(res.statistic, 35.1061288689702, rtol=1e-5)
     assert_allclose(res.p, 0.00141778113856683, rtol=1e-4)
+
+
+def test_patterns_match_counting_rows_one_by_one() -> None:
+    from collections import Counter
+
+    rng = np.random.default_rng(4)
+    data = rng.normal(size=(500, 5))
+    data[rng.random(data.shape) < 0.25] = np.nan
+    rows = [tuple(bool(v) for v in row) for row in np.isnan(data)]
+    counts = Counter(rows)
+    first = {}
+    for i, key in enumerate(rows):
+        first.setdefault(key, i)
+    expected = sorted(counts.items(), key=lambda kv: (-kv[1], first[kv[0]]))
+    assert missing_patterns(data) == expected

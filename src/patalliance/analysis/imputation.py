@@ -38,6 +38,8 @@ __all__ = [
     "MissingPattern",
     "MissingnessTest",
     "MultipleImputation",
+    "imputation_memory_bytes",
+    "imputation_variables",
     "impute",
     "run_multiple_imputation",
 ]
@@ -152,31 +154,54 @@ class MultipleImputation:
         }
 
 
-def _design(data: pd.DataFrame, vname: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """``vname`` and its default MICEData design (an intercept and every other column), built
-    with numpy rather than a patsy formula: the same matrices, two orders of magnitude faster."""
-    values = data.to_numpy(dtype=np.float64)
-    j = data.columns.get_loc(vname)
-    exog = np.column_stack([np.ones(len(values)), np.delete(values, j, axis=1)])
-    return values[:, j], exog
-
-
 def _mice_data(frame: pd.DataFrame, rng: np.random.Generator) -> Any:
-    """A statsmodels MICEData whose design matrices are built by :func:`_design`."""
+    """A statsmodels MICEData whose chain state is a numpy copy of the data.
+
+    The default MICEData builds each variable's design (an intercept and every other column)
+    from a patsy formula on its DataFrame, twice per update, and writes imputations back
+    through pandas. This one keeps the data as an array, builds the design once per update
+    with numpy (the same matrices) and writes imputations into the array: the same fits,
+    draws and imputations, without the per-update copies of the whole table.
+    """
     from statsmodels.imputation.mice import MICEData
 
     class _FastMICEData(MICEData):
+        values: NDArray[np.float64]
+        design: tuple[str, NDArray[np.float64], NDArray[np.float64]] | None = None
+
+        def start(self) -> None:
+            """Take the (mean-filled) data as the chain's state."""
+            self.values = self.data.to_numpy(dtype=np.float64, copy=True)
+            self.index = {str(c): i for i, c in enumerate(self.data.columns)}
+
+        def _design_of(self, vname: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+            if self.design is None or self.design[0] != vname:
+                j = self.index[vname]
+                exog = np.empty_like(self.values)
+                exog[:, 0] = 1.0
+                exog[:, 1:] = np.delete(self.values, j, axis=1)
+                self.design = (vname, self.values[:, j].copy(), exog)
+            return self.design[1], self.design[2]
+
         def get_split_data(self, vname: str) -> tuple[Any, ...]:
-            endog, exog = _design(self.data, vname)
+            endog, exog = self._design_of(vname)
             ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
             return endog[ixo], exog[ixo], exog[ixm], {}, {}
 
         def get_fitting_data(self, vname: str) -> tuple[Any, ...]:
-            endog, exog = _design(self.data, vname)
+            endog, exog = self._design_of(vname)
             ixo = self.ix_obs[vname]
             return endog[ixo], exog[ixo], {}, {}
 
-    return _FastMICEData(frame, rng=rng)
+        def _store_changes(self, col: str, vals: Any) -> None:
+            ix = self.ix_miss[col]
+            if len(ix) > 0:
+                self.values[ix, self.index[col]] = np.atleast_1d(vals)
+                self.design = None
+
+    chain = _FastMICEData(frame, rng=rng)
+    chain.start()
+    return chain
 
 
 def impute(
@@ -197,11 +222,12 @@ def impute(
     for child in np.random.SeedSequence(seed).spawn(m):
         chain = _mice_data(frame, np.random.default_rng(child))
         chain.update_all(burn_in)
-        out.append(chain.data.to_numpy(dtype=np.float64))
+        out.append(chain.values)
     return out
 
 
-def _variables(study: Study) -> list[str]:
+def imputation_variables(study: Study) -> list[str]:
+    """The variables imputed: those of the change tests and of the correlation families."""
     plan = study.analysis
     names: list[str] = []
     for spec in plan.change:
@@ -209,6 +235,14 @@ def _variables(study: Study) -> list[str]:
     for fam in plan.correlations:
         names += [*fam.x, *fam.y]
     return list(dict.fromkeys(names))
+
+
+def imputation_memory_bytes(n_obs: int, n_columns: int, m: int) -> int:
+    """Bytes that the ``multiple_imputation`` family holds at its peak, estimated (an upper
+    bound): the ``m`` completed copies of the ``n_obs × n_columns`` data, one chain's working
+    copies (its data frame, designs, predictions and model fits: about forty more), and 32 MiB
+    that do not grow with the data."""
+    return 8 * n_obs * max(n_columns, 1) * (m + 40) + 2**25
 
 
 def _arm_dummies(table: AnalysisTable) -> NDArray[np.float64]:
@@ -386,7 +420,7 @@ def run_multiple_imputation(study: Study, table: AnalysisTable) -> MultipleImput
     plan = study.analysis
     spec = plan.multiple_imputation
     opts = spec if isinstance(spec, MultipleImputationSpec) else MultipleImputationSpec()
-    names = _variables(study)
+    names = imputation_variables(study)
     data = np.column_stack(
         [numeric(table, v, key="analysis.multiple_imputation") for v in names]
     ).reshape(len(table.values.index), len(names))

@@ -5,11 +5,11 @@ analysis table's ``n`` participants, and must fit :data:`patalliance.limits.MEMO
 
 | key | estimate | the arrays |
 |---|---|---|
-| ``analysis.n_resamples`` (``ci = "bootstrap"``) | :func:`~patalliance.stats.bootstrap.bootstrap_memory_bytes` of the largest family | resample indices ``n_resamples × n``, replicates, per-chunk weights |
+| ``analysis.n_resamples`` (``ci = "bootstrap"``) | :func:`~patalliance.stats.bootstrap.bootstrap_memory_bytes` of the largest family | replicates ``n_resamples × pairs``, one block of resampling counts, the jackknife |
 | ``analysis.sensitivity.n_resamples`` | the same | the same |
-| ``analysis.mediation[i].n_boot`` | :func:`~patalliance.stats.mediation.mediation_memory_bytes` | ``(n_boot + n) × n`` resampled and leave-one-out rows |
+| ``analysis.mediation[i].n_boot`` | :func:`~patalliance.stats.mediation.mediation_memory_bytes` | replicates, column products, one block of resampling counts or leave-one-out cross products |
 | ``analysis.mixed_models[i].n_boot`` | :func:`~patalliance.stats.mixed_bootstrap.parametric_bootstrap_memory_bytes` | the design's sums, one block of simulated sums and refits, and the kept estimates |
-| ``analysis.multiple_imputation.m`` | ``m × n × variables × 8`` bytes | one imputed copy of the table per imputation |
+| ``analysis.multiple_imputation.m`` | :func:`~patalliance.analysis.imputation.imputation_memory_bytes` | one imputed copy of the imputed variables per imputation, and one chain's working copies |
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from patalliance.analysis.imputation import imputation_memory_bytes, imputation_variables
 from patalliance.derive import AnalysisTable
 from patalliance.errors import ConfigError
-from patalliance.limits import BYTES_PER_VALUE, memory_problem
+from patalliance.limits import memory_problem
 from patalliance.stats.bootstrap import bootstrap_memory_bytes
 from patalliance.stats.mediation import mediation_memory_bytes
 from patalliance.stats.mixed_bootstrap import parametric_bootstrap_memory_bytes
@@ -38,7 +39,7 @@ def _bootstrap_need(study: Study, n: int) -> _Need:
 
 def _counts(study: Study, n: int, n_variables: int) -> list[tuple[str, int, _Need, str]]:
     plan = study.analysis
-    boot = "resample indices and replicates"
+    boot = "replicates and one block of resampling counts"
     counts: list[tuple[str, int, _Need, str]] = []
     if plan.ci == "bootstrap" and plan.correlations:
         counts.append(("analysis.n_resamples", plan.n_resamples, _bootstrap_need(study, n), boot))
@@ -54,7 +55,7 @@ def _counts(study: Study, n: int, n_variables: int) -> list[tuple[str, int, _Nee
                 f"analysis.mediation[{i}].n_boot",
                 med.n_boot,
                 partial(mediation_memory_bytes, n, k_m, k_c),
-                "resampled and leave-one-out data with their design matrices",
+                "replicates, column products and one block of resampling counts",
             )
         )
     for i, mm in enumerate(plan.mixed_models):
@@ -74,13 +75,14 @@ def _counts(study: Study, n: int, n_variables: int) -> list[tuple[str, int, _Nee
     if plan.multiple_imputation:
         mi = plan.multiple_imputation
         m = (mi if isinstance(mi, MultipleImputationSpec) else MultipleImputationSpec()).m
-        width = n * max(1, n_variables) * BYTES_PER_VALUE
+        # the imputed variables and the arm dummies (one per arm but the first)
+        width = len(imputation_variables(study)) + max(len(study.arms) - 1, 0)
         counts.append(
             (
                 "analysis.multiple_imputation.m",
                 m,
-                lambda c: c * width,
-                "m imputed copies of the table",
+                partial(imputation_memory_bytes, n, width),
+                "m imputed copies of the imputed variables",
             )
         )
     return counts

@@ -64,15 +64,54 @@ class ReliabilityRecord(Record):
         return f"{self.measure}.{self.scale}@{self.timepoint}"
 
 
-def _reversed_matrix(rows: pd.DataFrame, key: InstrumentKey) -> np.ndarray:
-    """Participants × items matrix of one measure at one timepoint, reverse items reversed."""
-    n_items = key.instrument.n_items
-    # validation guarantees one row per participant × item; all-missing sets are kept
-    wide = rows.pivot(index="participant_id", columns="item", values="value")
-    matrix = wide.reindex(columns=range(1, n_items + 1)).to_numpy(dtype=float, copy=True)
-    for item in key.instrument.reverse_items:
-        matrix[:, item - 1] = key.item_min[item] + key.item_max[item] - matrix[:, item - 1]
-    return matrix
+class _ItemRows:
+    """The validated responses as integer codes, grouped by instrument and timepoint once.
+
+    Participants are coded in sorted order of their ids, so each matrix has its rows in that
+    order; selecting a group is a slice, never a filter of the whole long table.
+    """
+
+    def __init__(self, responses: pd.DataFrame) -> None:
+        self.participant, ids = pd.factorize(responses["participant_id"], sort=True)
+        self.n_participants = len(ids)
+        inst, instruments = pd.factorize(responses["instrument"])
+        tp, timepoints = pd.factorize(responses["timepoint"])
+        self.instruments = {str(v): i for i, v in enumerate(instruments)}
+        self.timepoints = {str(v): i for i, v in enumerate(timepoints)}
+        group = inst.astype(np.int64) * max(len(self.timepoints), 1) + tp
+        if group.size and group.max() < 2**15:
+            group = group.astype(np.int16)  # a stable sort of 16-bit codes is a radix sort
+        self.order = np.argsort(group, kind="stable")
+        self.sorted_group = group[self.order]
+        self.item = responses["item"].to_numpy(dtype=np.int64)
+        self.value = responses["value"].to_numpy(dtype=np.float64)
+
+    def matrix(self, instrument: str, timepoint: str, key: InstrumentKey) -> np.ndarray | None:
+        """Participants × items of one instrument at one timepoint, reverse items reversed;
+        None when there is no response."""
+        inst = self.instruments.get(instrument, -1)
+        tp = self.timepoints.get(timepoint, -1)
+        if inst < 0 or tp < 0:
+            return None
+        code = inst * max(len(self.timepoints), 1) + tp
+        lo, hi = np.searchsorted(self.sorted_group, [code, code + 1])
+        if lo == hi:
+            return None
+        rows = self.order[lo:hi]
+        who = self.participant[rows]
+        present = np.bincount(who, minlength=self.n_participants) > 0
+        position = np.cumsum(present) - 1  # row of each participant present, in id order
+        item = self.item[rows]
+        n_items = key.instrument.n_items
+        ok = (item >= 1) & (item <= n_items)
+        # validation guarantees one row per participant × item; all-missing sets are kept
+        matrix = np.full((int(present.sum()), n_items), np.nan)
+        matrix[position[who[ok]], item[ok] - 1] = self.value[rows][ok]
+        for item_no in key.instrument.reverse_items:
+            matrix[:, item_no - 1] = (
+                key.item_min[item_no] + key.item_max[item_no] - matrix[:, item_no - 1]
+            )
+        return matrix
 
 
 def _components(matrix: np.ndarray, scale: Scale) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -126,13 +165,14 @@ def run_reliability(
     """
     level = study.analysis.confidence_level
     records: list[ReliabilityRecord] = []
+    if responses.empty:
+        return Family((), ReliabilityRecord)
+    grouped = _ItemRows(responses)
     for mid, measure in study.measures.items():
         key = keys[mid]
-        of_measure = responses[responses["instrument"] == measure.instrument]
         for tp in measure.timepoints:
-            rows = of_measure[of_measure["timepoint"] == tp]
-            if rows.empty:
+            matrix = grouped.matrix(measure.instrument, tp, key)
+            if matrix is None:
                 continue
-            matrix = _reversed_matrix(rows, key)
             records.extend(_record(mid, s, tp, matrix, level) for s in key.scales)
     return Family(tuple(records), ReliabilityRecord)

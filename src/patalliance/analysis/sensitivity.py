@@ -12,7 +12,9 @@ that participant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +26,13 @@ from patalliance.stats import bootstrap_correlations, correlate
 from patalliance.stats.influence import LeaveOneOut, leave_one_out
 from patalliance.study import CorrelationFamily, SensitivitySpec, Study
 
-__all__ = ["LeaveOneOutRow", "Sensitivity", "SensitivityRecord", "run_sensitivity"]
+__all__ = [
+    "LeaveOneOutRow",
+    "LeaveOneOutRows",
+    "Sensitivity",
+    "SensitivityRecord",
+    "run_sensitivity",
+]
 
 _FAMILY_STREAM = 6
 
@@ -36,6 +44,36 @@ class LeaveOneOutRow(Record):
     participant_id: str
     r: float
     p: float
+
+
+@dataclass(frozen=True)
+class LeaveOneOutRows:
+    """The correlation without each participant in turn, held as columns (one entry per
+    complete case of the pair); iterating gives one :class:`LeaveOneOutRow` per participant.
+    """
+
+    participant_id: tuple[str, ...] = ()
+    r: tuple[float, ...] = ()
+    p: tuple[float, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.participant_id)
+
+    def __iter__(self) -> Iterator[LeaveOneOutRow]:
+        return map(LeaveOneOutRow, self.participant_id, self.r, self.p)
+
+    def __getitem__(self, index: int) -> LeaveOneOutRow:
+        return LeaveOneOutRow(self.participant_id[index], self.r[index], self.p[index])
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """One ``{participant_id, r, p}`` object per participant (as in ``results.json``)."""
+        return [
+            {"participant_id": pid, "r": r, "p": p}
+            for pid, r, p in zip(self.participant_id, self.r, self.p, strict=True)
+        ]
+
+
+_NO_ROWS = LeaveOneOutRows()
 
 
 @dataclass(frozen=True)
@@ -65,7 +103,25 @@ class SensitivityRecord(Record):
     p_fdr_bh: float
     alpha: float
     confidence_level: float
-    leave_one_out: tuple[LeaveOneOutRow, ...] = field(default_factory=tuple)
+    leave_one_out: LeaveOneOutRows = field(default_factory=LeaveOneOutRows)
+
+    @classmethod
+    def frame_columns(cls) -> list[str]:
+        """The fields but ``leave_one_out`` (see :meth:`Sensitivity.leave_one_out_frame`)."""
+        return [f.name for f in fields(cls) if f.name != "leave_one_out"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as in ``results.json``, ``leave_one_out`` a list of
+        ``{participant_id, r, p}``."""
+        doc = Record.to_dict(replace(self, leave_one_out=_NO_ROWS))
+        doc["leave_one_out"] = self.leave_one_out.to_list()
+        return doc
+
+    def to_row(self) -> dict[str, Any]:
+        """One DataFrame row: the columns of :meth:`frame_columns`."""
+        row = Record.to_row(replace(self, leave_one_out=_NO_ROWS))
+        row.pop("leave_one_out", None)
+        return row
 
 
 @dataclass(frozen=True)
@@ -75,12 +131,23 @@ class Sensitivity(Family[SensitivityRecord]):
     def leave_one_out_frame(self) -> pd.DataFrame:
         """One row per correlation × participant left out: ``family, x, y, participant_id,
         r, p``."""
-        rows = [
-            {"family": rec.family, "x": rec.x, "y": rec.y, **row.to_dict()}
+        frames = [
+            pd.DataFrame(
+                {
+                    "family": rec.family,
+                    "x": rec.x,
+                    "y": rec.y,
+                    "participant_id": list(rec.leave_one_out.participant_id),
+                    "r": np.asarray(rec.leave_one_out.r, dtype=np.float64),
+                    "p": np.asarray(rec.leave_one_out.p, dtype=np.float64),
+                }
+            )
             for rec in self.records
-            for row in rec.leave_one_out
+            if len(rec.leave_one_out)
         ]
-        return pd.DataFrame(rows) if rows else records_frame((), LeaveOneOutRow)
+        if not frames:
+            return records_frame((), LeaveOneOutRow)
+        return pd.concat(frames, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -100,12 +167,10 @@ def _influence(loo: LeaveOneOut, r: float, p: float, alpha: float) -> _Influence
     if not (finite.any() and np.isfinite(r)):
         return _Influence()
     i_max = int(np.nanargmax(np.where(finite, np.abs(loo.r - r), -np.inf)))
-    sig = p < alpha
-    flips = tuple(
-        pid
-        for pid, pv in zip(loo.participants, loo.p, strict=True)
-        if np.isfinite(p) and np.isfinite(pv) and (pv < alpha) != sig
-    )
+    flips: tuple[str, ...] = ()
+    if np.isfinite(p):
+        flipped = np.isfinite(loo.p) & ((loo.p < alpha) != (p < alpha))
+        flips = tuple(loo.participants[i] for i in np.flatnonzero(flipped))
     return _Influence(
         float(np.nanmin(loo.r)),
         float(np.nanmax(loo.r)),
@@ -117,7 +182,7 @@ def _influence(loo: LeaveOneOut, r: float, p: float, alpha: float) -> _Influence
 
 
 def _family_records(
-    study: Study, table: AnalysisTable, fam_index: int, n_resamples: int
+    study: Study, table: AnalysisTable, fam_index: int, n_resamples: int, ids: list[str]
 ) -> list[SensitivityRecord]:
     plan = study.analysis
     fam: CorrelationFamily = plan.correlations[fam_index]
@@ -133,7 +198,6 @@ def _family_records(
     )  # fmt: skip
     p_main, holm = family_adjust(main.p, fam.x, fam.y, method="holm")
     _, fdr = family_adjust(main.p, fam.x, fam.y, method="fdr_bh")
-    ids = [str(i) for i in table.values.index]
     keep = ~(np.isnan(xv).any(1) | np.isnan(yv).any(1))
     same = self_pairs(fam.x, fam.y)
     records = []
@@ -157,9 +221,8 @@ def _family_records(
                     most_influential_p=inf.most_p, conclusion_flips=bool(inf.flips),
                     flip_participants=inf.flips, p_holm=float(holm[j, k]),
                     p_fdr_bh=float(fdr[j, k]), alpha=plan.alpha, confidence_level=level,
-                    leave_one_out=tuple(
-                        LeaveOneOutRow(pid, float(rv), float(pv))
-                        for pid, rv, pv in zip(loo.participants, loo.r, loo.p, strict=True)
+                    leave_one_out=LeaveOneOutRows(
+                        loo.participants, tuple(loo.r.tolist()), tuple(loo.p.tolist())
                     ),
                 )
             )  # fmt: skip
@@ -176,9 +239,10 @@ def sensitivity(
     family's position, so results do not depend on which families are selected.
     """
     out: list[SensitivityRecord] = []
+    ids = [str(i) for i in table.values.index.tolist()]
     for i, fam in enumerate(study.analysis.correlations):
         if families is None or fam.family in families:
-            out.extend(_family_records(study, table, i, n_resamples))
+            out.extend(_family_records(study, table, i, n_resamples, ids))
     return Sensitivity(tuple(out), SensitivityRecord)
 
 

@@ -1,14 +1,15 @@
 """Vectorized pair moments of weighted data: the kernel behind correlations and bootstraps.
 
-Every pair of variables, in every replicate, is computed with masks and matrix products: no
-Python loop runs over pairs or replicates. The weights are ones for the data themselves,
-bootstrap resampling counts for :mod:`patalliance.stats.bootstrap`, and ``1 - I`` for a
-jackknife. Used by :mod:`patalliance.stats.correlation` and
-:mod:`patalliance.stats.bootstrap`.
+Every pair of variables, in every replicate, is computed with masks and matrix products (no
+Python loop runs over replicates; Spearman's ranks loop over pairs). The weights are ones for
+the data themselves and bootstrap resampling counts for :mod:`patalliance.stats.bootstrap`;
+leave-one-out coefficients have closed forms in :mod:`patalliance.stats._jackknife`. Used by
+:mod:`patalliance.stats.correlation` and :mod:`patalliance.stats.bootstrap`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from patalliance.stats._checks import as_matrix
 
-# Elements per temporary array; bounds the memory of the vectorized computations (~32 MiB).
+# Elements of the moment columns held per chunk of pairs (~32 MiB).
 _ELEMENT_BUDGET = 2**22
+# Elements of moment columns held for all pairs at once (128 MiB); more are rebuilt per use.
+_HELD_ELEMENTS = 2**24
 
 
 def prepare_pairs(
@@ -63,79 +66,133 @@ def to_matrix(
     return out
 
 
-def _pearson_pairs(
-    xc: NDArray[np.float64],
-    yc: NDArray[np.float64],
-    mask: NDArray[np.float64],
-    wt: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted Pearson r of aligned pair columns.
+def _pearson_columns(
+    xc: NDArray[np.float64], yc: NDArray[np.float64], mask: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The six moment columns ``[m, x, y, x², y², xy]`` of aligned pair columns (n, 6P).
 
     ``xc``, ``yc``: (n, P) centred data with zeros where missing; ``mask``: (n, P) 1.0 where
-    the pair is complete; ``wt``: (n, B) non-negative weights (bootstrap counts). Returns r and
-    the weighted n, both (P, B). All six moments come from one matrix product ``K.T @ wt``.
+    the pair is complete.
     """
-    n, npairs = mask.shape
     xs = xc * mask
     ys = yc * mask
-    k = np.concatenate([mask, xs, ys, xs * xs, ys * ys, xs * ys], axis=1)
-    s = k.T @ wt  # (6P, B)
-    sn, sx, sy, sxx, syy, sxy = (s[i * npairs : (i + 1) * npairs] for i in range(6))
+    return np.concatenate([mask, xs, ys, xs * xs, ys * ys, xs * ys], axis=1)
+
+
+def _pearson_pairs(
+    k: NDArray[np.float64], w: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted Pearson r of the pairs whose moment columns are ``k`` (n, 6P), under the
+    weights ``w`` (B, n): r and the weighted n, both (P, B). All six moments come from one
+    matrix product ``w @ k``; the arithmetic runs on contiguous (B, P) rows."""
+    n = k.shape[0]
+    npairs = k.shape[1] // 6
+    s = w @ k  # (B, 6P)
+    sn, sx, sy, sxx, syy, sxy = (s[:, i * npairs : (i + 1) * npairs] for i in range(6))
     tol = 64.0 * max(n, 1) * np.finfo(np.float64).eps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 1.0 / sn
-        t = sx * inv
-        vx = sxx - sx * t
-        cov = sxy - sy * t
-        vy = sy * sy
-        vy *= inv
+    with np.errstate(divide="ignore", invalid="ignore"):  # in place: few temporaries
+        inv = np.divide(1.0, sn)
+        t = np.multiply(sx, inv)
+        vx = np.multiply(sx, t)
+        np.subtract(sxx, vx, out=vx)
+        cov = np.multiply(sy, t)
+        np.subtract(sxy, cov, out=cov)
+        vy = np.multiply(sy, sy)
+        np.multiply(vy, inv, out=vy)
         np.subtract(syy, vy, out=vy)
-        bad = sn < 3
-        bad |= vx <= tol * sxx
-        bad |= vy <= tol * syy
+        bad = np.less_equal(vx, np.multiply(sxx, tol, out=t))
+        bad |= np.less_equal(vy, np.multiply(syy, tol, out=t))
+        bad |= sn < 3
         vx *= vy
         np.sqrt(vx, out=vx)
         r = np.divide(cov, vx, out=cov)
         np.clip(r, -1.0, 1.0, out=r)
     r[bad] = np.nan
-    return r, sn
+    return r.T, sn.T
 
 
-def _rank_kernel(col: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``C[..., i, i'] = [v_i' < v_i] + [v_i' == v_i] / 2`` for each column (first axis)."""
-    a = col[..., :, None]
-    b = col[..., None, :]
-    return (b < a) + 0.5 * (b == a)
+@dataclass(frozen=True)
+class _RankOrder:
+    """One variable of one pair, sorted once: the order of the pair's complete cases, the
+    start of each tie group, and each group's size."""
+
+    order: NDArray[np.intp]
+    starts: NDArray[np.intp]
+    sizes: NDArray[np.intp]
+
+    @classmethod
+    def of(cls, values: NDArray[np.float64]) -> _RankOrder:
+        order = np.argsort(values, kind="stable")
+        vs = values[order]
+        new = np.empty(vs.size, dtype=bool)
+        new[:1] = True
+        np.not_equal(vs[1:], vs[:-1], out=new[1:])
+        starts = np.flatnonzero(new)
+        return cls(order, starts, np.diff(np.append(starts, vs.size)))
+
+    def ranks(self, ws: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Weighted average ranks minus 1/2 under the weights ``ws`` (B, m), given in this
+        sorted order, returned in it: the weight of the tie groups below plus half the
+        case's own group's weight, :math:`\\sum_{i'} w_{i'} ([v_{i'} < v_i] + \\tfrac12
+        [v_{i'} = v_i])`."""
+        group = np.add.reduceat(ws, self.starts, axis=1)
+        below = np.cumsum(group, axis=1)
+        below -= 0.5 * group
+        return np.repeat(below, self.sizes, axis=1)
+
+
+@dataclass(frozen=True)
+class _SpearmanPair:
+    """The complete cases of one pair in x order, and the sort of each variable."""
+
+    rows: NDArray[np.intp]  # the pair's complete rows, in x order
+    x: _RankOrder
+    y: _RankOrder  # its order indexes ``rows`` (x order)
+    y_back: NDArray[np.intp]  # y order -> x order
+
+    @classmethod
+    def of(cls, xv: NDArray[np.float64], yv: NDArray[np.float64]) -> _SpearmanPair:
+        rows = np.flatnonzero(~np.isnan(xv) & ~np.isnan(yv))
+        rx = _RankOrder.of(xv[rows])
+        rows = rows[rx.order]
+        ry = _RankOrder.of(yv[rows])
+        back = np.empty_like(ry.order)
+        back[ry.order] = np.arange(ry.order.size)
+        ident = np.arange(rows.size)
+        return cls(rows, _RankOrder(ident, rx.starts, rx.sizes), ry, back)
+
+    def moments(
+        self, w: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Weighted sums of the rank products ``rx·ry``, ``rx²``, ``ry²`` per replicate."""
+        wx = w[:, self.rows]  # (B, m) in x order
+        rx = self.x.ranks(wx)
+        ry = self.y.ranks(wx[:, self.y.order])[:, self.y_back]
+        rxw = rx * wx
+        sxy = np.einsum("bi,bi->b", rxw, ry)
+        sxx = np.einsum("bi,bi->b", rxw, rx)
+        ry *= ry
+        return sxy, sxx, np.einsum("bi,bi->b", ry, wx)
 
 
 def _spearman_pairs(
-    xv: NDArray[np.float64],
-    yv: NDArray[np.float64],
-    mask: NDArray[np.float64],
-    wt: NDArray[np.float64],
+    pairs: list[_SpearmanPair], mask_t: NDArray[np.float64], w: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted Spearman r of aligned pair columns (ranks within each pair's complete cases).
+    """Weighted Spearman r of sorted pairs (ranks within each pair's complete cases).
 
-    The rank of a complete case ``i`` among the weighted complete cases of a pair is
-    :math:`\\tfrac12 + \\sum_{i'} w_{i'} m_{i'} ([v_{i'} < v_i] + \\tfrac12 [v_{i'} = v_i])`,
-    the average rank of its tie group; one matrix product gives it for every pair and
-    replicate. Ranks are multiples of 1/2 and the weights are integers, so the rank moments
-    are exact. Returns r and the weighted n, both (P, B).
+    The weighted rank of case ``i`` is :math:`\\tfrac12 + \\sum_{i'} w_{i'}([v_{i'} < v_i] +
+    \\tfrac12 [v_{i'} = v_i])`, the average rank of its tie group, from cumulative sums of the
+    weights in the order sorted once per pair: :math:`O(B\\,n)` per pair. Ranks are multiples
+    of 1/2 and the weights are integers, so the rank moments are exact. ``mask_t``: (P, n)
+    1.0 where a pair is complete. Returns r and the weighted n, both (P, B).
     """
-    n, npairs = mask.shape
-    mt = mask.T
-    pair_mask = mt[:, :, None] * mt[:, None, :]  # (P, n, n)
-    cx = _rank_kernel(np.where(np.isnan(xv), 0.0, xv).T) * pair_mask
-    cy = _rank_kernel(np.where(np.isnan(yv), 0.0, yv).T) * pair_mask
-    # Ranks minus 1/2 (mean N/2), zero outside the complete cases: (P, n, B).
-    rx = (cx.reshape(npairs * n, n) @ wt).reshape(npairs, n, -1)
-    ry = (cy.reshape(npairs * n, n) @ wt).reshape(npairs, n, -1)
-    sn = mt @ wt  # (P, B)
-    rxw = rx * wt
-    sxy = np.einsum("pib,pib->pb", rxw, ry)
-    sxx = np.einsum("pib,pib->pb", rxw, rx)
-    ry *= ry
-    syy = np.einsum("pib,ib->pb", ry, wt)
+    sn = mask_t @ w.T  # (P, B)
+    sxx = np.zeros_like(sn)
+    syy = np.zeros_like(sn)
+    sxy = np.zeros_like(sn)
+    for p, pair in enumerate(pairs):
+        if pair.rows.size:
+            sxy[p], sxx[p], syy[p] = pair.moments(w)
     mean2 = sn * (sn / 2.0) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         vx = sxx - mean2
@@ -144,6 +201,61 @@ def _spearman_pairs(
     bad = (sn < 3) | (vx <= 0) | (vy <= 0)
     r = np.where(bad, np.nan, np.clip(r, -1.0, 1.0))
     return r, sn
+
+
+class PairMoments:
+    """The pairs ``(x[:, jj], y[:, kk])`` prepared once for many sets of weights.
+
+    Pearson: each column is centred on its mean over the rows present (r is unchanged and
+    rounding shrinks) and the six moment columns of every pair are built once (in chunks of
+    pairs when they would be large). Spearman: each pair's complete cases are sorted once by
+    each variable. :meth:`correlations` then costs one pass over the weights.
+    """
+
+    def __init__(
+        self,
+        x: NDArray[np.float64],
+        y: NDArray[np.float64],
+        jj: NDArray[np.intp],
+        kk: NDArray[np.intp],
+        method: str,
+    ) -> None:
+        self.method = method
+        self.npairs = jj.size
+        n = x.shape[0]
+        mx = ~np.isnan(x)
+        my = ~np.isnan(y)
+        if method == "spearman":
+            self._mask_t = (mx[:, jj] & my[:, kk]).T.astype(np.float64)
+            self._pairs = [_SpearmanPair.of(x[:, j], y[:, k]) for j, k in zip(jj, kk, strict=True)]
+            return
+        x0 = np.where(mx, x, 0.0)
+        y0 = np.where(my, y, 0.0)
+        xc = np.where(mx, x0 - x0.sum(axis=0) / np.maximum(mx.sum(axis=0), 1), 0.0)
+        yc = np.where(my, y0 - y0.sum(axis=0) / np.maximum(my.sum(axis=0), 1), 0.0)
+        # One chunk of pairs when all moment columns can be held, else chunks of a budget.
+        held = 6 * n * self.npairs <= _HELD_ELEMENTS
+        chunk = max(1, self.npairs) if held else max(1, _ELEMENT_BUDGET // max(6 * n, 1))
+        self._parts = [
+            (xc[:, jj[a : a + chunk]], yc[:, kk[a : a + chunk]],
+             (mx[:, jj[a : a + chunk]] & my[:, kk[a : a + chunk]]).astype(np.float64))
+            for a in range(0, self.npairs, chunk)
+        ]  # fmt: skip
+        # Held whole up to _HELD_ELEMENTS, rebuilt for each set of weights beyond.
+        self._held = [_pearson_columns(*part) for part in self._parts] if held else None
+
+    def correlations(
+        self, w: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Weighted pairwise-complete r and n under each row of weights ``w`` (B, n_obs):
+        arrays (P, B)."""
+        if self.method == "spearman":
+            return _spearman_pairs(self._pairs, self._mask_t, w)
+        columns = self._held or (_pearson_columns(*part) for part in self._parts)
+        parts = [_pearson_pairs(k, w) for k in columns]
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def pair_correlations(
@@ -157,28 +269,8 @@ def pair_correlations(
     """Weighted pairwise-complete r and n for the pairs ``(jj, kk)``: arrays (P, B).
 
     ``w`` holds one row of weights (B, n_obs) per replicate: resampling counts for the
-    bootstrap, ones for the data themselves, ``1 - I`` for the jackknife.
+    bootstrap, ones for the data themselves. Time and memory are linear in ``B × n_obs`` per
+    pair (Spearman adds one sort of each pair's complete cases). Several sets of weights on
+    the same data: prepare a :class:`PairMoments` once.
     """
-    mx = ~np.isnan(x)
-    my = ~np.isnan(y)
-    # Centre each column on its mean over the rows present (r is unchanged, rounding shrinks).
-    x0 = np.where(mx, x, 0.0)
-    y0 = np.where(my, y, 0.0)
-    xc = np.where(mx, x0 - x0.sum(axis=0) / np.maximum(mx.sum(axis=0), 1), 0.0)
-    yc = np.where(my, y0 - y0.sum(axis=0) / np.maximum(my.sum(axis=0), 1), 0.0)
-    n_rep, n = w.shape
-    npairs = jj.size
-    per_pair = n * max(n_rep, n) if method == "spearman" else 6 * (n_rep + n)
-    chunk = max(1, _ELEMENT_BUDGET // max(per_pair, 1))
-    wt = np.ascontiguousarray(w.T)
-    r = np.empty((npairs, n_rep))
-    sn = np.empty((npairs, n_rep))
-    for start in range(0, npairs, chunk):
-        sl = slice(start, start + chunk)
-        j, k = jj[sl], kk[sl]
-        mask = (mx[:, j] & my[:, k]).astype(np.float64)
-        if method == "pearson":
-            r[sl], sn[sl] = _pearson_pairs(xc[:, j], yc[:, k], mask, wt)
-        else:
-            r[sl], sn[sl] = _spearman_pairs(x[:, j], y[:, k], mask, wt)
-    return r, sn
+    return PairMoments(x, y, jj, kk, method).correlations(w)

@@ -15,7 +15,15 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from patalliance.stats._checks import check_choice, check_confidence_level
-from patalliance.stats._pairs import pair_correlations, pair_index, prepare_pairs, to_matrix
+from patalliance.stats._jackknife import loo_pairs
+from patalliance.stats._pairs import (
+    PairMoments,
+    pair_correlations,
+    pair_index,
+    prepare_pairs,
+    to_matrix,
+)
+from patalliance.stats._resample import block_rows, resample_counts
 from patalliance.stats.correlation import (
     _METHODS,
     _MISSING,
@@ -26,8 +34,9 @@ from patalliance.stats.correlation import (
 __all__ = ["BootstrapResult", "bootstrap_correlations", "bootstrap_memory_bytes"]
 
 _CI_METHODS = ("percentile", "bca")
-# Replicates per chunk are chosen so that the per-chunk arrays stay cache-sized.
-_BOOT_CHUNK_ELEMENTS = 2**18
+# Replicates per block: at most BLOCK_ELEMENTS resampling counts, and at most this many
+# pair moments (6 per pair and replicate), so that a block's arrays stay a few MiB.
+_MOMENT_ELEMENTS = 2**18
 
 
 @dataclass(frozen=True)
@@ -180,9 +189,12 @@ def bootstrap_correlations(
 
     Notes
     -----
-    The row indices of all replicates are drawn at once as
-    ``rng.integers(0, n_obs, size=(n_resamples, n_obs))``; replicate :math:`b` is the data
-    matrix with those rows, shared by every pair. A replicate in which a pair has fewer than
+    The row indices of the replicates are drawn in blocks of replicates, in order, as
+    ``rng.integers(0, n_obs, size=(rows, n_obs))``: the same numbers as one call
+    ``rng.integers(0, n_obs, size=(n_resamples, n_obs))``. Replicate :math:`b` is the data
+    matrix with those rows, shared by every pair; its coefficients come from the resampling
+    counts of the rows (weighted moments), so time is linear in ``n_resamples × n_obs`` and
+    memory is bounded by a block. A replicate in which a pair has fewer than
     three complete observations or a constant variable is degenerate: its coefficient is NaN
     and is left out of that pair's interval (counted in ``n_excluded``).
 
@@ -200,7 +212,8 @@ def bootstrap_correlations(
               {6\left[\sum_i (\bar r_{(\cdot)} - r_{(i)})^2\right]^{3/2}},
 
     where :math:`r_{(i)}` is the coefficient with participant :math:`i` left out
-    (jackknife), over the pair's complete cases only. The mid-rank count in
+    (jackknife), over the pair's complete cases only, computed in closed form from the
+    downdated sums (:mod:`patalliance.stats._jackknife`). The mid-rank count in
     :math:`\hat z_0` matches ``scipy.stats.bootstrap`` and handles ties of discrete
     statistics such as Spearman's.
 
@@ -241,10 +254,10 @@ def bootstrap_correlations(
     boot = _replicates(xm, ym, jj, kk, method, n_boot, rng)
     valid = ~np.isnan(boot)
     n_valid = valid.sum(axis=1)
-    boot.sort(axis=1)  # NaN last
     prob_low, prob_high, z0, acc = _interval_levels(
         boot, r_obs, n_valid, (1.0 - level) / 2.0, ci_method, (xm, ym, jj, kk, method)
     )
+    boot.sort(axis=1)  # NaN last
     ci_low = _lerp_quantile(boot, n_valid, prob_low)
     ci_high = _lerp_quantile(boot, n_valid, prob_high)
 
@@ -287,21 +300,31 @@ def _check_resampling(n_resamples: object, rng: object, func: str) -> None:
         )
 
 
-def bootstrap_memory_bytes(n_obs: int, n_x: int, n_y: int, n_resamples: int, method: str) -> int:
-    """Bytes that :func:`bootstrap_correlations` holds at its peak, estimated (an upper bound
-    within a few per cent for Pearson, up to about 1.5x above for Spearman).
+def _block(n_obs: int, npairs: int, n_boot: int, method: str) -> int:
+    """Replicates per block of resampling counts (Spearman holds about eight arrays of a
+    block's size per pair, so its blocks are smaller)."""
+    rows = block_rows(n_obs, n_boot, 8 if method == "spearman" else 1)
+    return min(rows, max(1, _MOMENT_ELEMENTS // (6 * max(npairs, 1))))
 
-    The resample indices (``n_resamples × n_obs``) and the replicates (``n_resamples × pairs``)
-    are held whole; the weights, the moments and (Spearman) the ranks are held for one chunk
-    of replicates at a time.
+
+def bootstrap_memory_bytes(n_obs: int, n_x: int, n_y: int, n_resamples: int, method: str) -> int:
+    """Bytes that :func:`bootstrap_correlations` holds at its peak, estimated (an upper bound,
+    within a small factor of the measured peak).
+
+    The replicates (``n_resamples × pairs``) are held whole, with the masks and counts that
+    sort them into an interval; the resampling counts and the pair moments are held for one
+    block of replicates at a time; the jackknife holds a few ``n_obs × pairs`` arrays. Nothing
+    grows with ``n_resamples × n_obs``.
     """
     npairs = n_x * n_y
-    per_rep = max(1, npairs * (n_obs // 4 if method == "spearman" else 6))
-    chunk = int(min(n_resamples, max(16, _BOOT_CHUNK_ELEMENTS // per_rep)))
-    per_chunk_row = 5 * n_obs + 8 * npairs
+    rows = _block(n_obs, npairs, n_resamples, method)
+    held = 11 * npairs * n_resamples  # float64 replicates + boolean masks
+    block = rows * (12 * n_obs + 8 * 14 * npairs)  # indices, counts, moments, r
     if method == "spearman":
-        per_chunk_row += 4 * n_obs * (n_x + n_y)
-    return 8 * (n_resamples * (n_obs + npairs) + chunk * per_chunk_row)
+        block += 8 * 10 * rows * n_obs  # weights and ranks of one pair in sort order
+    data = 8 * 6 * n_obs * (n_x + n_y)  # centred copies and masks
+    jackknife = 8 * 6 * n_obs * npairs + 8 * 40 * n_obs
+    return held + block + data + jackknife
 
 
 def _replicates(
@@ -315,21 +338,14 @@ def _replicates(
 ) -> NDArray[np.float64]:
     """The coefficient of every pair in every replicate, (P, n_boot); NaN where degenerate."""
     n_obs = xm.shape[0]
-    npairs = jj.size
-    # Resampling counts: w[b, i] = times row i is drawn in replicate b.
-    idx = rng.integers(0, n_obs, size=(n_boot, n_obs)) if n_obs > 0 else None
-    boot = np.empty((npairs, n_boot))
-    per_rep = max(1, npairs * (n_obs // 4 if method == "spearman" else 6))
-    chunk = int(min(n_boot, max(16, _BOOT_CHUNK_ELEMENTS // per_rep)))
-    for start in range(0, n_boot, chunk):
-        stop = min(start + chunk, n_boot)
-        if idx is None:
-            boot[:, start:stop] = np.nan
-            continue
-        offsets = idx[start:stop] + n_obs * np.arange(stop - start)[:, None]
-        counts = np.bincount(offsets.ravel(), minlength=(stop - start) * n_obs)
-        w = counts.reshape(stop - start, n_obs).astype(np.float64)
-        boot[:, start:stop] = pair_correlations(xm, ym, jj, kk, w, method)[0]
+    boot = np.empty((jj.size, n_boot))
+    if n_obs == 0:
+        boot[:] = np.nan
+        return boot
+    rows = _block(n_obs, jj.size, n_boot, method)
+    moments = PairMoments(xm, ym, jj, kk, method)
+    for reps, counts in resample_counts(rng, n_obs, n_boot, rows):
+        boot[:, reps] = moments.correlations(counts)[0]
     return boot
 
 
@@ -342,7 +358,7 @@ def _interval_levels(
     data: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp], str],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Quantile levels of the interval's ends per pair, with the BCa ``z0`` and acceleration
-    (NaN for the percentile interval). ``boot`` is sorted along replicates, NaN last."""
+    (NaN for the percentile interval). ``boot``: (P, B), NaN for invalid replicates."""
     npairs = boot.shape[0]
     z0 = np.full(npairs, np.nan)
     acc = np.full(npairs, np.nan)
@@ -371,9 +387,7 @@ def _jackknife_acceleration(
     method: str,
 ) -> NDArray[np.float64]:
     """BCa acceleration from leave-one-participant-out coefficients, per pair (P,)."""
-    n_obs = x.shape[0]
-    w = 1.0 - np.eye(n_obs)
-    r_jack = pair_correlations(x, y, jj, kk, w, method)[0].T  # (n_obs, P)
+    r_jack = loo_pairs(x, y, jj, kk, method)  # (n_obs, P)
     in_pair = ~np.isnan(x[:, jj]) & ~np.isnan(y[:, kk])
     count = in_pair.sum(axis=0)
     # A NaN leave-one-out coefficient of a complete case makes the acceleration undefined.

@@ -2,8 +2,9 @@ r"""Mediation: x → m → y with one or several parallel mediators, and bootstr
 
 Paths are unstandardized OLS coefficients on the complete cases of x, every mediator, y and
 the covariates. The indirect effect of each mediator, :math:`a_j b_j`, gets a seeded
-nonparametric bootstrap interval (percentile and BCa). All bootstrap fits are computed at once
-as batched least squares: no Python loop over resamples.
+nonparametric bootstrap interval (percentile and BCa). The bootstrap fits are batched least
+squares from weighted cross products, a block of resamples at a time: no Python loop over
+resamples, and no array of resampled rows.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
+from patalliance.stats._resample import block_rows, resample_counts
 from patalliance.stats.tdist import t_two_sided_p
 from patalliance.status import Note, Status
 
@@ -26,6 +28,8 @@ __all__ = [
     "mediation",
     "mediation_memory_bytes",
 ]
+
+_JACK_ROWS = 2**14  # leave-one-out cross-product matrices per block
 
 
 @dataclass(frozen=True)
@@ -103,36 +107,56 @@ def _ols(design: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[Any, Any,
     return coef, se, df
 
 
-def _batched_coef(
-    design: NDArray[np.float64], y: NDArray[np.float64]
+def _solve(
+    xtx: NDArray[np.float64], xty: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Least squares for a stack of designs (B, n, p) and responses (B, n, q); and validity."""
-    xtx = np.einsum("bnp,bnq->bpq", design, design)
-    xty = np.einsum("bnp,bnq->bpq", design, y)
+    """Least squares from stacked normal equations (B, p, p) and (B, p, q); NaN where the
+    design is singular (condition number of X'X at least 1e12), with that validity."""
     with np.errstate(all="ignore"):
         cond = np.linalg.cond(xtx)
     valid = np.isfinite(cond) & (cond < 1e12)
     eye = np.broadcast_to(np.eye(xtx.shape[1]), xtx.shape)
     safe = np.where(valid[:, None, None], xtx, eye)
-    coef = np.linalg.solve(safe, xty)
+    coef: NDArray[np.float64] = np.linalg.solve(safe, xty).astype(np.float64, copy=False)
     coef[~valid] = np.nan
     return coef, valid
 
 
-def _indirect_stack(
+def _indirect_from_moments(s: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """Specific indirect effects a_j·b_j from stacked cross-product matrices (B, q, q) of
+    ``[1, x, m_1..m_k, c_1..c_kc, y]``: shape (B, k)."""
+    q = s.shape[1]
+    ia = np.r_[0, 1, 2 + k : q - 1]  # m ~ 1 + x + covariates
+    iy = np.arange(q - 1)  # y ~ 1 + x + m + covariates
+    im = np.arange(2, 2 + k)
+    coef_a, _ = _solve(s[:, ia[:, None], ia], s[:, ia[:, None], im])
+    coef_y, _ = _solve(s[:, iy[:, None], iy], s[:, iy, q - 1, None])
+    return coef_a[:, 1, :] * coef_y[:, 2 : 2 + k, 0]
+
+
+def _columns(
     xs: NDArray[np.float64],
     ms: NDArray[np.float64],
     ys: NDArray[np.float64],
     cs: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Specific indirect effects a_j·b_j for stacks of data (B, n, ·); shape (B, k_m)."""
-    ones = np.ones((*xs.shape, 1))
-    da = np.concatenate([ones, xs[..., None], cs], axis=2)
-    coef_a, _ = _batched_coef(da, ms)
-    dy = np.concatenate([ones, xs[..., None], ms, cs], axis=2)
-    coef_y, _ = _batched_coef(dy, ys[..., None])
-    k = ms.shape[2]
-    return coef_a[:, 1, :] * coef_y[:, 2 : 2 + k, 0]
+    """``[1, x, m, c, y]`` with every variable centred at its mean: slopes are unchanged and
+    the cross products are better conditioned than those of the raw scores."""
+    z = np.column_stack([xs, ms, cs, ys])
+    return np.column_stack([np.ones(xs.size), z - z.mean(axis=0)])
+
+
+def _cross_products(
+    counts: NDArray[np.float64], products: NDArray[np.float64], q: int
+) -> NDArray[np.float64]:
+    """Weighted cross products ``Z' diag(w_b) Z`` of every replicate (rows of ``counts``)
+    from the products of the ``q`` columns of ``Z`` (upper triangle, row-major): (B, q, q)."""
+    iu = np.triu_indices(q)
+    upper = counts @ products
+    s = np.empty((counts.shape[0], q, q))
+    s[:, iu[0], iu[1]] = upper
+    s[:, iu[1], iu[0]] = upper
+    return s
 
 
 def _bca(
@@ -202,13 +226,18 @@ def mediation(
     The specific indirect effect of mediator :math:`j` is :math:`a_j b_j` and the total
     indirect effect is :math:`\sum_j a_j b_j = c - c'` (Preacher & Hayes, 2008). Path SEs
     are the OLS ones, tested with t on the residual df. Each of the :math:`B` resamples draws
-    :math:`n` rows with replacement and refits all equations (batched normal equations; a
-    resample with a singular design is left out). The percentile interval takes the
+    :math:`n` rows with replacement and refits all equations (a resample with a singular
+    design is left out). The rows are drawn in blocks of resamples, in order, as
+    ``rng.integers(0, n, size=(rows, n))``, the same numbers as one call
+    ``rng.integers(0, n, size=(B, n))``; a resample's normal equations come from the counts
+    of its rows times the products of the (centred) columns, so time is linear in
+    :math:`B n` and memory is bounded by a block. The percentile interval takes the
     :math:`\alpha/2` and :math:`1-\alpha/2` quantiles of the :math:`B'` valid estimates; the
     BCa interval (Efron, 1987) adjusts those levels by the bias
     :math:`\hat z_0 = \Phi^{-1}(\#\{\theta^* < \hat\theta\}/B')` and the jackknife
     acceleration :math:`\hat a = \sum (\bar\theta_{(\cdot)} - \theta_{(i)})^3 /
-    \{6[\sum(\bar\theta_{(\cdot)} - \theta_{(i)})^2]^{3/2}\}`.
+    \{6[\sum(\bar\theta_{(\cdot)} - \theta_{(i)})^2]^{3/2}\}`, whose leave-one-out fits
+    :math:`\theta_{(i)}` come from the cross products of all cases less case :math:`i`'s own.
 
     References
     ----------
@@ -339,12 +368,29 @@ def _paths(
 
 
 def mediation_memory_bytes(n_obs: int, n_mediators: int, n_covariates: int, n_boot: int) -> int:
-    """Bytes that :func:`mediation` holds at its peak, estimated (an upper bound within about
-    10 per cent): the resampled and the leave-one-out stacks of x, m, y and the covariates
-    with their design matrices, ``(n_boot + n_obs) × n_obs`` rows of
-    ``9 + 2 mediators + 3 covariates`` values."""
-    width = 9 + 2 * n_mediators + 3 * n_covariates
-    return 8 * (n_boot + n_obs) * n_obs * width
+    """Bytes that :func:`mediation` holds at its peak, estimated (an upper bound within a small
+    factor): the data and their column products (``n_obs × q²``, ``q = 3 + mediators +
+    covariates``), one block of resampling counts (:data:`~patalliance.stats._resample.
+    BLOCK_ELEMENTS`) or of leave-one-out cross-product matrices, and the replicates
+    (``n_boot × (mediators + 1)``). Nothing grows with ``n_boot × n_obs``."""
+    q = 3 + n_mediators + n_covariates
+    rows = block_rows(n_obs, n_boot)
+    data = 8 * n_obs * (6 * q + q * (q + 1) // 2)
+    block = max(12 * rows * n_obs + 8 * 3 * rows * q * q, 8 * 8 * min(n_obs, _JACK_ROWS) * q * q)
+    return data + block + 8 * 4 * n_boot * (n_mediators + 2) + 8 * 2 * n_obs * (n_mediators + 2)
+
+
+def _jackknife(z: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """Indirect effects with each case left out (n, k): the cross products of all cases less
+    each case's own, ``Z'Z - z_i z_i'``, in blocks of cases."""
+    full = z.T @ z
+    out = np.empty((z.shape[0], k))
+    for start in range(0, z.shape[0], _JACK_ROWS):
+        zi = z[start : start + _JACK_ROWS]
+        out[start : start + zi.shape[0]] = _indirect_from_moments(
+            full - zi[:, :, None] * zi[:, None, :], k
+        )
+    return out
 
 
 def _bootstrap_indirect(
@@ -359,12 +405,17 @@ def _bootstrap_indirect(
     rng: np.random.Generator,
 ) -> tuple[list[IndirectEffect], list[Note]]:
     """Percentile and BCa intervals of each specific indirect effect and of their total."""
-    n = xs.size
-    idx = rng.integers(0, n, size=(n_boot, n))
-    boot = _indirect_stack(xs[idx], ms[idx], ys[idx], cs[idx])
+    n, k = xs.size, ms.shape[1]
+    z = _columns(xs, ms, ys, cs)
+    q = z.shape[1]
+    iu = np.triu_indices(q)
+    products = z[:, iu[0]] * z[:, iu[1]]
+    boot = np.empty((n_boot, k))
+    for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
+        boot[reps] = _indirect_from_moments(_cross_products(counts, products, q), k)
+    del products
     boot = np.column_stack([boot, boot.sum(axis=1)])
-    loo = np.array([np.delete(np.arange(n), i) for i in range(n)])
-    jack = _indirect_stack(xs[loo], ms[loo], ys[loo], cs[loo])
+    jack = _jackknife(z, k)
     jack = np.column_stack([jack, jack.sum(axis=1)])
     estimates = np.append(est, est.sum())
     indirect = []

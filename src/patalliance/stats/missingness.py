@@ -25,6 +25,28 @@ class LittleMCARResult:
     method: str = "little1988_em"
 
 
+def _pattern_groups(
+    miss: NDArray[np.bool_],
+) -> tuple[list[tuple[bool, ...]], list[NDArray[np.intp]]]:
+    """The distinct rows of ``miss``, most common first (ties in order of first appearance),
+    and the rows (ascending) of each: one sort of the rows, no loop over them."""
+    n = miss.shape[0]
+    if n == 0:
+        return [], []
+    if miss.shape[1] == 0:
+        return [()], [np.arange(n)]
+    uniq, first, inverse, counts = np.unique(
+        miss, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    order = np.lexsort((first, -counts))  # most common first, then first appearance
+    rank = np.empty(order.size, dtype=np.intp)
+    rank[order] = np.arange(order.size)
+    label = rank[np.asarray(inverse).reshape(-1)]
+    rows = np.argsort(label, kind="stable")
+    groups = np.split(rows, np.cumsum(counts[order])[:-1])
+    return [tuple(bool(v) for v in uniq[g]) for g in order], groups
+
+
 def missing_patterns(data: ArrayLike) -> list[tuple[tuple[bool, ...], int]]:
     """The distinct patterns of missingness (True = missing) with their counts, most common
     first (ties in order of first appearance).
@@ -35,11 +57,10 @@ def missing_patterns(data: ArrayLike) -> list[tuple[tuple[bool, ...], int]]:
     [((False, True), 2), ((False, False), 1)]
     """
     miss = np.isnan(np.asarray(data, dtype=np.float64))
-    counts: dict[tuple[bool, ...], int] = {}
-    for row in miss:
-        key = tuple(bool(v) for v in row)
-        counts[key] = counts.get(key, 0) + 1
-    return sorted(counts.items(), key=lambda kv: -kv[1])
+    if miss.ndim != 2:
+        miss = miss.reshape(miss.shape[0] if miss.ndim else 0, -1)
+    patterns, groups = _pattern_groups(miss)
+    return [(pat, int(rows.size)) for pat, rows in zip(patterns, groups, strict=True)]
 
 
 def em_normal(
@@ -62,7 +83,7 @@ def em_normal(
     obs = ~np.isnan(y)
     mu = np.nanmean(y, axis=0)
     sigma = np.diag(np.nanvar(y, axis=0))
-    groups = [np.flatnonzero((~obs == np.array(pat)).all(axis=1)) for pat, _ in missing_patterns(y)]
+    groups = _pattern_groups(~obs)[1]
     converged = False
     for _ in range(max_iter):
         sum_y = np.zeros(p)
@@ -125,13 +146,11 @@ def little_mcar(data: ArrayLike) -> LittleMCARResult:
     mu, sigma, converged = em_normal(y)
     d2 = 0.0
     df = -p
-    patterns = missing_patterns(y)
-    miss = np.isnan(y)
-    for pattern, _count in patterns:
+    patterns, groups = _pattern_groups(np.isnan(y))
+    for pattern, rows in zip(patterns, groups, strict=True):
         o = ~np.array(pattern)
-        rows = (miss == np.array(pattern)).all(axis=1)
         diff = y[np.ix_(rows, o)].mean(axis=0) - mu[o]
-        d2 += float(rows.sum() * diff @ np.linalg.pinv(sigma[np.ix_(o, o)]) @ diff)
+        d2 += float(rows.size * diff @ np.linalg.pinv(sigma[np.ix_(o, o)]) @ diff)
         df += int(o.sum())
     pval = float(stats.chi2.sf(d2, df)) if df > 0 else math.nan
     return LittleMCARResult(

@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from patalliance.stats._checks import as_matrix, as_vector, check_choice, check_confidence_level
+from patalliance.stats._resample import block_rows, resample_counts
 from patalliance.stats.tdist import t_two_sided_p
 from patalliance.status import Note, Status
 
@@ -357,6 +358,34 @@ class BootstrapCoefficients:
     method: str = "percentile"
 
 
+def _bootstrap_fits(
+    design: NDArray[np.float64], y: NDArray[np.float64], n_boot: int, rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """OLS coefficients of every resample (n_boot, p) and whether its design is regular.
+
+    A resample's normal equations are its counts of each case times the products of the
+    columns of ``[X, y]``: one matrix product per block of resamples, drawn block by block
+    (:mod:`patalliance.stats._resample`), in memory bounded by a block.
+    """
+    n, p = design.shape
+    z = np.column_stack([design, y])
+    iu = np.triu_indices(p + 1)
+    products = z[:, iu[0]] * z[:, iu[1]]
+    coef = np.empty((n_boot, p))
+    valid = np.empty(n_boot, dtype=bool)
+    for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
+        s = np.empty((counts.shape[0], p + 1, p + 1))
+        s[:, iu[0], iu[1]] = s[:, iu[1], iu[0]] = counts @ products
+        xtx, xty = s[:, :p, :p], s[:, :p, p]
+        with np.errstate(all="ignore"):
+            cond = np.linalg.cond(xtx)
+        ok = np.isfinite(cond) & (cond < 1e12)
+        eye = np.broadcast_to(np.eye(p), xtx.shape)
+        fit = np.linalg.solve(np.where(ok[:, None, None], xtx, eye), xty[..., None])[..., 0]
+        coef[reps], valid[reps] = fit, ok
+    return coef, valid
+
+
 def bootstrap_coefficients(
     y: ArrayLike,
     x: ArrayLike,
@@ -377,8 +406,9 @@ def bootstrap_coefficients(
     confidence_level : float
         Level of the intervals.
     rng : numpy.random.Generator
-        The random stream. The resamples are drawn in one call,
-        ``rng.integers(0, n, size=(n_boot, n))`` on the n complete cases.
+        The random stream. The resamples are drawn block by block,
+        ``rng.integers(0, n, size=(rows, n))`` on the n complete cases: the numbers of one
+        call ``rng.integers(0, n, size=(n_boot, n))``.
 
     Returns
     -------
@@ -392,8 +422,9 @@ def bootstrap_coefficients(
     Notes
     -----
     Each resample draws n cases with replacement and refits :math:`\hat b^{*} =
-    (X^{*\prime}X^{*})^{-1}X^{*\prime}y^{*}` (all resamples at once, as batched normal
-    equations). The interval is :math:`[\hat b^{*}_{(\alpha/2)}, \hat b^{*}_{(1-\alpha/2)}]`,
+    (X^{*\prime}X^{*})^{-1}X^{*\prime}y^{*}` (batched normal equations, from the counts of
+    the cases drawn; a resample whose :math:`X^{*\prime}X^{*}` has a condition number of
+    1e12 or more is left out). The interval is :math:`[\hat b^{*}_{(\alpha/2)}, \hat b^{*}_{(1-\alpha/2)}]`,
     the quantiles of the valid replicates with linear interpolation, as
     ``scipy.stats.bootstrap(method="percentile")`` computes them (Efron & Tibshirani 1993,
     ch. 13).
@@ -436,15 +467,7 @@ def bootstrap_coefficients(
     nan = (float("nan"),) * p
     if n <= p:
         return BootstrapCoefficients(terms, nan, nan, int(n_boot), 0, level)
-    idx = rng.integers(0, n, size=(int(n_boot), n))
-    design = np.column_stack([np.ones(n), xk])[idx]  # (B, n, p)
-    xtx = np.einsum("bnp,bnq->bpq", design, design)
-    xty = np.einsum("bnp,bn->bp", design, yk[idx])
-    with np.errstate(all="ignore"):
-        cond = np.linalg.cond(xtx)
-    valid = np.isfinite(cond) & (cond < 1e12)
-    eye = np.broadcast_to(np.eye(p), xtx.shape)
-    coef = np.linalg.solve(np.where(valid[:, None, None], xtx, eye), xty[..., None])[..., 0]
+    coef, valid = _bootstrap_fits(np.column_stack([np.ones(n), xk]), yk, int(n_boot), rng)
     good = coef[valid]
     if good.shape[0] == 0:
         return BootstrapCoefficients(terms, nan, nan, int(n_boot), 0, level)
