@@ -17,7 +17,8 @@ where :math:`\tilde V_i^{-1} = I - Z_i\Lambda M_i^{-1}\Lambda^\top Z_i^\top` (Wo
 data only through :math:`Z_i^\top Z_i` and :math:`W_i = Z_i^\top[X_i\;y_i]`, so groups with
 the same :math:`Z_i^\top Z_i` (the same observed times) are pooled once: one evaluation costs
 :math:`O(C\,q^2(p+1)^2)` for :math:`C` distinct :math:`Z_i^\top Z_i` (at most the number of
-groups), after :math:`O(N q^2 (p+1)^2)` sums computed once. The gradient is analytic.
+groups), after :math:`O(N q^2 (p+1)^2)` sums computed once; the pooled sums hold
+:math:`C q^2 (p+1)^2` numbers. The gradient is analytic.
 
 The columns of :math:`Z` are first rescaled to unit root mean square (:math:`Z W`, with
 :math:`W` from a QR factorization), which changes :math:`\Lambda` but not the model, so the
