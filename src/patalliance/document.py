@@ -7,7 +7,6 @@ package and is documented in ``docs/results-json.md``.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -20,6 +19,7 @@ import numpy as np
 
 from patalliance._version import __version__
 from patalliance.analysis.results import AnalysisResults
+from patalliance.json_text import dumps_indented
 
 SCHEMA_ID = "patalliance.results/1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "results.schema.json"
@@ -36,8 +36,28 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+#: Types that :func:`clean` keeps as they are.
+_KEEP = frozenset({str, int, bool, type(None)})
+
+
 def clean(value: Any) -> Any:
     """JSON-safe copy: NaN/inf → None, numpy scalars → Python, tuples → lists."""
+    kind = type(value)
+    if kind in _KEEP:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _KEEP else clean(v))
+            for k, v in value.items()
+        }
+    if kind is list or kind is tuple:
+        return [v if type(v) in _KEEP else clean(v) for v in value]
+    return _clean_other(value)
+
+
+def _clean_other(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -149,4 +169,6 @@ def build_document(results: AnalysisResults) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The text of ``results.json``: ``json.dumps(document, indent=2, ensure_ascii=False,
+    allow_nan=False)`` and a final newline (:func:`patalliance.json_text.dumps_indented`)."""
+    return dumps_indented(document) + "\n"
