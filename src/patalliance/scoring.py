@@ -46,8 +46,8 @@ def _rows_by_measure(
 ) -> Callable[[str], np.ndarray]:
     """The rows of each measure (its instrument at its timepoints), in order.
 
-    Each (instrument, timepoint) belongs to one measure, so one pass numbers every row's
-    measure and a stable sort of those numbers puts each measure's rows together.
+    Each (instrument, timepoint) usually belongs to one measure: one pass then numbers every
+    row's measure (a small integer per row), and each measure finds its rows in those numbers.
     """
     masks = {
         mid: np.outer(insts == m.instrument, tps.isin(m.timepoints))
@@ -59,11 +59,13 @@ def _rows_by_measure(
     of_pair = np.zeros(len(insts) * len(tps), dtype=np.int16)
     for k, mask in enumerate(masks.values(), start=1):
         of_pair[mask.ravel()] = k
-    of_row = of_pair[inst_codes.astype(np.int64) * len(tps) + tp_codes]
-    order = np.argsort(of_row, kind="stable")
-    bounds = np.searchsorted(of_row[order], np.arange(len(masks) + 2))
-    start = {mid: k for k, mid in enumerate(masks, start=1)}
-    return lambda mid: order[bounds[start[mid]] : bounds[start[mid] + 1]]
+    pair = inst_codes.astype(np.int32 if len(of_pair) < 2**31 else np.int64)
+    pair *= len(tps)
+    pair += tp_codes
+    of_row = of_pair[pair]
+    del pair
+    number = {mid: k for k, mid in enumerate(masks, start=1)}
+    return lambda mid: np.flatnonzero(of_row == number[mid])
 
 
 def _scored_items(
