@@ -54,8 +54,8 @@ def _rows_by_measure(
         for mid, m in study.measures.items()
     }
     if not masks or np.sum(list(masks.values()), axis=0).max() > 1:
-        pair = inst_codes.astype(np.int64) * len(tps) + tp_codes
-        return lambda mid: np.flatnonzero(masks[mid].ravel()[pair])
+        pair_of_row = inst_codes.astype(np.int64) * len(tps) + tp_codes
+        return lambda mid: np.flatnonzero(masks[mid].ravel()[pair_of_row])
     of_pair = np.zeros(len(insts) * len(tps), dtype=np.int16)
     for k, mask in enumerate(masks.values(), start=1):
         of_pair[mask.ravel()] = k
