@@ -23,7 +23,7 @@ def union(parts: list[pd.Series | None], lengths: list[int]) -> pd.Categorical:
     codes = [
         np.full(n, -1, dtype=np.int64)
         if p is None
-        else np.append(categories.get_indexer(p.cat.categories), -1)[p.cat.codes.to_numpy()]
+        else np.append(categories.get_indexer(p.cat.categories), -1)[p.array.codes]
         for p, n in zip(parts, lengths, strict=True)
     ]
     return pd.Categorical.from_codes(np.concatenate(codes), categories=categories, validate=False)

@@ -117,7 +117,7 @@ def build_analysis_table(
 def _texts(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A text column as integer codes and the texts they stand for (Categoricals for free)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
+        codes = column.array.codes
         texts = column.cat.categories.astype(str).to_numpy(dtype=object)
         if not len(codes) or codes.min() >= 0:
             return codes, texts

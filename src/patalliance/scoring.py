@@ -18,6 +18,7 @@ from patalliance.instruments.engine import (
 from patalliance.instruments.key import InstrumentKey
 from patalliance.study import Study
 from patalliance.validate import ValidatedData
+from patalliance.validate.coded import combine
 
 LONG_COLUMNS = [
     "participant_id",
@@ -46,24 +47,24 @@ def _rows_by_measure(
 ) -> Callable[[str], np.ndarray]:
     """The rows of each measure (its instrument at its timepoints), in order.
 
-    Each (instrument, timepoint) belongs to one measure, so one pass numbers every row's
-    measure and a stable sort of those numbers puts each measure's rows together.
+    Each (instrument, timepoint) belongs to one measure (the study's keys are resolved only
+    then), so one pass numbers every row's measure (a small integer per row) and each measure
+    finds its rows in those numbers.
     """
-    masks = {
-        mid: np.outer(insts == m.instrument, tps.isin(m.timepoints))
-        for mid, m in study.measures.items()
-    }
-    if not masks or np.sum(list(masks.values()), axis=0).max() > 1:
-        pair = inst_codes.astype(np.int64) * len(tps) + tp_codes
-        return lambda mid: np.flatnonzero(masks[mid].ravel()[pair])
     of_pair = np.zeros(len(insts) * len(tps), dtype=np.int16)
-    for k, mask in enumerate(masks.values(), start=1):
-        of_pair[mask.ravel()] = k
-    of_row = of_pair[inst_codes.astype(np.int64) * len(tps) + tp_codes]
-    order = np.argsort(of_row, kind="stable")
-    bounds = np.searchsorted(of_row[order], np.arange(len(masks) + 2))
-    start = {mid: k for k, mid in enumerate(masks, start=1)}
-    return lambda mid: order[bounds[start[mid]] : bounds[start[mid] + 1]]
+    number = {}
+    for k, (mid, m) in enumerate(study.measures.items(), start=1):
+        mask = np.outer(insts == m.instrument, tps.isin(m.timepoints)).ravel()
+        if (of_pair[mask] > 0).any():
+            raise ValueError(
+                f"The 'study' parameter of score_trial must give each instrument and timepoint "
+                f"to one measure. Got {m.instrument!r} twice at one timepoint instead."
+            )
+        of_pair[mask], number[mid] = k, k
+    pair, _ = combine([inst_codes, tp_codes], [len(insts), len(tps)])
+    of_row = of_pair[pair]
+    del pair
+    return lambda mid: np.flatnonzero(of_row == number[mid])
 
 
 def _scored_items(

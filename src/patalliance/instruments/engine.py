@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from patalliance.instruments.key import Aggregate, InstrumentKey, MaxOfGroup, Scale
 
@@ -40,7 +42,7 @@ def sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of a column, numbered in sorted order of its values, and those values
     as text. Categorical columns use their codes directly (no per-row hashing)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        raw = np.asarray(column.cat.codes)
+        raw = np.asarray(column.array.codes)  # a view (.cat.codes copies)
         if raw.size == 0 or raw.min() >= 0:
             categories = column.cat.categories
             if categories.is_monotonic_increasing:
@@ -49,6 +51,10 @@ def sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
             rank = np.empty(len(categories), dtype=np.int64)
             rank[order] = np.arange(len(categories))
             return rank[raw], categories.take(order).astype(str)
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        text = pa.chunked_array(pa.array(column.array))
+        if text.null_count == 0:
+            return _text_codes(text)
     codes, uniques = pd.factorize(column, sort=True)
     if codes.size and codes.min() < 0:
         raise ValueError(
@@ -56,6 +62,20 @@ def sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
             f"{column.name}. Got {int((codes < 0).sum())} missing instead."
         )
     return codes.astype(np.int64, copy=False), pd.Index(uniques).astype(str)
+
+
+def _text_codes(text: pa.ChunkedArray) -> tuple[np.ndarray, pd.Index]:
+    """Codes of a text column numbered in sorted order, by pyarrow: one hash per cell
+    (``dictionary_encode``), then only the distinct texts are sorted."""
+    encoded = pc.dictionary_encode(text).unify_dictionaries()
+    if encoded.num_chunks == 0 or len(text) == 0:
+        return np.zeros(0, dtype=np.int64), pd.Index([], dtype="str")
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks])
+    dictionary = encoded.chunk(0).dictionary
+    order = pc.array_sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], pd.Index(dictionary.take(pa.array(order)).to_pandas(), dtype="str")
 
 
 def responses_matrix(
@@ -118,15 +138,18 @@ def item_matrix(
         group_codes = (np.cumsum(present) - 1)[combined]
     else:
         groups, group_codes = np.unique(combined, return_inverse=True)
+    del combined
     n_items = key.instrument.n_items
-    matrix = np.full((len(groups), n_items), np.nan)
-    items = items.astype(np.int64) - 1
-    if len(items) and (items.min() < 0 or items.max() >= n_items):
+    if len(items) and (items.min() < 1 or items.max() > n_items):
         raise ValueError(
             f"The 'responses' parameter of score_responses must have items 1..{n_items} for "
-            f"{key.id}. Got items {items.min() + 1}..{items.max() + 1} instead."
+            f"{key.id}. Got items {items.min()}..{items.max()} instead."
         )
-    flat = group_codes * n_items + items
+    matrix = np.full((len(groups), n_items), np.nan)
+    flat = group_codes.astype(np.int64, copy=False)  # the cell of each response, in place
+    flat *= n_items
+    flat += items
+    flat -= 1
     matrix.reshape(-1)[flat] = values
     return groups, matrix
 

@@ -36,6 +36,11 @@ import pyarrow.csv as pacsv
 #: The most bytes read to find the header line.
 _PREFIX = 1 << 20
 
+#: Every cell as text: as one string per cell, or dictionary-encoded (each distinct text
+#: once per block of the file, one integer per cell).
+_TEXT = pa.string()
+_CODED = pa.dictionary(pa.int32(), pa.string())
+
 
 def _header(path: Path) -> tuple[str, list[str]] | None:
     """The delimiter and the column names, or None when the exact reader must read the file."""
@@ -77,8 +82,11 @@ def _parse_options(sep: str) -> pacsv.ParseOptions:
 
 
 def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """A text column as integer codes (int32) and its distinct values, in order of appearance."""
-    encoded = pc.dictionary_encode(column).unify_dictionaries()
+    """A dictionary-encoded text column as integer codes (int32) and its distinct values.
+
+    The CSV reader encodes each block on its own; the blocks' dictionaries are united here.
+    """
+    encoded = column.unify_dictionaries()
     if len(column) == 0 or encoded.num_chunks == 0:
         return np.zeros(0, dtype=np.int32), pa.array([], type=pa.string())
     chunks = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
@@ -119,7 +127,7 @@ def read_fast(path: Path, *, categorical: bool) -> tuple[pd.DataFrame, str, bool
             path,
             parse_options=_parse_options(sep),
             convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
+                column_types={name: _TEXT if not categorical else _CODED for name in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 check_utf8=True,

@@ -8,6 +8,7 @@ with array indexing; no check loops over the rows in Python.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -45,7 +46,7 @@ class Coded:
         if column is None:
             return cls(np.zeros(n_rows, dtype=np.intp), _as_text([""]))
         if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy()
+            codes = column.array.codes  # a view of the codes (.cat.codes copies them)
             values = column.cat.categories.to_numpy(dtype=object)
         else:
             codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -117,18 +118,22 @@ def combine(columns: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, in
     number of integers it may take.
 
     The codes (``columns[k]`` in ``range(sizes[k])``) are combined as digits
-    (``code₁ × n₂ + code₂ …``), compacted with :func:`compact` whenever the number of
-    combinations would not fit in 62 bits.
+    (``code₁ × n₂ + code₂ …``) in the smallest integer type that holds them, compacted with
+    :func:`compact` whenever the number of combinations would not fit in 62 bits.
     """
-    key = columns[0].astype(np.int64)
-    size = max(sizes[0], 1)
+    sizes = [max(n, 1) for n in sizes]
+    if math.prod(sizes) >= 2**62:
+        key, size = columns[0].astype(np.int64), sizes[0]
+        for codes, n in zip(columns[1:], sizes[1:], strict=True):
+            if size * n >= 2**62:
+                compacted, distinct = compact(key, size)
+                key, size = compacted.astype(np.int64), max(len(distinct), 1)
+            key *= n
+            key += codes
+            size *= n
+        return key, size
+    key = columns[0].astype(code_dtype(math.prod(sizes)))
     for codes, n in zip(columns[1:], sizes[1:], strict=True):
-        n = max(n, 1)
-        if size * n >= 2**62:
-            compacted, distinct = compact(key, size)
-            key = compacted.astype(np.int64)
-            size = max(len(distinct), 1)
         key *= n
         key += codes
-        size *= n
-    return key, size
+    return key, math.prod(sizes)

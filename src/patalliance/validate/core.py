@@ -27,7 +27,7 @@ from patalliance.io.trialdata import (
 from patalliance.qc import Policy, Problem, ValidationReport
 from patalliance.study import Study
 from patalliance.validate._collector import Collector, Reasons, Table
-from patalliance.validate.coded import Coded, code_dtype
+from patalliance.validate.coded import Coded, code_dtype, combine
 from patalliance.validate.identifiers import nfc, variant_warnings
 from patalliance.validate.participants import check_participants
 from patalliance.validate.prescored import check_prescored
@@ -81,7 +81,7 @@ def _check_measures_have_data(
         return
     inst, tp = responses["instrument"], responses["timepoint"]
     n_pairs = len(inst.values) * len(tp.values)
-    pair = inst.codes.astype(np.int64) * len(tp.values) + tp.codes
+    pair, _ = combine([inst.codes, tp.codes], [len(inst.values), len(tp.values)])
     shape = (len(inst.values), len(tp.values))
     read_pairs = np.bincount(pair, minlength=n_pairs).reshape(shape)
     used_pairs = np.bincount(pair[responses.reasons.ok], minlength=n_pairs).reshape(shape)
@@ -277,7 +277,7 @@ def _clean_responses(responses: Table, parsed: Parsed) -> pd.DataFrame:
             "participant_id": _categorical(responses["participant_id"], keep),
             "timepoint": _categorical(responses["timepoint"], keep),
             "instrument": _categorical(responses["instrument"], keep),
-            "item": parsed.items(every).astype(np.int64),
+            "item": parsed.items(every),
             "value": parsed.values(every).astype(float, copy=False),
             "_file": _categorical(responses.files, keep),
             "_row": responses.rows[every],

@@ -70,8 +70,8 @@ def find_duplicates(
     admin, size = combine([rows(c.codes) for c in who], [len(c.values) for c in who])
     admin, distinct = compact(admin, size)
     n_items = max(len(item_key.values), 1)
-    key = admin.astype(np.int64) * n_items + rows(item_key.codes)
-    found = _groups(key, len(distinct) * n_items)
+    key, size = combine([admin, rows(item_key.codes)], [len(distinct), n_items])
+    found = _groups(key, size)
     if found is None:
         return None
     group, first, repeated = found

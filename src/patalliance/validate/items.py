@@ -19,7 +19,7 @@ import pandas as pd
 from patalliance._text import show_cell
 from patalliance.instruments.key import InstrumentKey
 from patalliance.validate._collector import as_numbers, comma_hint, decimal_comma_rows
-from patalliance.validate.coded import Coded, combine, compact, spread
+from patalliance.validate.coded import Coded, code_dtype, combine, compact, spread
 from patalliance.validate.rows import Rows
 
 
@@ -258,4 +258,4 @@ def compared(cells: Combos, missing_codes: set[float]) -> tuple[Coded, Coded]:
 
 def _coded(texts: np.ndarray) -> Coded:
     codes, uniques = pd.factorize(pd.Index(texts, dtype=object))
-    return Coded(codes, pd.Index(uniques, dtype=object))
+    return Coded(codes.astype(code_dtype(len(uniques))), pd.Index(uniques, dtype=object))

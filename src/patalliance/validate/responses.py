@@ -18,7 +18,7 @@ from patalliance._text import show_cell
 from patalliance.instruments.key import InstrumentKey
 from patalliance.study import Study, suggest
 from patalliance.validate._collector import Collector, Table, instrument_keys
-from patalliance.validate.coded import Coded, spread
+from patalliance.validate.coded import Coded, combine, spread
 from patalliance.validate.duplicates import Duplicates, find_duplicates
 from patalliance.validate.identifiers import case_twins
 from patalliance.validate.items import Combos, check_items, check_values, combos, compared
@@ -35,7 +35,10 @@ class Parsed:
     value: np.ndarray
 
     def items(self, rows: np.ndarray | slice) -> np.ndarray:
-        return self.item[self.combo[rows]]
+        """The item numbers of ``rows``, as integers (0 where a row's item is not valid)."""
+        valid = np.isfinite(self.item) & (np.abs(self.item) <= self.item.size + 2**31)
+        whole = np.where(valid, self.item, 0).astype(np.int64)
+        return whole[self.combo[rows]]
 
     def values(self, rows: np.ndarray | slice) -> np.ndarray:
         return self.value[self.combo[rows]]
@@ -159,7 +162,7 @@ def _check_instrument_timepoint(rows: Rows, study: Study, instruments: list[str]
     ).reshape(len(inst.values), len(tp.values))
     # a pair key per row only when some pair of the data is not declared
     pair = (
-        inst.codes.astype(np.int64) * len(tp.values) + tp.codes
+        combine([inst.codes, tp.codes], [len(inst.values), len(tp.values)])[0]
         if not_declared.any()
         else np.zeros(len(inst.codes), dtype=np.int8)
     )
