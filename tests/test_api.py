@@ -132,6 +132,16 @@ def test_empty_families_have_columns_but_no_rows(tmp_path: Path) -> None:
     assert "mediation" not in res.to_dict()
 
 
+def test_progress_names_each_step_before_it_runs(tmp_path: Path) -> None:
+    said: list[str] = []
+    res = pa.analyze(write_study(tmp_path / "s"), progress=said.append)
+    assert said[0] == "reading and validating the data"
+    assert said[1] == "descriptive statistics"
+    assert said.index("change") < said.index("correlations")
+    assert "mediation" not in said  # the plan asks for no mediation model
+    assert len(res.correlations) > 0
+
+
 def _same_statistics(a: dict, b: dict) -> None:
     """Two results documents with the same statistics (inputs and file names may differ)."""
     for key in a:

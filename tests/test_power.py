@@ -16,6 +16,7 @@ References used as oracles:
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import sys
@@ -30,6 +31,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestPower
 
 from patalliance.errors import ConfigError, MissingDependencyError
+from patalliance.simulate import _power_decide
 from patalliance.simulate.power import (
     PlanPowerResult,
     PlanSpec,
@@ -221,20 +223,33 @@ def test_mc_type_one_error() -> None:
     assert abs(res.power - 0.05) < 4 * math.sqrt(0.05 * 0.95 / 40_000)
 
 
-@pytest.mark.usefixtures("fast_gc")
-@pytest.mark.parametrize("adjust", ["holm", "fdr_bh", "none"])
-def test_plan_engine_matches_reference_loop(adjust: str) -> None:
-    """Same draws (documented SeedSequence contract) through scipy pearsonr + multipletests."""
+def mixed_plan(adjust: str) -> PlanSpec:
+    """Families of 3, 2 and 1 tests: each family's levels differ under Holm and BH."""
     spec = small_plan(adjust)
-    n, k_sim, seed = 20, 200, 99
-    res = simulate_plan_power(spec, n, n_simulations=k_sim, seed=seed)
+    return dataclasses.replace(
+        spec,
+        tests=(
+            ("outcome_4w", "prep", "d4w"),
+            ("outcome_4w", "post", "d4w"),
+            ("outcome_4w", "meq", "d4w"),
+            ("outcome_3m", "prep", "d3m"),
+            ("outcome_3m", "post", "d3m"),
+            ("experience", "prep", "meq"),
+        ),
+        primary=(0, 3),
+    )
 
+
+def _reference_loop(spec: PlanSpec, n: int, k_sim: int, seed: int) -> tuple[np.ndarray, ...]:
+    """Significance of every test in every trial, and the mean pairwise n, from the same draws
+    (documented SeedSequence contract) through scipy pearsonr + statsmodels multipletests."""
     k = len(spec.variables)
     z = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, 0)))
     u = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, 1)))
     data = z.standard_normal((k_sim, n, k)) @ np.linalg.cholesky(spec.corr).T
     rates = np.array([spec.missing.get(v, 0.0) for v in spec.variables])
-    data[u.random((k_sim, n, k)) < rates] = np.nan
+    if np.any(rates > 0):
+        data[u.random((k_sim, n, k)) < rates] = np.nan
     col = {v: i for i, v in enumerate(spec.variables)}
     families: dict[str, list[int]] = {}
     for i, (fam, _, _) in enumerate(spec.tests):
@@ -249,14 +264,46 @@ def test_plan_engine_matches_reference_loop(adjust: str) -> None:
             n_pair[i] += ok.sum()
             p[i] = stats.pearsonr(xs[ok], ys[ok]).pvalue
         for idx in families.values():
-            if adjust == "none":
+            if spec.adjust == "none":
                 sig[b, idx] = p[idx] <= spec.alpha
             else:
-                sig[b, idx] = multipletests(p[idx], alpha=spec.alpha, method=adjust)[0]
+                sig[b, idx] = multipletests(p[idx], alpha=spec.alpha, method=spec.adjust)[0]
+    return sig, n_pair / k_sim
+
+
+PLANS: dict[str, Callable[[str], PlanSpec]] = {
+    "dropout": small_plan,
+    "families of 3, 2, 1": mixed_plan,
+    "complete data": lambda adjust: dataclasses.replace(small_plan(adjust), missing={}),
+}
+
+
+@pytest.mark.usefixtures("fast_gc")
+@pytest.mark.parametrize("plan", sorted(PLANS))
+@pytest.mark.parametrize("adjust", ["holm", "fdr_bh", "none"])
+def test_plan_engine_matches_reference_loop(adjust: str, plan: str) -> None:
+    """Every trial's decisions equal those of scipy pearsonr + statsmodels multipletests."""
+    spec = PLANS[plan](adjust)
+    n, k_sim, seed = 20, 200, 99
+    res = simulate_plan_power(spec, n, n_simulations=k_sim, seed=seed)
+    sig, mean_n_pair = _reference_loop(spec, n, k_sim, seed)
     assert_array_equal(np.rint(res.power * k_sim), sig.sum(0))
-    assert_allclose(res.mean_n_pair, n_pair / k_sim)
-    assert res.power_all_primary * k_sim == pytest.approx(sig[:, [0, 2]].all(1).sum())
+    assert_allclose(res.mean_n_pair, mean_n_pair)
+    primary = list(spec.primary)
+    assert res.power_all_primary * k_sim == pytest.approx(sig[:, primary].all(1).sum())
     assert res.power_any * k_sim == pytest.approx(sig.any(1).sum())
+
+
+@pytest.mark.parametrize("adjust", ["holm", "fdr_bh", "none"])
+def test_decisions_near_a_critical_value_come_from_exact_p(
+    adjust: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine decides from critical values of r, and from exact p-values where r lies
+    within rounding of one; widening that band to most trials changes no result."""
+    spec = mixed_plan(adjust)
+    ref = simulate_plan_power(spec, 18, n_simulations=1_500, seed=8)
+    monkeypatch.setattr(_power_decide, "BAND", 0.5)
+    assert _key(simulate_plan_power(spec, 18, n_simulations=1_500, seed=8)) == _key(ref)
 
 
 def _key(res: PlanPowerResult) -> tuple[object, ...]:

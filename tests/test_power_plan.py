@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import run_cli
 
 from patalliance.demo import DEMO_DIR
@@ -47,6 +54,10 @@ def test_power_plan_cli_writes_json_and_figure(tmp_path: Path) -> None:
         str(out),
     )
     assert result.returncode == 0, result.stderr
+    assert re.search(
+        r"Simulated 800 trials \(400 at each of 2 sample sizes\); done in \d+\.\d s\.",
+        result.stderr,
+    )
     doc = json.loads((out / "power.json").read_text(encoding="utf-8"))
     printed = json.loads(result.stdout)
     assert printed == doc
@@ -72,6 +83,41 @@ def test_power_plan_cli_writes_json_and_figure(tmp_path: Path) -> None:
         "--json",
     )
     assert json.loads(again.stdout) == doc
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_power_plan_shows_progress_on_a_terminal() -> None:
+    """With stderr on a terminal, a progress bar counts the simulated trials."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "patalliance", "power", "plan", str(STUDY), "--n", "24,60",
+         "--simulations", "3000", "--seed", "1", "--json"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"},
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the command has exited and closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    text = seen.decode("utf-8", "replace")
+    assert "simulating trials" in text and "/6000" in text
+    assert "Simulated 6,000 trials (3,000 at each of 2 sample sizes); done in" in text
+    assert json.loads(stdout)["n_simulations"] == 3000
 
 
 def test_power_plan_bad_grid_exits_2(tmp_path: Path) -> None:

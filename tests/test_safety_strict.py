@@ -32,10 +32,14 @@ from patalliance.limits import (
 )
 from patalliance.pool.plan import load_plan
 from patalliance.simulate.power_mc import simulate_power_correlation
-from patalliance.stats import bootstrap_correlations
+from patalliance.stats import bootstrap_correlations, mixed_bootstrap
 from patalliance.stats.bootstrap import bootstrap_memory_bytes
 from patalliance.stats.mediation import mediation, mediation_memory_bytes
-from patalliance.stats.mixedlm import fit_random_intercept, parametric_bootstrap_memory_bytes
+from patalliance.stats.mixed_bootstrap import (
+    BLOCK_BYTES,
+    parametric_bootstrap_memory_bytes,
+    parametric_bootstrap_random_intercept,
+)
 from patalliance.study import Study, load_study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -368,26 +372,59 @@ def test_mediation_estimate_bounds_the_measured_peak() -> None:
     assert peak <= estimate <= 1.5 * peak, (peak, estimate)
 
 
-def test_mixed_bootstrap_estimate_bounds_the_measured_peak() -> None:
+@pytest.mark.parametrize(
+    ("n_groups", "max_size", "p", "n_boot", "block_bytes"),
+    [
+        (100, 1, 2, 300, BLOCK_BYTES),
+        (1000, 4, 7, 2000, BLOCK_BYTES),
+        (20000, 4, 7, 200, BLOCK_BYTES),
+        (300, 3, 4, 5000, 2**20),  # several blocks
+    ],
+)
+def test_mixed_bootstrap_estimate_bounds_the_measured_peak(
+    n_groups: int,
+    max_size: int,
+    p: int,
+    n_boot: int,
+    block_bytes: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(mixed_bootstrap, "BLOCK_BYTES", block_bytes)
     rng = np.random.default_rng(1)
-    n_groups, per_group, n_boot = 100, 3, 300
-    groups = np.repeat(np.arange(n_groups), per_group)
-    n_obs = groups.size
-    exog = np.column_stack([np.ones(n_obs), rng.normal(size=n_obs)])
-    y = exog @ np.array([1.0, 0.5]) + rng.normal(size=n_groups)[groups] + rng.normal(size=n_obs)
+    sizes = np.maximum(rng.integers(1, max_size + 1, n_groups), 1)
+    sizes[:max_size] = np.arange(1, max_size + 1)  # every size 1 .. max_size present
+    codes = np.repeat(np.arange(n_groups), sizes)
+    n_obs = codes.size
+    exog = np.column_stack([np.ones(n_obs), rng.normal(size=(n_obs, p - 1))])
     peak = peak_bytes(
-        lambda: fit_random_intercept(
-            y,
-            exog,
-            groups,
-            names=["1", "x"],
-            focus="x",
-            n_boot=n_boot,
-            rng=np.random.default_rng(3),
+        lambda: parametric_bootstrap_random_intercept(
+            exog, codes, np.ones(p), 1.0, 2.0, n_boot=n_boot, rng=np.random.default_rng(3)
         )
     )
-    estimate = parametric_bootstrap_memory_bytes(n_obs, n_groups, n_boot)
+    estimate = parametric_bootstrap_memory_bytes(
+        n_obs, n_groups, n_boot, n_fixed=p, n_sizes=max_size
+    )
     assert peak <= estimate <= 2 * peak, (peak, estimate)
+
+
+def test_mixed_bootstrap_memory_does_not_grow_with_n_boot_beyond_its_estimates() -> None:
+    # One block at most: beyond it, only n_boot * (p + 2) values for the kept estimates.
+    small = parametric_bootstrap_memory_bytes(400_000, 100_000, 1_000, n_fixed=6, n_sizes=4)
+    large = parametric_bootstrap_memory_bytes(400_000, 100_000, 1_000_000, n_fixed=6, n_sizes=4)
+    assert large - small <= BLOCK_BYTES + 8 * (1_000_000 - 1_000) * 8
+    assert large < MEMORY_BUDGET_BYTES
+
+
+def test_mixed_models_of_100000_participants_fit_the_budget() -> None:
+    # The demo's mixed models: 4 follow-ups, 1,000 parametric-bootstrap replicates each.
+    from importlib.resources import files
+
+    from patalliance.analysis.memory import resample_memory_problems
+
+    study = load_study(Path(str(files("patalliance") / "data" / "levin2024" / "study.toml")))
+    assert [m.n_boot for m in study.analysis.mixed_models] == [1000]
+    problems = resample_memory_problems(study, 100_000, 50)
+    assert not [p for p in problems if "mixed_models" in p], problems
 
 
 # --- commands: exit 2, one line naming the key, nothing lost ---------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,13 @@ def _imported(*args: str) -> set[str]:
 )
 def test_no_heavy_import(args: tuple[str, ...]) -> None:
     assert not (_imported(*args) & HEAVY)
+
+
+def test_version_literal_is_the_project_version() -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    from patalliance._version import __version__
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert __version__ == project["project"]["version"] == version("patalliance")

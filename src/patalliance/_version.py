@@ -1,10 +1,10 @@
-"""The installed version of patalliance (``0.0.0+unknown`` when run from a bare source tree)."""
+"""The version of patalliance: the same string as ``version`` in pyproject.toml.
 
-from importlib.metadata import PackageNotFoundError, version
+A literal rather than a lookup in the installed package's metadata, which would cost the
+command line's start-up tens of milliseconds; ``tests/test_startup.py`` checks that the two
+agree.
+"""
 
-try:
-    __version__ = version("patalliance")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

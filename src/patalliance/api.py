@@ -17,6 +17,7 @@ in for the files the study names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -138,6 +139,7 @@ def analyze(
     responses: pd.DataFrame | None = None,
     participants: pd.DataFrame | None = None,
     policy: Policy | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Results:
     """Run the whole analysis plan of the study.
 
@@ -151,6 +153,9 @@ def analyze(
         "file" is ``<responses DataFrame>`` and its row the position (``iloc``).
     policy : {"strict", "lenient"}, optional
         The validation policy; the study's ``[data] policy`` by default.
+    progress : callable, optional
+        Called with a short plain message (``"mixed models"``) as each step starts: reading
+        and validating the data, then each analysis family. For a progress display.
 
     Returns
     -------
@@ -165,6 +170,8 @@ def analyze(
     ConfigError
         For a bad study file, a missing data file or an unknown variable in the plan.
     """
+    if progress is not None:
+        progress("reading and validating the data")
     prepared = prepare(study, policy=policy, responses=responses, participants=participants)
     _check_plan_has_data(prepared)
     families = run_plan(
@@ -172,6 +179,7 @@ def analyze(
         prepared.table,
         responses=prepared.validated.responses,
         keys=prepared.keys,
+        progress=progress,
     )
     report = prepared.validated.report
     notes = score_notes(prepared.scores, prepared.study, prepared.keys)

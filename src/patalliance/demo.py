@@ -19,7 +19,7 @@ from patalliance.analysis.correlations import CorrelationRecord
 from patalliance.analysis.records import PublishedComparison
 from patalliance.analysis.results import AnalysisResults
 from patalliance.report import apa
-from patalliance.simulate.calibrate import Reported, Targets, load_targets
+from patalliance.simulate.targets import Reported, Targets, load_targets
 from patalliance.study import Study, load_study
 
 if TYPE_CHECKING:

@@ -90,16 +90,15 @@ def build_analysis_table(
 ) -> AnalysisTable:
     """Build the analysis table from long scores (see :func:`patalliance.scoring.score_trial`)."""
     index = _participant_index(scores, participants)
+    long = _Long.of(scores, index)
     out = _Columns(index)
     for mid, measure in study.measures.items():
         key = keys[mid]
-        mscores = scores[scores["measure"] == mid]
-        scale_ids = mscores["scale"].drop_duplicates().tolist() if len(mscores) else []
+        rows = long.rows_of(mid)
         # one pass over the measure's rows, not one per scale × timepoint
-        grouped = mscores.groupby(["scale", "timepoint"], sort=False, observed=True)
-        groups = {(str(k[0]), str(k[1])): g for k, g in grouped}
+        scale_ids, groups = long.groups(rows)
         for scale in scale_ids:
-            per_tp = _add_scale(out, mid, measure, key, scale, groups, mscores.iloc[:0])
+            per_tp = _add_scale(out, long, mid, measure, key, scale, groups)
             if measure.peak is not None:
                 _add_peak(out, mid, measure, scale, per_tp)
             if measure.baseline is not None and not scale.endswith("_pct"):
@@ -115,14 +114,80 @@ def build_analysis_table(
     return AnalysisTable(values, arms, facil, covariates, out.variables, label_frame)
 
 
+def _texts(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as integer codes and the texts they stand for (Categoricals for free)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        texts = column.cat.categories.astype(str).to_numpy(dtype=object)
+        if not len(codes) or codes.min() >= 0:
+            return codes, texts
+        column = column.astype(object)  # missing cells: read as text, as before
+    codes, uniques = pd.factorize(column.astype(str))
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def _participant_index(scores: pd.DataFrame, participants: pd.DataFrame) -> pd.Index:
     """Participants file order (first occurrence), then ids only the scores have, as seen."""
-    parts = [scores["participant_id"].astype(str).to_numpy(dtype=object)]
+    codes, texts = _texts(scores["participant_id"])
+    # pd.unique hashes once and keeps the order of first appearance: linear in the ids
+    parts = [texts[pd.unique(codes)]]
     if len(participants):
         parts.insert(0, participants["participant_id"].astype(str).to_numpy(dtype=object))
-    # pd.unique hashes once and keeps the order of first appearance: linear in the ids
     ids = pd.unique(np.concatenate(parts))
     return pd.Index(ids, name="participant_id", dtype=object)
+
+
+@dataclass(frozen=True)
+class _Long:
+    """The long scores as integer codes: each row's position in the table's index, its
+    measure, scale and timepoint, its score and its band label."""
+
+    at: np.ndarray
+    measure: np.ndarray
+    measures: np.ndarray
+    scale: np.ndarray
+    scales: np.ndarray
+    tp: np.ndarray
+    tps: np.ndarray
+    score: np.ndarray
+    band: np.ndarray
+    bands: np.ndarray
+
+    @classmethod
+    def of(cls, scores: pd.DataFrame, index: pd.Index) -> _Long:
+        pid, ids = _texts(scores["participant_id"])
+        position = index.get_indexer(pd.Index(ids, dtype=object))
+        return cls(
+            position[pid],
+            *_texts(scores["measure"]),
+            *_texts(scores["scale"]),
+            *_texts(scores["timepoint"]),
+            scores["score"].to_numpy(dtype=float),
+            *_texts(scores["band"]),
+        )
+
+    def rows_of(self, measure: str) -> np.ndarray:
+        """The rows of ``measure``, in order."""
+        return np.flatnonzero(spread_flags(self.measures == measure, self.measure))
+
+    def groups(self, rows: np.ndarray) -> tuple[list[str], dict[tuple[str, str], np.ndarray]]:
+        """The scales of ``rows`` in order of appearance, and the rows of each (scale,
+        timepoint), in order."""
+        scales = [str(self.scales[c]) for c in pd.unique(self.scale[rows])]
+        key = self.scale[rows].astype(np.int64) * len(self.tps) + self.tp[rows]
+        group, keys = pd.factorize(key)
+        order = np.argsort(group.astype(np.int32), kind="stable")
+        bounds = np.searchsorted(group[order], np.arange(len(keys) + 1))
+        found = {}
+        for g, k in enumerate(keys):
+            name = (str(self.scales[k // len(self.tps)]), str(self.tps[k % len(self.tps)]))
+            found[name] = rows[order[bounds[g] : bounds[g + 1]]]
+        return scales, found
+
+
+def spread_flags(flags: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``flags[codes]`` (per row, the flag of its code)."""
+    return flags[codes] if len(flags) else np.zeros(len(codes), dtype=bool)
 
 
 class _Columns:
@@ -134,15 +199,13 @@ class _Columns:
         self.columns: dict[str, pd.Series] = {}
         self.labels: dict[str, pd.Series] = {}
 
-    def spread(self, ids: pd.Series, values: np.ndarray) -> pd.Series:
-        """``values`` of participants ``ids`` as a column over the whole index (NaN elsewhere).
-
-        One lookup per id in the index's hash table, which is built once for all columns.
-        """
+    def spread(self, at: np.ndarray, values: np.ndarray) -> pd.Series:
+        """``values`` of the participants at positions ``at`` of the index as a column over
+        the whole index (NaN elsewhere)."""
         column = np.full(
             len(self.index), np.nan, dtype=float if values.dtype.kind == "f" else object
         )
-        column[self.index.get_indexer(pd.Index(ids.astype(str), dtype=object))] = values
+        column[at] = values
         return pd.Series(column, index=self.index)
 
     def add(self, info: VariableInfo, series: pd.Series) -> None:
@@ -152,29 +215,29 @@ class _Columns:
 
 def _add_scale(
     out: _Columns,
+    long: _Long,
     mid: str,
     measure: Measure,
     key: InstrumentKey,
     scale: str,
-    groups: Mapping[tuple[str, str], pd.DataFrame],
-    empty: pd.DataFrame,
+    groups: Mapping[tuple[str, str], np.ndarray],
 ) -> dict[str, pd.Series]:
     """The scale's score at every timepoint (and its band labels); returns them by timepoint.
 
-    ``groups`` holds the measure's scores by (scale, timepoint); ``empty`` has their columns.
+    ``groups`` holds the rows of the measure's scores by (scale, timepoint).
     """
     per_tp: dict[str, pd.Series] = {}
     for tp in measure.timepoints:
-        sel = groups.get((scale, tp), empty)
-        series = out.spread(sel["participant_id"], sel["score"].to_numpy(dtype=float))
+        rows = groups.get((scale, tp), np.zeros(0, dtype=np.int64))
+        series = out.spread(long.at[rows], long.score[rows])
         name = variable_name(mid, scale, tp)
         out.add(VariableInfo(name, mid, scale, tp, "score"), series)
         per_tp[tp] = series
-        bands = sel["band"].astype(str)
+        bands = long.bands[long.band[rows]]
         if (bands != "").any():
             cls = next(c for c in key.classifications if c.kind == "bands" and c.scale == scale)
             lab = variable_name(mid, cls.id, tp)
-            out.labels[lab] = out.spread(sel["participant_id"], bands.to_numpy(dtype=object))
+            out.labels[lab] = out.spread(long.at[rows], bands.astype(object))
     return per_tp
 
 

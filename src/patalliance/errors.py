@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ValidationError
-
-from patalliance.config_messages import explain
-
 if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
     from patalliance.qc import ValidationReport
 
 
@@ -49,4 +47,6 @@ def format_pydantic_error(exc: ValidationError, model: type[BaseModel] | None = 
     ``model`` (the model that was validated) adds did-you-mean suggestions for unknown keys
     and hides pydantic's union tags; see :mod:`patalliance.config_messages`.
     """
+    from patalliance.config_messages import explain  # pydantic only when a message is needed
+
     return explain(exc, model)

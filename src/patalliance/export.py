@@ -100,13 +100,20 @@ def _covariates(prepared: Prepared) -> list[str]:
     ]
 
 
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its Categorical columns as plain text (the validated responses code
+    their ids, timepoints and instruments)."""
+    coded = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.astype({c: str for c in coded}) if coded else frame
+
+
 def _value_text(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if pd.isna(v) else f"{v:g}")
 
 
 def _wide_frame(prepared: Prepared) -> pd.DataFrame:
     """One row per participant × timepoint: id, timepoint, arm, covariates, item columns."""
-    responses = prepared.validated.responses
+    responses = _as_text(prepared.validated.responses)
     study = prepared.study
     col = responses["instrument"] + "_" + responses["item"].astype(str)
     frame = (
@@ -459,7 +466,7 @@ def adqs_frame(prepared: Prepared) -> pd.DataFrame:
 
 def _write_sdtm(prepared: Prepared, out: Path) -> str:
     study = prepared.study
-    responses = prepared.validated.responses
+    responses = _as_text(prepared.validated.responses)
     participants = prepared.validated.participants
     keys = {m.instrument: prepared.keys[mid] for mid, m in study.measures.items()}
     category = {i: k.instrument.abbreviation or i for i, k in keys.items()}

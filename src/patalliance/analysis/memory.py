@@ -8,7 +8,7 @@ analysis table's ``n`` participants, and must fit :data:`patalliance.limits.MEMO
 | ``analysis.n_resamples`` (``ci = "bootstrap"``) | :func:`~patalliance.stats.bootstrap.bootstrap_memory_bytes` of the largest family | replicates ``n_resamples × pairs``, one block of resampling counts, the jackknife |
 | ``analysis.sensitivity.n_resamples`` | the same | the same |
 | ``analysis.mediation[i].n_boot`` | :func:`~patalliance.stats.mediation.mediation_memory_bytes` | replicates, column products, one block of resampling counts or leave-one-out cross products |
-| ``analysis.mixed_models[i].n_boot`` | :func:`~patalliance.stats.mixedlm.parametric_bootstrap_memory_bytes` | simulated outcomes and batched refits |
+| ``analysis.mixed_models[i].n_boot`` | :func:`~patalliance.stats.mixed_bootstrap.parametric_bootstrap_memory_bytes` | the design's sums, one block of simulated sums and refits, and the kept estimates |
 | ``analysis.multiple_imputation.m`` | :func:`~patalliance.analysis.imputation.imputation_memory_bytes` | one imputed copy of the imputed variables per imputation, and one chain's working copies |
 """
 
@@ -23,7 +23,7 @@ from patalliance.errors import ConfigError
 from patalliance.limits import memory_problem
 from patalliance.stats.bootstrap import bootstrap_memory_bytes
 from patalliance.stats.mediation import mediation_memory_bytes
-from patalliance.stats.mixedlm import parametric_bootstrap_memory_bytes
+from patalliance.stats.mixed_bootstrap import parametric_bootstrap_memory_bytes
 from patalliance.study import MultipleImputationSpec, SensitivitySpec, Study
 
 __all__ = ["check_resample_memory", "resample_memory_problems"]
@@ -59,13 +59,17 @@ def _counts(study: Study, n: int, n_variables: int) -> list[tuple[str, int, _Nee
             )
         )
     for i, mm in enumerate(plan.mixed_models):
-        n_obs = n * len(mm.timepoints)
+        n_times = len(mm.timepoints)
+        n_fixed = n_times + 1 + (mm.baseline is not None)  # intercept, times, predictor
+        need = partial(
+            parametric_bootstrap_memory_bytes, n * n_times, n, n_fixed=n_fixed, n_sizes=n_times
+        )
         counts.append(
             (
                 f"analysis.mixed_models[{i}].n_boot",
                 mm.n_boot,
-                partial(parametric_bootstrap_memory_bytes, n_obs, n),
-                "simulated outcomes and refits",
+                need,
+                "simulated sufficient statistics and refits",
             )
         )
     if plan.multiple_imputation:

@@ -5,8 +5,10 @@ One model per alliance predictor: outcome at each follow-up ~ time (categorical)
 REML, with statsmodels ``MixedLM`` as fallback: :func:`patalliance.stats.fit_random_intercept`). Unlike one
 correlation per timepoint with pairwise deletion, it uses every observed follow-up of every
 participant with the predictor. Fixed effects are tested with t on Satterthwaite's degrees of
-freedom; the predictor's effect also gets a seeded parametric-bootstrap interval, whose refits
-use the vectorized exact REML of :mod:`patalliance.stats.mixed`.
+freedom; the predictor's effect also gets a seeded parametric-bootstrap interval, simulated
+through the sufficient statistics of the exact REML and refitted by it
+(:mod:`patalliance.stats.mixed_bootstrap`), in time and memory that do not grow with the
+number of replicates times participants.
 
 Convergence problems and singular fits never raise: a model that did not converge has the
 status ``not_converged`` and one whose participant variance is zero the status ``singular``

@@ -6,7 +6,8 @@ estimator is in :mod:`patalliance.stats`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -35,17 +36,87 @@ from patalliance.study import Study
 __all__ = ["run_plan"]
 
 
+#: A step of the plan: its PlanResults field, its plain name, and the call that runs it.
+_Step = tuple[str, str, Callable[[], object]]
+
+
+def _steps(
+    study: Study,
+    table: AnalysisTable,
+    responses: pd.DataFrame | None,
+    keys: Mapping[str, InstrumentKey] | None,
+) -> list[_Step]:
+    """The families the plan asks for, in report order."""
+    plan = study.analysis
+    steps: list[_Step] = [
+        ("descriptives", "descriptive statistics", lambda: describe(table)),
+    ]
+    if plan.reliability and responses is not None and keys is not None:
+        items, scoring = responses, keys
+        steps.append(("reliability", "reliability", lambda: run_reliability(study, items, scoring)))
+    steps += [
+        ("change", "change", lambda: run_change(table, plan)),
+        ("correlations", "correlations", lambda: run_correlations(table, plan)),
+    ]
+    optional: list[tuple[object, _Step]] = [
+        (plan.efficacy, ("efficacy", "efficacy", lambda: run_efficacy(study, table))),
+        (
+            plan.partial_correlations,
+            (
+                "partial_correlations",
+                "partial correlations",
+                lambda: run_partial_correlations(study, table),
+            ),
+        ),
+        (
+            plan.mixed_models,
+            ("mixed_models", "mixed models", lambda: run_mixed_models(study, table)),
+        ),
+        (plan.mediation, ("mediation", "mediation", lambda: run_mediation(study, table))),
+        (
+            plan.facilitator,
+            ("facilitator", "facilitator effects", lambda: run_facilitator(study, table)),
+        ),
+        (
+            plan.sensitivity,
+            ("sensitivity", "sensitivity analyses", lambda: run_sensitivity(study, table)),
+        ),
+        (
+            plan.bayes_factors,
+            ("bayes_factors", "Bayes factors", lambda: run_bayes_factors(study, table)),
+        ),
+        (
+            plan.multiple_imputation,
+            (
+                "multiple_imputation",
+                "multiple imputation",
+                lambda: run_multiple_imputation(study, table),
+            ),
+        ),
+        (plan.regressions, ("regressions", "regressions", lambda: run_regressions(study, table))),
+        (plan.moderation, ("moderation", "moderation", lambda: run_moderation(study, table))),
+        (
+            plan.trajectories,
+            ("trajectories", "trajectories", lambda: run_trajectories(study, table)),
+        ),
+    ]
+    return steps + [step for wanted, step in optional if wanted]
+
+
 def run_plan(
     study: Study,
     table: AnalysisTable,
     *,
     responses: pd.DataFrame | None = None,
     keys: Mapping[str, InstrumentKey] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> PlanResults:
     """Check the plan's variable names, then run every family it asks for.
 
     ``responses`` (the validated item responses) and ``keys`` (the scoring keys) feed the
-    reliability family; without them it is empty.
+    reliability family; without them it is empty. ``progress``, when given, is called with
+    the plain name of each family (``"mixed models"``) before it runs. Families the plan does
+    not ask for are empty.
 
     Raises
     ------
@@ -55,32 +126,9 @@ def run_plan(
     """
     validate_plan(study, table)
     check_resample_memory(study, table)
-    plan = study.analysis
-    empty = PlanResults()
-    return PlanResults(
-        descriptives=describe(table),
-        reliability=run_reliability(study, responses, keys)
-        if plan.reliability and responses is not None and keys is not None
-        else empty.reliability,
-        change=run_change(table, plan),
-        correlations=run_correlations(table, plan),
-        efficacy=run_efficacy(study, table) if plan.efficacy else empty.efficacy,
-        partial_correlations=(
-            run_partial_correlations(study, table)
-            if plan.partial_correlations
-            else empty.partial_correlations
-        ),
-        mixed_models=run_mixed_models(study, table) if plan.mixed_models else empty.mixed_models,
-        mediation=run_mediation(study, table) if plan.mediation else empty.mediation,
-        facilitator=run_facilitator(study, table) if plan.facilitator else empty.facilitator,
-        sensitivity=run_sensitivity(study, table) if plan.sensitivity else empty.sensitivity,
-        bayes_factors=run_bayes_factors(study, table)
-        if plan.bayes_factors
-        else empty.bayes_factors,
-        multiple_imputation=run_multiple_imputation(study, table)
-        if plan.multiple_imputation
-        else empty.multiple_imputation,
-        regressions=run_regressions(study, table) if plan.regressions else empty.regressions,
-        moderation=run_moderation(study, table) if plan.moderation else empty.moderation,
-        trajectories=run_trajectories(study, table) if plan.trajectories else empty.trajectories,
-    )
+    say = progress or (lambda message: None)
+    done: dict[str, Any] = {}
+    for name, label, run in _steps(study, table, responses, keys):
+        say(label)
+        done[name] = run()
+    return PlanResults(**done)

@@ -1,8 +1,9 @@
 """Trajectories (``[[analysis.trajectories]]``): a measure's linear change over time.
 
 One linear mixed model per entry: the score at each timepoint on time, with a random intercept
-and a random slope of time per participant (unstructured covariance), fitted by REML with
-statsmodels ``MixedLM``; with ``by_arm = true`` the fixed effects are time, arm and time × arm.
+and a random slope of time per participant (unstructured covariance), fitted by exact REML
+(:func:`patalliance.stats.reml.reml_random_effects`, statsmodels ``MixedLM`` as fallback);
+with ``by_arm = true`` the fixed effects are time, arm and time × arm.
 Fixed effects are tested with t on Satterthwaite's degrees of freedom
 (:func:`patalliance.stats.growth.fit_random_slope`). Every participant with at least one score
 at the trajectory's timepoints is used.

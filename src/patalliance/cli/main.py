@@ -263,9 +263,8 @@ def _analyze(study: Study, staged: StagedFolder, *, policy: str | None) -> Resul
     import patalliance as pa
     from patalliance.output import write_qc_report
 
-    _progress("reading and validating the data")
     try:
-        results = pa.analyze(study, policy=policy)  # type: ignore[arg-type]
+        results = pa.analyze(study, policy=policy, progress=_progress)  # type: ignore[arg-type]
     except DataValidationError as exc:
         if exc.report is None:
             raise

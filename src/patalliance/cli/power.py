@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -12,6 +13,10 @@ from rich.table import Table
 from patalliance.cli._common import console, err_console, handle_errors, progress_bar
 from patalliance.errors import ConfigError
 from patalliance.limits import MAX_SIMULATIONS, MEMORY_BUDGET_BYTES, simulation_bytes
+
+if TYPE_CHECKING:
+    from patalliance.simulate.plan import PlanSource
+    from patalliance.simulate.power_results import PowerCurveResult
 
 power_app = typer.Typer(
     name="power",
@@ -345,6 +350,7 @@ def plan_command(
     Plan from the effects you expect in the population (--effect, --effects FILE), not from
     the pilot's observed correlations; primary tests are the ones you mark (docs/power.md).
     """
+    started = time.perf_counter()
     from patalliance.simulate.plan import plan_from_study
     from patalliance.simulate.plan_effects import parse_effect_flag, parse_primary_flag
     from patalliance.simulate.power_mc import power_curve
@@ -375,18 +381,33 @@ def plan_command(
             target_power=target,
             progress=advance,
         )
+    _plan_outputs(curve, source, grid, out=out, as_json=as_json)
+    err_console.print(
+        f"Simulated {simulations * len(grid):,} trials ({simulations:,} at each of "
+        f"{len(grid)} sample sizes); done in {time.perf_counter() - started:.1f} s.",
+        markup=False,
+    )
+
+
+def _plan_outputs(
+    curve: PowerCurveResult,
+    source: PlanSource,
+    grid: list[int],
+    *,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """The plan's table or JSON on stdout; with ``out``, its files, listed on stderr."""
     from patalliance.report.power import power_document, write_power_outputs
 
     doc = power_document(curve, source)
-    if out is not None:
-        files = write_power_outputs(curve, source, out)
+    files = write_power_outputs(curve, source, out) if out is not None else {}
     if as_json:
         console.print_json(json.dumps(doc))
     else:
         _print_plan_table(doc, grid)
-    if out is not None:
-        for name, path in files.items():
-            err_console.print(f"  {name}: {path}", markup=False)
+    for name, path in files.items():
+        err_console.print(f"  {name}: {path}", markup=False)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ loop. The rules, in order:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -34,7 +36,7 @@ SCORE_COLUMNS = [
 ]
 
 
-def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+def sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of a column, numbered in sorted order of its values, and those values
     as text. Categorical columns use their codes directly (no per-row hashing)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -42,7 +44,7 @@ def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
         if raw.size == 0 or raw.min() >= 0:
             categories = column.cat.categories
             if categories.is_monotonic_increasing:
-                return raw.astype(np.int64), categories.astype(str)
+                return raw, categories.astype(str)
             order = np.argsort(categories.to_numpy(), kind="stable")
             rank = np.empty(len(categories), dtype=np.int64)
             rank[order] = np.arange(len(categories))
@@ -56,18 +58,59 @@ def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64, copy=False), pd.Index(uniques).astype(str)
 
 
-def _item_matrix(responses: pd.DataFrame, key: InstrumentKey) -> tuple[pd.DataFrame, np.ndarray]:
+def responses_matrix(
+    responses: pd.DataFrame, key: InstrumentKey
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Place responses in a (groups × items) float matrix; missing cells are NaN.
 
     Groups are participant × timepoint, sorted by participant id then timepoint. Ids and
     timepoints are factorized separately (categorical columns for free) and combined as
     ``pid_code × n_timepoints + tp_code``, which is much faster than factorizing pairs.
     """
-    pid_codes, pids = _sorted_codes(responses["participant_id"])
-    tp_codes, tps = _sorted_codes(responses["timepoint"])
-    n_tp = max(len(tps), 1)
-    combined = pid_codes if n_tp == 1 else pid_codes * n_tp + tp_codes
-    size = len(pids) * n_tp
+    pid_codes, pids = sorted_codes(responses["participant_id"])
+    tp_codes, tps = sorted_codes(responses["timepoint"])
+    who = Administrations(pid_codes, pids, tp_codes, tps)
+    items = responses["item"].to_numpy(dtype=np.int64)
+    groups, matrix = item_matrix(who, items, responses["value"].to_numpy(dtype=float), key)
+    pid_of, tp_of = who.of_groups(groups)
+    index = pd.DataFrame(
+        {"participant_id": pids.take(pid_of).array, "timepoint": tps.take(tp_of).array}
+    )
+    return index, matrix
+
+
+@dataclass(frozen=True)
+class Administrations:
+    """Who answered when, per response: participant and timepoint codes into their sorted
+    texts (``pids``, ``tps``)."""
+
+    pid_codes: np.ndarray
+    pids: pd.Index
+    tp_codes: np.ndarray
+    tps: pd.Index
+
+    def take(self, rows: np.ndarray) -> Administrations:
+        return Administrations(self.pid_codes[rows], self.pids, self.tp_codes[rows], self.tps)
+
+    def of_groups(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The participant and timepoint codes of groups numbered as :func:`item_matrix`
+        numbers them."""
+        n_tp = max(len(self.tps), 1)
+        return groups // n_tp, groups % n_tp
+
+
+def item_matrix(
+    who: Administrations, items: np.ndarray, values: np.ndarray, key: InstrumentKey
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (participant × timepoint) × items matrix of the responses ``items``, ``values``
+    given by ``who``, and the group (``pid_code × n_timepoints + tp_code``) of each of its
+    rows, in sorted order (see :func:`responses_matrix`)."""
+    n_tp = max(len(who.tps), 1)
+    combined = who.pid_codes.astype(np.int64)
+    if n_tp > 1:
+        combined *= n_tp
+        combined += who.tp_codes
+    size = len(who.pids) * n_tp
     if size <= 4 * len(combined) + 1024:
         present = np.zeros(size, dtype=bool)
         present[combined] = True
@@ -77,21 +120,15 @@ def _item_matrix(responses: pd.DataFrame, key: InstrumentKey) -> tuple[pd.DataFr
         groups, group_codes = np.unique(combined, return_inverse=True)
     n_items = key.instrument.n_items
     matrix = np.full((len(groups), n_items), np.nan)
-    items = responses["item"].to_numpy(dtype=np.int64) - 1
+    items = items.astype(np.int64) - 1
     if len(items) and (items.min() < 0 or items.max() >= n_items):
         raise ValueError(
             f"The 'responses' parameter of score_responses must have items 1..{n_items} for "
             f"{key.id}. Got items {items.min() + 1}..{items.max() + 1} instead."
         )
     flat = group_codes * n_items + items
-    matrix.reshape(-1)[flat] = responses["value"].to_numpy(dtype=float)
-    index = pd.DataFrame(
-        {
-            "participant_id": pids.take(groups // n_tp).array,
-            "timepoint": tps.take(groups % n_tp).array,
-        }
-    )
-    return index, matrix
+    matrix.reshape(-1)[flat] = values
+    return groups, matrix
 
 
 def _scale_range(key: InstrumentKey, scale: Scale, aggregate: Aggregate) -> tuple[float, float]:
@@ -250,7 +287,29 @@ def score_responses(
     """
     if responses.empty:
         return pd.DataFrame(columns=[*SCORE_COLUMNS, "band"])
-    index, matrix = _item_matrix(responses, key)
+    return scored_frame(*responses_matrix(responses, key), key, aggregate=aggregate)
+
+
+@dataclass(frozen=True)
+class LongScores:
+    """The scores of an item matrix, long: long row ``r`` is matrix row ``group[r]`` and
+    scale ``scales[scale[r]]``, with its band ``bands[band[r]]`` (``""`` for none)."""
+
+    group: np.ndarray
+    scales: list[str]
+    scale: np.ndarray
+    bands: list[str]
+    band: np.ndarray
+    score: np.ndarray
+    n_valid: np.ndarray
+    n_items: np.ndarray
+    prorated: np.ndarray
+
+
+def long_scores(
+    matrix: np.ndarray, key: InstrumentKey, *, aggregate: Aggregate | None
+) -> LongScores:
+    """Every scale of every row of an item matrix, long (see :func:`score_responses`)."""
     scored = score_matrix(matrix, key, aggregate=aggregate)
     n_components = {s.id: len(_components(s)) for s in key.scales}
     for s in key.scales:
@@ -259,13 +318,10 @@ def score_responses(
     for cls in key.classifications:
         if cls.kind == "all_at_least_pct":
             n_components[cls.id] = min(n_components[s] for s in cls.scales)
-    # one long frame: the group index repeated once per scale (text columns built with
-    # ``take`` on the unique values, never by converting millions of Python strings)
-    n_groups, ids = len(index), list(scored)
-    per_row = np.tile(np.arange(n_groups), len(ids))
-    per_scale = np.repeat(np.arange(len(ids)), n_groups)
+    # the matrix rows repeated once per scale: text columns are built by their callers with
+    # ``take`` on the distinct values, never by converting millions of Python strings
+    n_groups, ids = len(matrix), list(scored)
     band_names = ["", *dict.fromkeys(b.label for c in key.classifications for b in c.bands)]
-    band_text = pd.Index(band_names).astype(str)
     band_code = {name: code for code, name in enumerate(band_names)}
     band_codes = np.zeros(n_groups * len(ids), dtype=np.int64)
     for j, scale_id in enumerate(ids):
@@ -274,15 +330,34 @@ def score_responses(
                 score, segment = scored[scale_id][0], band_codes[j * n_groups : (j + 1) * n_groups]
                 for band in cls.bands:  # as band_labels: a later band wins where bands overlap
                     segment[(score >= band.min) & (score <= band.max)] = band_code[band.label]
+    return LongScores(
+        group=np.tile(np.arange(n_groups), len(ids)),
+        scales=ids,
+        scale=np.repeat(np.arange(len(ids)), n_groups),
+        bands=band_names,
+        band=band_codes,
+        score=np.concatenate([scored[i][0] for i in ids]).astype(float),
+        n_valid=np.concatenate([scored[i][1] for i in ids]).astype(np.int64),
+        n_items=np.repeat([n_components[i] for i in ids], n_groups).astype(np.int64),
+        prorated=np.concatenate([scored[i][2] for i in ids]).astype(bool),
+    )
+
+
+def scored_frame(
+    index: pd.DataFrame, matrix: np.ndarray, key: InstrumentKey, *, aggregate: Aggregate | None
+) -> pd.DataFrame:
+    """The long scores of an item matrix whose rows are ``index`` (see
+    :func:`score_responses`)."""
+    long = long_scores(matrix, key, aggregate=aggregate)
     return pd.DataFrame(
         {
-            "participant_id": index["participant_id"].array.take(per_row),
-            "timepoint": index["timepoint"].array.take(per_row),
-            "scale": pd.Index(ids).astype(str).take(per_scale).array,
-            "score": np.concatenate([scored[i][0] for i in ids]).astype(float),
-            "n_valid": np.concatenate([scored[i][1] for i in ids]).astype(np.int64),
-            "n_items": np.repeat([n_components[i] for i in ids], n_groups).astype(np.int64),
-            "prorated": np.concatenate([scored[i][2] for i in ids]).astype(bool),
-            "band": band_text.take(band_codes).array,
+            "participant_id": index["participant_id"].array.take(long.group),
+            "timepoint": index["timepoint"].array.take(long.group),
+            "scale": pd.Index(long.scales).astype(str).take(long.scale).array,
+            "score": long.score,
+            "n_valid": long.n_valid,
+            "n_items": long.n_items,
+            "prorated": long.prorated,
+            "band": pd.Index(long.bands).astype(str).take(long.band).array,
         }
     )

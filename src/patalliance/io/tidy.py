@@ -14,9 +14,12 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from patalliance._categorical import concat
 from patalliance._text import show_cell
+from patalliance.io.csvarrow import read_fast
 from patalliance.io.csvtext import Record, count_records, first_overlong, scan
 from patalliance.io.paths import require_regular_file
 from patalliance.io.trialdata import (
@@ -55,7 +58,9 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in [*columns, "_file", "_row"]})
 
 
-def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem]]:
+def read_table(
+    path: Path, *, role: str, categorical: bool = False
+) -> tuple[pd.DataFrame, list[FileProblem]]:
     """Read one CSV or Parquet file as text cells with provenance columns.
 
     A CSV file that is not UTF-8 or cannot be parsed gives one row per record with blank
@@ -63,6 +68,9 @@ def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem
     ``attrs["lines"]`` maps each row whose record starts on another physical line (after a
     quoted line break) to that line, and ``attrs["separator"]`` is the CSV delimiter (a
     decimal comma is allowed only with ``";"``); callers take both off the frame.
+
+    With ``categorical`` the cells (and ``_file``) are pandas Categoricals of their distinct
+    texts: the same text, one small integer code per cell (for millions of item responses).
 
     Raises
     ------
@@ -79,22 +87,32 @@ def read_table(path: Path, *, role: str) -> tuple[pd.DataFrame, list[FileProblem
                 FileProblem(name, "unreadable_file", f"not a readable Parquet file ({exc})")
             ]
         frame = frame.apply(_to_text)
+        if categorical:
+            frame = frame.astype("category")
         frame["_row"] = range(2, len(frame) + 2)
     else:
-        frame, problems = _read_csv(path.read_bytes(), name)
+        frame, problems = _read_csv(path, name, categorical=categorical)
         if problems:
-            return frame, problems
-    frame["_file"] = name
+            return _with_file(frame, name, categorical=categorical), problems
+    frame = _with_file(frame, name, categorical=categorical)
     if len(frame) == 0:
         return frame, [FileProblem(name, "empty_file", "the file has a header but no data rows")]
     return frame, []
 
 
-def _placeholder(rows: list[int], name: str) -> pd.DataFrame:
-    """One blank row per record of a file that cannot be read, so its rows are counted."""
-    frame = pd.DataFrame({"_row": pd.Series(rows, dtype=object)})
-    frame["_file"] = name
+def _with_file(frame: pd.DataFrame, name: str, *, categorical: bool) -> pd.DataFrame:
+    """``frame`` with its ``_file`` column (one category when ``categorical``)."""
+    if categorical:
+        codes = np.zeros(len(frame), dtype=np.int8)
+        frame["_file"] = pd.Categorical.from_codes(codes, categories=pd.Index([name], dtype="str"))
+    else:
+        frame["_file"] = name
     return frame
+
+
+def _placeholder(rows: list[int]) -> pd.DataFrame:
+    """One blank row per record of a file that cannot be read, so its rows are counted."""
+    return pd.DataFrame({"_row": pd.Series(rows, dtype=object)})
 
 
 def _separator(text: str) -> str:
@@ -103,8 +121,49 @@ def _separator(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def _read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[FileProblem]]:
-    """A CSV file's text cells with ``_row``; or a placeholder frame and the file problem."""
+def _read_csv(
+    path: Path, name: str, *, categorical: bool
+) -> tuple[pd.DataFrame, list[FileProblem]]:
+    """A CSV file's text cells with ``_row``; or a placeholder frame and the file problem.
+
+    The fast reader (:mod:`.csvarrow`) reads the common case; every other file is read
+    exactly as before by Python's UTF-8 decoding and pandas' C parser.
+    """
+    fast = read_fast(path, categorical=categorical)
+    if fast is not None:
+        frame, sep, breaks = fast
+        text = path.read_bytes().decode("utf-8-sig") if breaks else None
+        return _numbered(frame, text, sep), []
+    frame, problems = _read_csv_exact(path.read_bytes(), name)
+    if categorical and not problems:
+        for i, column in enumerate(frame.columns):
+            if column != "_row":
+                frame.isetitem(i, frame.iloc[:, i].astype("category").array)
+    return frame, problems
+
+
+def _numbered(frame: pd.DataFrame, text: str | None, sep: str) -> pd.DataFrame:
+    """``frame`` with ``_row`` and the attributes ``lines`` and ``separator``.
+
+    ``text`` (the file's text) is needed only when a record may span several lines (a quoted
+    line break) or when blank lines shift the rows; without it the record after the header is
+    row 2 and every record is one line.
+    """
+    if text is None:
+        frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
+    else:
+        rows, lines = count_records(text, sep)
+        if len(rows) == len(frame):
+            frame["_row"] = rows
+            frame.attrs["lines"] = {r: n for r, n in zip(rows, lines, strict=True) if n != r}
+        else:  # the scan and pandas disagree (an unusual quoting); number the records in order
+            frame["_row"] = range(2, len(frame) + 2)
+    frame.attrs["separator"] = sep
+    return frame
+
+
+def _read_csv_exact(raw: bytes, name: str) -> tuple[pd.DataFrame, list[FileProblem]]:
+    """The exact reader: Python's UTF-8 decoding, pandas' C parser, the record scan."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -113,7 +172,7 @@ def _read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[FileProblem]]:
         line = raw[: exc.start].count(b"\n") + 1
         starts = zip(reversed(rows), reversed(lines), strict=True)
         row = next((r for r, n in starts if n <= line), line)
-        return _placeholder(rows, name), [
+        return _placeholder(rows), [
             FileProblem(
                 name,
                 "undecodable_file",
@@ -138,14 +197,7 @@ def _read_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[FileProblem]]:
     except pd.errors.ParserError as exc:
         return _malformed(text, sep, name, exc)
     frame.columns = [str(c).strip() for c in frame.columns]
-    rows, lines = count_records(text, sep)
-    if len(rows) == len(frame):
-        frame["_row"] = rows
-        frame.attrs["lines"] = {r: n for r, n in zip(rows, lines, strict=True) if n != r}
-    else:  # the scan and pandas disagree (an unusual quoting); number the records in order
-        frame["_row"] = range(2, len(frame) + 2)
-    frame.attrs["separator"] = sep
-    return frame, []
+    return _numbered(frame, text, sep), []
 
 
 def _malformed(
@@ -166,7 +218,7 @@ def _malformed(
         where = re.search(r"(?:line|row) (\d+)", str(exc))
         what = f"cannot be parsed as CSV ({str(exc).strip()})"
         bad = Record(int(where.group(1)), int(where.group(1)), 0) if where else None
-    return _placeholder(count_records(text, sep)[0], name), [
+    return _placeholder(count_records(text, sep)[0]), [
         FileProblem(
             name,
             "malformed_csv",
@@ -248,7 +300,7 @@ def read_study_data(study: Study) -> TrialData:
 
     def load(rel: str, role: str, required: list[str], *, extra_allowed: bool) -> pd.DataFrame:
         path = study.resolve(rel)
-        frame, file_problems = read_table(path, role=role)
+        frame, file_problems = read_table(path, role=role, categorical=role == "responses")
         inputs.append(InputFile(str(path), sha256_of(path), len(frame), role))
         problems.extend(file_problems)
         # taken off the frame: pandas copies attrs along with every operation
@@ -274,9 +326,7 @@ def read_study_data(study: Study) -> TrialData:
         if study.data.scores
         else _empty(PRESCORED_COLUMNS)
     )
-    response_frame = (
-        pd.concat(responses, ignore_index=True) if responses else _empty(RESPONSE_COLUMNS)
-    )
+    response_frame = concat(responses) if responses else _empty(RESPONSE_COLUMNS)
     return TrialData(
         responses=response_frame,
         participants=participants,

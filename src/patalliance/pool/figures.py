@@ -1,7 +1,7 @@
 """The pooled analysis's figures: a forest plot and a funnel plot (deterministic inline SVG).
 
 matplotlib is imported lazily and pyplot is never used; the SVG comes from
-:func:`patalliance.report.figures.to_svg` under its fixed ``RC`` settings.
+:func:`patalliance.report.svg.to_svg` under its fixed ``RC`` settings.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from patalliance.pool.analysis import PoolResult
 from patalliance.report import apa
-from patalliance.report.figures import PALETTE, RC, to_svg
 from patalliance.report.sections import Figure
+from patalliance.report.svg import PALETTE, RC, to_svg
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

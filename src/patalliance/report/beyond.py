@@ -21,12 +21,13 @@ from patalliance.analysis.mixed import ModelRecord
 from patalliance.analysis.results import AnalysisResults
 from patalliance.analysis.sensitivity import SensitivityRecord
 from patalliance.report import apa
-from patalliance.report.figures import to_svg
 from patalliance.report.imputation import imputation_section, missingness_section
 from patalliance.report.labels import Labeler
+from patalliance.report.layout import fit
 from patalliance.report.regression import moderation_section, regression_section
 from patalliance.report.reliability import reliability_section
 from patalliance.report.sections import Figure, Section
+from patalliance.report.svg import new_figure, to_svg
 from patalliance.report.trajectory import trajectory_section
 from patalliance.status import Status
 
@@ -274,12 +275,10 @@ def _mixed(res: AnalysisResults, lab: Labeler) -> Section:
 
 
 def _path_diagram(med: MediationRecord, lab: Labeler) -> Figure:
-    from matplotlib.figure import Figure as MplFigure
-
     r = med.result
     est = {(p.path, p.mediator): p for p in r.paths}
     ms = list(r.m)
-    fig = MplFigure(figsize=(8.0, 1.8 + 1.1 * len(ms)), layout="constrained")
+    fig = new_figure(8.0, 1.8 + 1.1 * len(ms), constrained=True)
     ax = fig.add_subplot()
     ax.set_axis_off()
     ax.set_xlim(0, 10)
@@ -466,12 +465,10 @@ def _facilitator(res: AnalysisResults, lab: Labeler) -> Section:
 
 
 def _forest(records: Sequence[SensitivityRecord], lab: Labeler) -> Figure | None:
-    from matplotlib.figure import Figure as MplFigure
-
     shown = [r for r in records if not apa.is_missing(r.loo_r_min) and not apa.is_missing(r.r)]
     if not shown:
         return None
-    fig = MplFigure(figsize=(8.0, 1.0 + 0.5 * len(shown)), layout="constrained")
+    fig = new_figure(8.0, 1.0 + 0.5 * len(shown))
     ax = fig.add_subplot()
     ys = list(range(len(shown)))[::-1]
     for y, r in zip(ys, shown, strict=True):
@@ -481,6 +478,7 @@ def _forest(records: Sequence[SensitivityRecord], lab: Labeler) -> Figure | None
     labels = [f"{lab.variable(r.x)} ×\n{lab.variable(r.y)}" for r in shown]
     ax.set_yticks(ys, labels, fontsize=9)
     ax.set_xlabel("r (dot: all participants;\nbar: leave-one-out range)")
+    fit(fig, [ax])
     return Figure(
         to_svg(fig, "sensitivity"),
         "Leave-one-out range of each correlation; orange dots mark correlations whose "

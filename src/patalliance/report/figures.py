@@ -1,48 +1,32 @@
 """The report's figures (matplotlib, rendered to deterministic inline SVG).
 
 Every figure comes with a plain-language caption and alt text. A figure whose variables are
-absent is skipped with a note; nothing here raises for missing data. matplotlib is imported
-lazily (only when a report is written) and pyplot is never used, so no global state or GUI
-backend is touched.
+absent is skipped with a note; nothing here raises for missing data. Above
+:data:`patalliance.report.aggregate.AGGREGATE_ABOVE` participants, the figures that draw one
+mark per participant draw aggregates instead (:mod:`patalliance.report.aggregate`), so that
+the report stays small and quick to open at any N.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import textwrap
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from patalliance.analysis.correlations import CorrelationRecord
-from patalliance.analysis.results import AnalysisResults
-from patalliance.report import apa
-from patalliance.report.labels import Labeler, peak_phrase
+from patalliance.report import aggregate, apa
+from patalliance.report.context import FigureContext
+from patalliance.report.labels import peak_phrase
+from patalliance.report.layout import fit, legend_height
+from patalliance.report.missing_map import missingness
 from patalliance.report.sections import Figure
+from patalliance.report.svg import PALETTE, RC, mean_ci, new_figure, to_svg, wrap
 from patalliance.report.tables import family_title, significant
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure as MplFigure
+__all__ = ["PALETTE", "RC", "FigureContext", "FigureSet", "build_figures", "to_svg"]
 
-    from patalliance.derive import AnalysisTable
-    from patalliance.study import Study
-
-#: Okabe–Ito colour-blind-safe palette.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-RC: Any = {
-    "svg.hashsalt": "patalliance",
-    "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
-    "font.size": 9.0,
-    "axes.titlesize": 10.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "figure.dpi": 100.0,
-}
 MAX_SCATTER = 12
 ACUTE_INSTRUMENTS = ("meq30", "piq", "ebi")
 
@@ -55,113 +39,53 @@ class FigureSet:
     notes: list[str] = field(default_factory=list)
 
 
-def _uniquify_ids(svg: str, prefix: str) -> str:
-    """Prefix every id (and reference to it) so several SVGs can share one HTML page."""
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
-    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', svg)
-    return re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
-
-
-def to_svg(fig: MplFigure, prefix: str) -> str:
-    """The figure as inline ``<svg>`` markup, deterministic (no date, fixed hash salt)."""
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context(RC), warnings.catch_warnings():
-        # An emoji or rare script in a participant id or label has no glyph in the bundled
-        # font: the character is drawn as a box, which is not worth a warning on stderr.
-        warnings.filterwarnings(
-            "ignore", message=r"Glyph .* missing from font", category=UserWarning
-        )
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
-    return _uniquify_ids(svg, prefix)
-
-
-def _new_figure(width: float, height: float) -> MplFigure:
-    from matplotlib.figure import Figure as MplFigure
-
-    return MplFigure(figsize=(width, height), layout="constrained")
-
-
-def _wrap(text: str, width: int = 24) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
-def _mean_ci(values: np.ndarray, confidence_level: float) -> tuple[int, float, float, float]:
-    """n, mean and t-based CI of the mean (NaN bounds when n < 2)."""
-    from scipy import stats
-
-    v = values[~np.isnan(values)]
-    n = int(v.size)
-    if n == 0:
-        return 0, np.nan, np.nan, np.nan
-    mean = float(v.mean())
-    if n < 2:
-        return n, mean, np.nan, np.nan
-    half = float(stats.t.ppf(0.5 + confidence_level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
-    return n, mean, mean - half, mean + half
-
-
-@dataclass(frozen=True)
-class FigureContext:
-    """What the figure builders need: the typed results and the labels."""
-
-    results: AnalysisResults
-    labeler: Labeler
-
-    @property
-    def table(self) -> AnalysisTable:
-        return self.results.table
-
-    @property
-    def study(self) -> Study:
-        return self.results.study
-
-    @property
-    def keys(self) -> Mapping[str, Any]:
-        return self.results.keys
-
-    @property
-    def confidence_level(self) -> float:
-        return self.results.confidence_level
-
-    @property
-    def alpha(self) -> float:
-        return self.study.analysis.alpha
-
-    def column(self, variable: str) -> np.ndarray | None:
-        values = self.table.values
-        if variable not in values.columns:
-            return None
-        col = values[variable].to_numpy(dtype=float)
-        return col if not np.isnan(col).all() else None
-
-    def arms(self) -> list[tuple[str, str, str, np.ndarray]]:
-        """(id, label, colour, mask) of each arm with participants, in study order."""
-        arms = self.table.arms.astype(str).to_numpy()
-        out = []
-        ids = list(self.study.arms) + [
-            a
-            for a in dict.fromkeys(arms)
-            if a not in self.study.arms and a not in {"nan", "None", ""}
-        ]
-        for i, arm in enumerate(ids):
-            mask = arms == arm
-            if mask.any():
-                info = self.study.arms.get(arm)
-                label = info.label if info is not None else arm
-                out.append((arm, label, PALETTE[i % len(PALETTE)], mask))
-        return out
-
-
 def _ci_text(level: float) -> str:
     return apa.ci_label(level)
 
 
+def _paired_lines(ax: Any, ya: np.ndarray, yb: np.ndarray, colour: str) -> None:
+    """One thin line per participant with both scores, one dot per participant with one."""
+    from matplotlib.collections import LineCollection
+
+    seen_a, seen_b = ~np.isnan(ya), ~np.isnan(yb)
+    both = seen_a & seen_b
+    if both.any():
+        segments = [[(0.0, y0), (1.0, y1)] for y0, y1 in zip(ya[both], yb[both], strict=True)]
+        ax.add_collection(LineCollection(segments, colors=colour, alpha=0.35, linewidths=0.9))
+    only_a, only_b = seen_a & ~both, seen_b & ~both
+    if only_a.any() or only_b.any():
+        xs = np.r_[np.zeros(only_a.sum()), np.ones(only_b.sum())]
+        ax.plot(xs, np.r_[ya[only_a], yb[only_b]], "o", color=colour, alpha=0.35, ms=3, ls="none")
+
+
+def _mean_bars(ax: Any, ya: np.ndarray, yb: np.ndarray, level: float) -> list[float]:
+    """The mean at each timepoint with its CI (black); returns the two means."""
+    stats_ = [mean_ci(ya, level), mean_ci(yb, level)]
+    means = [s[1] for s in stats_]
+    lows = [s[1] - s[2] if not np.isnan(s[2]) else 0.0 for s in stats_]
+    highs = [s[3] - s[1] if not np.isnan(s[3]) else 0.0 for s in stats_]
+    ax.errorbar(
+        [0, 1], means, yerr=[lows, highs], color="black", linewidth=2.2, capsize=4,
+        marker="o", zorder=5,
+    )  # fmt: skip
+    return means
+
+
+def _change_caption(ctx: FigureContext, measure: str, la: str, lb: str) -> str:
+    ci = f"black: the mean with its {_ci_text(ctx.confidence_level)} confidence interval."
+    if ctx.many:
+        return (
+            f"{measure} at {la} and {lb}, by arm, for {ctx.table.n_participants} participants "
+            f"(summarised, not drawn one by one): {aggregate.SPREAD_CAPTION}; {ci}"
+        )
+    return f"{measure} for each participant at {la} and {lb}, by arm. Thin lines: one " + (
+        f"participant each; {ci}"
+    )
+
+
 def trajectories(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
-    """Per-participant lines between the two timepoints of each change test, by arm."""
+    """Per-participant lines between the two timepoints of each change test, by arm (above
+    the aggregate threshold: the spread of the scores at each timepoint)."""
     out = []
     for i, spec in enumerate(ctx.results.change):
         a, b = spec.variable_from, spec.variable_to
@@ -169,48 +93,31 @@ def trajectories(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         if va is None or vb is None:
             continue
         arms = ctx.arms() or [("all", "All participants", PALETTE[0], np.ones(len(va), bool))]
-        fig = _new_figure(2.6 * len(arms) + 0.6, 3.4)
+        fig = new_figure(2.6 * len(arms) + 0.6, 3.4)
         axes = fig.subplots(1, len(arms), sharey=True, squeeze=False)[0]
         la, lb = ctx.labeler.parts(a)[2], ctx.labeler.parts(b)[2]
         summary = []
         for ax, (_, label, colour, mask) in zip(axes, arms, strict=True):
             ya, yb = va[mask], vb[mask]
-            for y0, y1 in zip(ya, yb, strict=True):
-                pts = [(0, y0), (1, y1)]
-                pts = [p for p in pts if not np.isnan(p[1])]
-                if len(pts) == 2:
-                    ax.plot([0, 1], [y0, y1], color=colour, alpha=0.35, linewidth=0.9)
-                elif pts:
-                    ax.plot([pts[0][0]], [pts[0][1]], "o", color=colour, alpha=0.35, ms=3)
-            stats_ = [_mean_ci(ya, ctx.confidence_level), _mean_ci(yb, ctx.confidence_level)]
-            means = [s[1] for s in stats_]
-            lows = [s[1] - s[2] if not np.isnan(s[2]) else 0.0 for s in stats_]
-            highs = [s[3] - s[1] if not np.isnan(s[3]) else 0.0 for s in stats_]
-            ax.errorbar(
-                [0, 1],
-                means,
-                yerr=[lows, highs],
-                color="black",
-                linewidth=2.2,
-                capsize=4,
-                marker="o",
-                zorder=5,
-            )
-            ax.set_xticks([0, 1], [_wrap(la, 16), _wrap(lb, 16)])
+            if ctx.many:
+                aggregate.spread(ax, [0.0, 1.0], [ya, yb], colour, width=0.22)
+            else:
+                _paired_lines(ax, ya, yb, colour)
+            means = _mean_bars(ax, ya, yb, ctx.confidence_level)
+            ax.set_xticks([0, 1], [wrap(la, 16), wrap(lb, 16)])
             ax.set_xlim(-0.3, 1.3)
-            ax.set_title(_wrap(f"{label} (n = {int(mask.sum())})", 34))
+            ax.set_title(wrap(f"{label} (n = {int(mask.sum())})", 34), y=1.0)
+            n_a, n_b = int((~np.isnan(ya)).sum()), int((~np.isnan(yb)).sum())
             summary.append(
-                f"{label}: mean {apa.fmt_num(means[0])} (n = {stats_[0][0]}) at {la} and "
-                f"{apa.fmt_num(means[1])} (n = {stats_[1][0]}) at {lb}"
+                f"{label}: mean {apa.fmt_num(means[0])} (n = {n_a}) at {la} and "
+                f"{apa.fmt_num(means[1])} (n = {n_b}) at {lb}"
             )
         axes[0].set_ylabel(ctx.labeler.short(a))
+        fit(fig, list(axes))
         measure = ctx.labeler.short(a)
-        caption = (
-            f"{measure} for each participant at {la} and {lb}, by arm. Thin lines: one "
-            f"participant each; black: the mean with its {_ci_text(ctx.confidence_level)} "
-            "confidence interval."
-        )
-        alt = f"Line chart of {measure} from {la} to {lb} per participant. " + "; ".join(summary)
+        caption = _change_caption(ctx, measure, la, lb)
+        kind = aggregate.SPREAD_ALT if ctx.many else "per participant"
+        alt = f"Line chart of {measure} from {la} to {lb} {kind}. " + "; ".join(summary)
         out.append((f"fig-change-{i + 1}", Figure(to_svg(fig, f"fchg{i + 1}"), caption, alt)))
     if not out:
         return "Alliance trajectories: skipped (no change test with scores at both timepoints)."
@@ -230,36 +137,87 @@ def _scatter_pairs(ctx: FigureContext) -> list[CorrelationRecord]:
     return chosen[:MAX_SCATTER]
 
 
+def _dots(ax: Any, ctx: FigureContext, vx: np.ndarray, vy: np.ndarray, both: np.ndarray) -> int:
+    """One dot per participant with both values, coloured by arm; returns the arms drawn."""
+    arms = ctx.arms() or [("all", "All participants", PALETTE[0], np.ones(len(vx), bool))]
+    for _, label, colour, mask in arms:
+        sel = both & mask
+        if sel.any():
+            ax.scatter(
+                vx[sel],
+                vy[sel],
+                s=22,
+                color=colour,
+                label=label,
+                alpha=0.85,
+                edgecolors="white",
+                linewidths=0.5,
+            )
+    return len(arms)
+
+
+def _reuse(reused: list[Any]) -> tuple[Any, Any]:
+    """The figure and axes of the per-participant scatter plots, made once and emptied for each
+    plot: only the marks, labels and title change, so the axes and their ticks are reused."""
+    if not reused:
+        fig = new_figure(4.2, 3.4)
+        reused.extend([fig, fig.subplots()])
+        return fig, reused[1]
+    fig, ax = reused
+    for artist in [*ax.collections, *ax.lines, *fig.legends]:
+        artist.remove()
+    ax.ignore_existing_data_limits = True  # the next marks set the data limits afresh
+    return fig, ax
+
+
+def _scatter_text(
+    ctx: FigureContext, rec: CorrelationRecord, stat: str, n_both: int
+) -> tuple[str, str]:
+    """The caption and alt text of a scatter plot (or of its aggregate view)."""
+    x, y = ctx.labeler.variable(rec.x), ctx.labeler.variable(rec.y)
+    direction = (
+        "higher values went with higher values"
+        if not apa.is_missing(rec.r) and rec.r > 0
+        else "higher values went with lower values"
+    )
+    if ctx.many:
+        return (
+            f"{x} against {y}: {aggregate.HEXBIN_CAPTION} of the {n_both} participants with "
+            f"both values; the line is the least-squares fit. {stat}.",
+            f"{aggregate.HEXBIN_ALT.capitalize()} of {y} against {x} for {n_both} "
+            f"participants; {direction} ({stat}).",
+        )
+    return (
+        f"{x} against {y}: each dot is one participant with both values; the line is the "
+        f"least-squares fit. {stat}.",
+        f"Scatter plot of {y} against {x} for {n_both} participants; {direction} ({stat}).",
+    )
+
+
 def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
-    """A scatter plot with least-squares line and r for each marked (or significant) pair."""
+    """A scatter plot with least-squares line and r for each marked (or significant) pair
+    (above the aggregate threshold: hexagonal bins of participant counts)."""
     pairs = _scatter_pairs(ctx)
     out = []
+    reused: list[Any] = []
     for i, rec in enumerate(pairs):
-        x, y = rec.x, rec.y
-        vx, vy = ctx.column(x), ctx.column(y)
+        vx, vy = ctx.column(rec.x), ctx.column(rec.y)
         if vx is None or vy is None:
             continue
-        fig = _new_figure(4.2, 3.4)
-        ax = fig.subplots()
         both = ~np.isnan(vx) & ~np.isnan(vy)
-        arms = ctx.arms() or [("all", "All participants", PALETTE[0], np.ones(len(vx), bool))]
-        for _, label, colour, mask in arms:
-            sel = both & mask
-            if sel.any():
-                ax.scatter(
-                    vx[sel],
-                    vy[sel],
-                    s=22,
-                    color=colour,
-                    label=label,
-                    alpha=0.85,
-                    edgecolors="white",
-                    linewidths=0.5,
-                )
+        cbar, n_arms = None, 0
+        if ctx.many:
+            fig = new_figure(4.2, 3.4)
+            ax = fig.subplots()
+            cbar = aggregate.hexbin(fig, ax, vx[both], vy[both])
+        else:
+            fig, ax = _reuse(reused)
+            n_arms = _dots(ax, ctx, vx, vy, both)
         if both.sum() >= 3 and np.ptp(vx[both]) > 0:
             slope, intercept = np.polyfit(vx[both], vy[both], 1)
             xs = np.linspace(vx[both].min(), vx[both].max(), 50)
-            ax.plot(xs, intercept + slope * xs, color="#333333", linewidth=1.4)
+            line = aggregate.FIT_COLOUR if ctx.many else "#333333"
+            ax.plot(xs, intercept + slope * xs, color=line, linewidth=1.4)
         stat = apa.apa_correlation(
             rec.r,
             n=rec.n,
@@ -269,24 +227,15 @@ def scatters(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
             confidence_level=rec.confidence_level,
             method=rec.method,
         )
-        ax.set_title(_wrap(stat, 48), fontsize=9)
-        ax.set_xlabel(_wrap(ctx.labeler.variable(x), 50))
-        ax.set_ylabel(_wrap(ctx.labeler.variable(y), 36))
-        if len(arms) > 1:
-            fig.legend(loc="outside lower center", ncols=len(arms), frameon=False, fontsize=9)
-        direction = (
-            "higher values went with higher values"
-            if not apa.is_missing(rec.r) and rec.r > 0
-            else "higher values went with lower values"
-        )
-        caption = (
-            f"{ctx.labeler.variable(x)} against {ctx.labeler.variable(y)}: each dot is one "
-            f"participant with both values; the line is the least-squares fit. {stat}."
-        )
-        alt = (
-            f"Scatter plot of {ctx.labeler.variable(y)} against {ctx.labeler.variable(x)} for "
-            f"{int(both.sum())} participants; {direction} ({stat})."
-        )
+        ax.set_title(wrap(stat, 48), fontsize=9, y=1.0)
+        ax.set_xlabel(wrap(ctx.labeler.variable(rec.x), 50))
+        ax.set_ylabel(wrap(ctx.labeler.variable(rec.y), 36))
+        below = 0.0
+        if n_arms > 1:
+            fig.legend(loc="lower center", ncols=n_arms, frameon=False, fontsize=9)
+            below = legend_height(9.0)
+        fit(fig, [ax], colorbar=cbar, below=below)
+        caption, alt = _scatter_text(ctx, rec, stat, int(both.sum()))
         out.append((f"fig-scatter-{i + 1}", Figure(to_svg(fig, f"fsc{i + 1}"), caption, alt)))
     if not out:
         return (
@@ -312,7 +261,7 @@ def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                     mat[j, k] = rec.r
         xl, x_common = ctx.labeler.axis(xs)
         yl, y_common = ctx.labeler.axis(ys)
-        fig = _new_figure(min(1.3 * len(ys) + 2.8, 9.0), 0.55 * len(xs) + 1.9)
+        fig = new_figure(min(1.3 * len(ys) + 2.8, 9.0), 0.55 * len(xs) + 1.9)
         ax = fig.subplots()
         image = ax.imshow(np.ma.masked_invalid(mat), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
         for j in range(len(xs)):
@@ -331,16 +280,17 @@ def heatmaps(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                     fontsize=9,
                     color="white" if dark else "black",
                 )
-        ax.set_xticks(range(len(ys)), [_wrap(v, 16) for v in yl])
-        ax.set_yticks(range(len(xs)), [_wrap(v, 30) for v in xl])
+        ax.set_xticks(range(len(ys)), [wrap(v, 16) for v in yl])
+        ax.set_yticks(range(len(xs)), [wrap(v, 30) for v in xl])
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
         if y_common:
             ax.set_xlabel(y_common)
         if x_common:
-            ax.set_ylabel(_wrap(x_common, 30))
-        fig.colorbar(image, ax=ax, shrink=0.8, label="r")
+            ax.set_ylabel(wrap(x_common, 30))
+        cbar = fig.colorbar(image, ax=ax, shrink=0.8, label="r")
+        fit(fig, [ax], colorbar=cbar.ax)
         title = family_title(family, ctx.labeler)
         strongest = max(
             by_pair.values(), key=lambda r: abs(r.r) if not apa.is_missing(r.r) else -1.0
@@ -386,7 +336,7 @@ def depression_over_time(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     arms = ctx.arms() or [
         ("all", "All participants", PALETTE[0], np.ones(ctx.table.n_participants, bool))
     ]
-    fig = _new_figure(max(4.5, 0.75 * len(present) + 2.5), 3.6)
+    fig = new_figure(max(4.5, 0.75 * len(present) + 2.5), 3.6)
     ax = fig.subplots()
     offsets = np.linspace(-0.08, 0.08, len(arms)) if len(arms) > 1 else [0.0]
     only_some: list[str] = []
@@ -394,7 +344,7 @@ def depression_over_time(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
     for (_, label, colour, mask), off in zip(arms, offsets, strict=True):
         xs, means, lo, hi = [], [], [], []
         for k, (_t, v) in enumerate(present):
-            n, mean, low, high = _mean_ci(v[mask], ctx.confidence_level)
+            n, mean, low, high = mean_ci(v[mask], ctx.confidence_level)
             if n == 0:
                 continue
             xs.append(k + off)
@@ -419,11 +369,12 @@ def depression_over_time(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         has = [bool((~np.isnan(v[mask])).any()) for _, _, _, mask in arms]
         if len(arms) > 1 and not all(has):
             only_some.append(ctx.labeler.timepoint(t))
-    ax.set_xticks(range(len(present)), [_wrap(ctx.labeler.timepoint(t), 14) for t, _ in present])
+    ax.set_xticks(range(len(present)), [wrap(ctx.labeler.timepoint(t), 14) for t, _ in present])
     ax.set_ylabel(f"{ctx.labeler.measure(mid)} total (lower = less depressed)")
     ax.set_ylim(bottom=0)
     if len(arms) > 1:
         ax.legend(frameon=False, fontsize=9)
+    fit(fig, [ax])
     name = ctx.labeler.measure(mid)
     caption = (
         f"Mean {name} depression score at each assessment, by arm, with "
@@ -454,13 +405,13 @@ def acute_distributions(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
                 panels.append((str(mid), key, v[~np.isnan(v)], tp))
     if not panels:
         return "Acute-experience distributions: skipped (no MEQ-30, PIQ or EBI totals)."
-    fig = _new_figure(2.9 * len(panels) + 0.4, 3.0)
+    fig = new_figure(2.9 * len(panels) + 0.4, 3.0)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     notes = []
     for ax, (mid, key, v, tp) in zip(axes, panels, strict=True):
         ax.hist(v, bins=min(10, max(4, len(v) // 2)), color=PALETTE[5], edgecolor="white")
         where = "Peak " if tp == "peak" else ""
-        ax.set_xlabel(_wrap(f"{where}{key.instrument.abbreviation} total", 30))
+        ax.set_xlabel(wrap(f"{where}{key.instrument.abbreviation} total", 30))
         ax.set_ylabel("Participants")
         text = f"{key.instrument.abbreviation}: n = {len(v)}, mean {apa.fmt_num(np.mean(v))}"
         if key.instrument.id == "meq30":
@@ -500,53 +451,8 @@ def acute_distributions(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
         "requires all four subscales to reach it. " + "; ".join(notes) + "."
     )
     alt = f"Histograms of {which} acute-experience scores. " + "; ".join(notes) + "."
+    fit(fig, list(axes))
     return [("fig-acute", Figure(to_svg(fig, "facute"), caption, alt))]
-
-
-def missingness(ctx: FigureContext) -> list[tuple[str, Figure]] | str:
-    """Observed (dark) and missing (light) total scores, participant × variable."""
-    values = ctx.table.values
-    cols = [
-        c
-        for c, info in ctx.table.variables.items()
-        if info.kind == "score" and info.scale == "total" and c in values.columns
-    ]
-    if not cols or values.empty:
-        return "Missingness map: skipped (no scored totals)."
-    observed = values[cols].notna().to_numpy()
-    ids = [str(i) for i in values.index]
-    n_p, n_v = observed.shape
-    fig = _new_figure(min(0.32 * n_v + 2.6, 9.5), min(0.2 * n_p + 2.4, 12.0))
-    ax = fig.subplots()
-    from matplotlib.colors import ListedColormap
-
-    ax.imshow(
-        observed.astype(float),
-        cmap=ListedColormap(["#F0E442", "#1F4E79"]),
-        vmin=0,
-        vmax=1,
-        aspect="auto",
-        interpolation="nearest",
-    )
-    ax.set_xticks(range(n_v), [ctx.labeler.variable(c) for c in cols], rotation=90, fontsize=9)
-    if n_p <= 80:
-        if ctx.labeler.ids.show_ids:
-            ax.set_yticks(range(n_p), ids, fontsize=9)
-        else:
-            ax.set_yticks([])
-    ax.set_ylabel("Participant")
-    ax.tick_params(length=0)
-    n_missing = int((~observed).sum())
-    caption = (
-        "Which total scores are present (dark blue) or missing (yellow) for each participant "
-        f"(rows) and measure and timepoint (columns): {n_missing} of {observed.size} missing. "
-        "Each test used the participants with the values it needs; its n is reported."
-    )
-    alt = (
-        f"Grid of {n_p} participants by {n_v} total scores showing observed and missing "
-        f"values; {n_missing} of {observed.size} are missing."
-    )
-    return [("fig-missing", Figure(to_svg(fig, "fmiss"), caption, alt))]
 
 
 BUILDERS: Sequence[Callable[[FigureContext], list[tuple[str, Figure]] | str]] = (

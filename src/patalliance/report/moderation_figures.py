@@ -1,7 +1,7 @@
 """Figures of a moderation model: the interaction plot and the Johnson–Neyman plot.
 
 Both are matplotlib figures rendered to deterministic inline SVG by
-:func:`patalliance.report.figures.to_svg`, with a plain-language caption and alt text. The
+:func:`patalliance.report.svg.to_svg`, with a plain-language caption and alt text. The
 interaction plot draws the model's predicted outcome over the observed range of x, one line
 per value of the moderator (−1 SD, mean, +1 SD, or each level), covariates at their means.
 The Johnson–Neyman plot draws the conditional effect of x across the observed range of a
@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from patalliance.report import apa
-from patalliance.report.figures import PALETTE, to_svg
 from patalliance.report.labels import Labeler
+from patalliance.report.layout import fit
 from patalliance.report.sections import Figure
+from patalliance.report.svg import PALETTE, new_figure, to_svg
 from patalliance.stats.moderation import ModerationResult
 
 __all__ = ["interaction_figure", "jn_figure"]
@@ -38,9 +39,7 @@ def _predicted(r: ModerationResult, x: np.ndarray, slope: int) -> np.ndarray:
 
 def interaction_figure(r: ModerationResult, lab: Labeler) -> Figure:
     """Simple-slope lines of y on x at each probed value of w."""
-    from matplotlib.figure import Figure as MplFigure
-
-    fig = MplFigure(figsize=(4.6, 3.4), layout="constrained")
+    fig = new_figure(4.6, 3.4)
     ax = fig.add_subplot()
     x = np.linspace(r.x_min, r.x_max, 50)
     for i, s in enumerate(r.slopes):
@@ -49,6 +48,7 @@ def interaction_figure(r: ModerationResult, lab: Labeler) -> Figure:
     ax.set_xlabel(lab.variable(r.x))
     ax.set_ylabel(f"Predicted {lab.short(r.y) or r.y}")
     ax.legend(title=lab.variable(r.w), fontsize=9, title_fontsize=9, frameon=False)
+    fit(fig, [ax])
     at = "each level" if r.w_type == "categorical" else "−1 SD, the mean and +1 SD"
     return Figure(
         to_svg(fig, f"moderation-{r.x}-{r.w}".replace("@", "-").replace(".", "-")),
@@ -61,9 +61,7 @@ def interaction_figure(r: ModerationResult, lab: Labeler) -> Figure:
 
 def jn_figure(r: ModerationResult, lab: Labeler) -> Figure:
     """The conditional effect of x across w with its confidence band and the JN boundaries."""
-    from matplotlib.figure import Figure as MplFigure
-
-    fig = MplFigure(figsize=(4.6, 3.4), layout="constrained")
+    fig = new_figure(4.6, 3.4)
     ax = fig.add_subplot()
     w = np.linspace(r.w_min, r.w_max, 200)
     est, se = r.conditional_effect(w)
@@ -79,6 +77,7 @@ def jn_figure(r: ModerationResult, lab: Labeler) -> Figure:
     ax.set_xlabel(lab.variable(r.w))
     ax.set_ylabel(f"Effect of {lab.short(r.x) or r.x}")
     ax.legend(fontsize=9, frameon=False)
+    fit(fig, [ax])
     bounds = ", ".join(apa.fmt_num(b) for b in inside) or "none within the observed range"
     return Figure(
         to_svg(fig, f"jn-{r.x}-{r.w}".replace("@", "-").replace(".", "-")),

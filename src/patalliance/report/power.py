@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from patalliance._version import __version__
-from patalliance.report.figures import PALETTE, RC, _new_figure, to_svg
 from patalliance.report.power_text import PLAN_MEANINGS, adjust_phrase
+from patalliance.report.svg import PALETTE, RC, new_figure, to_svg
 from patalliance.simulate.plan import PlanSource
 from patalliance.simulate.power_mc import PowerCurveResult
 
@@ -64,7 +64,7 @@ def power_curve_svg(curve: PowerCurveResult, source: PlanSource) -> str:
     import matplotlib
 
     with matplotlib.rc_context(RC):
-        fig = _new_figure(8.0, 4.8)
+        fig = new_figure(8.0, 4.8, constrained=True)
         ax = fig.add_subplot(1, 1, 1)
         n_grid = np.asarray(curve.n_grid)
         for i, (_, x, y) in enumerate(curve.tests):

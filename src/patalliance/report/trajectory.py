@@ -18,9 +18,11 @@ import pandas as pd
 from patalliance.analysis.results import AnalysisResults
 from patalliance.analysis.trajectories import DAYS_PER_UNIT, TrajectoryRecord
 from patalliance.report import apa
-from patalliance.report.figures import PALETTE, to_svg
+from patalliance.report.aggregate import aggregated, binned_means
 from patalliance.report.labels import Labeler
+from patalliance.report.layout import fit
 from patalliance.report.sections import Figure, Section
+from patalliance.report.svg import PALETTE, new_figure, to_svg
 from patalliance.stats.mixedlm import FixedEffect
 from patalliance.status import Status
 
@@ -151,10 +153,51 @@ def _variance_row(rec: TrajectoryRecord, lab: Labeler) -> dict[str, Any]:
     }
 
 
-def _figure(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler, k: int) -> Figure:
-    """Per-participant lines (light) and the model's mean trajectory per arm (bold)."""
-    from matplotlib.figure import Figure as MplFigure
+def _lines(ax: Any, x: np.ndarray, scores: np.ndarray, colour: str) -> None:
+    """One light line per participant through their observed scores (a dot for just one)."""
+    from matplotlib.collections import LineCollection
 
+    seen = ~np.isnan(scores)
+    many = seen.sum(axis=1) > 1
+    paths = [
+        np.column_stack([x[s], row[s]]) for row, s in zip(scores[many], seen[many], strict=True)
+    ]
+    if paths:
+        ax.add_collection(LineCollection(paths, colors=colour, alpha=0.25, linewidths=0.8))
+    one = seen.sum(axis=1) == 1
+    if one.any():
+        xs = np.broadcast_to(x, scores.shape)[one][seen[one]]
+        ax.plot(xs, scores[one][seen[one]], "o", color=colour, alpha=0.25, ms=2.5, ls="none")
+
+
+def _caption(rec: TrajectoryRecord, lab: Labeler, x: np.ndarray, many: int | None) -> str:
+    when = ", ".join(
+        f"{lab.timepoint(tp)} (day {v:g})" if rec.time == "days" else lab.timepoint(tp)
+        for tp, v in zip(rec.timepoints, x, strict=True)
+    )
+    flag = {
+        Status.SINGULAR: " The fit was singular; the mean trajectories are flagged.",
+        Status.NOT_CONVERGED: " The model did not converge; the lines are not interpreted.",
+    }.get(Status(rec.result.status), "")
+    per = " per arm" if rec.by_arm else ""
+    model = f"bold lines: the linear mixed model's mean trajectory{per}."
+    if many is not None:
+        level = apa.ci_label(rec.result.confidence_level)
+        return (
+            f"{lab.head(rec.variable)} over time ({when}), {many} participants, summarised"
+            f"{per} (not drawn one by one): points and bars, the observed mean at each "
+            f"timepoint with its {level} confidence interval; shaded, the middle half of the "
+            f"participants' scores (25th to 75th percentile); {model}{flag}"
+        )
+    return (
+        f"{lab.head(rec.variable)} over time ({when}). Thin lines: one participant each, "
+        f"through their observed scores; {model}{flag}"
+    )
+
+
+def _figure(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler, k: int) -> Figure:
+    """Per-participant lines (light) and the model's mean trajectory per arm (bold); above
+    the aggregate threshold, observed means with their CIs and quartile bands instead."""
     vals = res.table.values
     scores = np.column_stack(
         [vals[f"{rec.variable}@{tp}"].to_numpy(dtype=float) for tp in rec.timepoints]
@@ -163,19 +206,18 @@ def _figure(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler, k: int) -
     x = times * DAYS_PER_UNIT if rec.time == "days" else times
     arm_of = res.table.arms.reindex(vals.index).astype(str).to_numpy()
     groups = list(rec.arms) if rec.by_arm else [None]
-    fig = MplFigure(figsize=(6.4, 3.8), layout="constrained")
+    many = aggregated(len(vals))
+    fig = new_figure(6.4, 3.8)
     ax = fig.subplots()
     grid = np.linspace(times.min(), times.max(), 60)
     summary = []
     for i, arm in enumerate(groups):
         colour = PALETTE[i % len(PALETTE)] if arm is not None else "#555555"
         rows = arm_of == arm if arm is not None else np.ones(len(vals), bool)
-        for row in scores[rows]:
-            seen = ~np.isnan(row)
-            if seen.sum() > 1:
-                ax.plot(x[seen], row[seen], color=colour, alpha=0.25, linewidth=0.8)
-            elif seen.any():
-                ax.plot(x[seen], row[seen], "o", color=colour, alpha=0.25, ms=2.5)
+        if many:
+            binned_means(ax, x, scores[rows], colour, confidence_level=rec.result.confidence_level)
+        else:
+            _lines(ax, x, scores[rows], colour)
         mean = rec.mean_trajectory(arm, grid)
         if np.isfinite(mean).all():
             label = _arm_label(res, arm) if arm is not None else "Model mean"
@@ -195,23 +237,11 @@ def _figure(rec: TrajectoryRecord, res: AnalysisResults, lab: Labeler, k: int) -
     ax.set_ylabel(lab.head(rec.variable))
     if summary:
         ax.legend(frameon=False, fontsize=9)
-    when = ", ".join(
-        f"{lab.timepoint(tp)} (day {v:g})" if rec.time == "days" else lab.timepoint(tp)
-        for tp, v in zip(rec.timepoints, x, strict=True)
-    )
-    flag = {
-        Status.SINGULAR: " The fit was singular; the mean trajectories are flagged.",
-        Status.NOT_CONVERGED: " The model did not converge; the lines are not interpreted.",
-    }.get(Status(rec.result.status), "")
-    caption = (
-        f"{lab.head(rec.variable)} over time ({when}). Thin lines: one participant each, "
-        "through their observed scores; bold lines: the linear mixed model's mean trajectory"
-        + (" per arm." if rec.by_arm else ".")
-        + flag
-    )
-    alt = f"Spaghetti plot of {lab.head(rec.variable)} per participant over time. " + "; ".join(
-        summary
-    )
+    fit(fig, [ax])
+    caption = _caption(rec, lab, x, len(vals) if many else None)
+    kind = "Line chart of the mean at each timepoint of" if many else "Spaghetti plot of"
+    who = "" if many else " per participant"
+    alt = f"{kind} {lab.head(rec.variable)}{who} over time. " + "; ".join(summary)
     return Figure(to_svg(fig, f"ftraj{k}"), caption, alt)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import stats
 
 from patalliance.simulate import _anneal
+from patalliance.simulate._nearest_corr import complete_correlation
 from patalliance.simulate.targets import Reported, Targets, correlation_window
 from patalliance.simulate.trial import Design, Link
 
@@ -108,28 +109,6 @@ def place_missing(
                     f"(closest found: {got}); check [[missing]] against the targets' n."
                 )
     return observed
-
-
-def complete_correlation(
-    center: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, eps: float = 1e-3, iterations: int = 2000
-) -> np.ndarray | None:
-    """A positive-definite correlation matrix with entries in ``[lo, hi]``, near ``center``.
-
-    Dykstra's alternating projections (Higham 2002) between the matrices with eigenvalues
-    ``>= eps`` and the unit-diagonal matrices inside the box. None when they do not meet.
-    """
-    x = center.copy()
-    dy = np.zeros_like(x)
-    for _ in range(iterations):
-        r = x - dy
-        w, v = np.linalg.eigh((r + r.T) / 2)
-        y = (v * np.maximum(w, eps)) @ v.T
-        dy = y - r
-        x = np.clip(y, lo, hi)
-        np.fill_diagonal(x, 1.0)
-        if np.linalg.eigvalsh(x).min() >= eps / 2:
-            return x
-    return None
 
 
 class Constraints:

@@ -10,24 +10,34 @@ normal deviates from ``SeedSequence(seed, spawn_key=(j, 0))`` and its missingnes
 block across batches, or grouping blocks into tasks for workers, never changes a single draw.
 The engine only returns integer counts, whose sums do not depend on the order of the tasks.
 Results are therefore identical whatever ``batch_size``, number of workers or backend.
+
+Speed
+-----
+A batch's sums of every pairwise-complete r come from two batched matrix products, and its
+significance decisions from critical values of r at the levels of the plan's adjustment
+(:mod:`patalliance.simulate._power_decide`), so no p-value is computed except for the rare
+trial whose r lies within rounding of a critical value. The default batch is small enough
+(about 4 MiB) to stay in the processor's cache.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
-from patalliance.stats.multiplicity import adjust_rows_unchecked
-from patalliance.stats.tdist import correlation_t
+from patalliance.simulate._power_decide import (
+    CritTable,
+    Decisions,
+    compile_decisions,
+    significant,
+)
 
 BLOCK_TRIALS = 1000
 """Trials per block of randomness. Fixed: changing it changes every simulated result."""
 
-_MEMORY_BUDGET_BYTES = 16 * 2**20
+_MEMORY_BUDGET_BYTES = 4 * 2**20
 """Rough bound on the bytes one default batch may use."""
 
 
@@ -45,15 +55,18 @@ class CompiledPlan:
     alpha: float
     gram_rows: np.ndarray = field(init=False)
     gram_cols: np.ndarray = field(init=False)
+    decisions: Decisions = field(init=False)
 
     def __post_init__(self) -> None:
-        # Entries of the Gram matrix of [A, A*y, A*y^2] holding, per test, the sums
-        # n, Sx, Sy, Sxx, Syy, Sxy over the pairwise-complete rows.
+        # Entries of F A' (F = [A, A*y, A*y^2], A the indicator of an observed value)
+        # holding, per test, the sums n, Sx, Sy, Sxx, Syy over the pairwise-complete rows.
         k, xi, yi = self.chol.shape[0], self.xi, self.yi
-        rows = np.concatenate([xi, k + xi, k + yi, 2 * k + xi, 2 * k + yi, k + xi])
-        cols = np.concatenate([yi, yi, xi, yi, xi, k + yi])
+        rows = np.concatenate([xi, k + xi, k + yi, 2 * k + xi, 2 * k + yi])
+        cols = np.concatenate([yi, yi, xi, yi, xi])
         object.__setattr__(self, "gram_rows", rows)
         object.__setattr__(self, "gram_cols", cols)
+        decisions = compile_decisions(self.families, self.n_tests, self.adjust, self.alpha)
+        object.__setattr__(self, "decisions", decisions)
 
     @property
     def n_tests(self) -> int:
@@ -139,6 +152,7 @@ def run_blocks(
     k = plan.chol.shape[0]
     gens: dict[int, tuple[np.random.Generator, np.random.Generator]] = {}
     total = Counts.zero(plan.n_tests)
+    table = CritTable(plan.decisions.levels, n)
     for batch in _segments(blocks, batch_size):
         z_parts, u_parts = [], []
         for j, count in batch:
@@ -153,41 +167,20 @@ def run_blocks(
         u = None
         if plan.any_missing:
             u = u_parts[0] if len(u_parts) == 1 else np.concatenate(u_parts)
-        total = total + batch_counts(plan, z, u)
+        total = total + batch_counts(plan, z, u, table)
         if progress is not None:
             progress(int(z.shape[0]))
     return total
 
 
-def batch_counts(plan: CompiledPlan, z: np.ndarray, u: np.ndarray | None) -> Counts:
-    """Tally one batch: ``z`` are iid N(0, 1) draws ``(B, n, k)``, ``u`` iid U(0, 1) or None."""
-    b, n, k = z.shape
-    y = np.matmul(z, plan.chol.T)
-    # Features F = [A, A*y, A*y^2], A the 0/1 indicator of an observed value. Every sum of a
-    # pairwise-complete Pearson r is one entry of the per-trial Gram matrix F'F.
-    f = np.empty((b, n, 3 * k))
-    if u is None:
-        f[..., :k] = 1.0
-        f[..., k : 2 * k] = y
-    else:
-        np.greater_equal(u, plan.miss, out=f[..., :k])
-        np.multiply(y, f[..., :k], out=f[..., k : 2 * k])
-    np.multiply(f[..., k : 2 * k], y, out=f[..., 2 * k :])
-    gram = np.matmul(f.transpose(0, 2, 1), f[..., : 2 * k])  # (B, 3k, 2k)
-    t = plan.n_tests
-    sums = gram[:, plan.gram_rows, plan.gram_cols].reshape(b, 6, t)
-    cnt, sx, sy, sxx, syy, sxy = (sums[:, i, :] for i in range(6))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cxy = sxy - sx * sy / cnt
-        cxx = sxx - sx * sx / cnt
-        cyy = syy - sy * sy / cnt
-        r = cxy / np.sqrt(cxx * cyy)
-    n_pair = np.rint(cnt).astype(np.int64)
-    p = _pearson_p(r, n_pair, _r_crit_table(n, plan.alpha))
-    p_adj = np.empty_like(p)
-    for fam in plan.families:
-        p_adj[:, fam] = adjust_rows_unchecked(p[:, fam], plan.adjust)
-    sig = p_adj <= plan.alpha
+def batch_counts(
+    plan: CompiledPlan, z: np.ndarray, u: np.ndarray | None, table: CritTable
+) -> Counts:
+    """Tally one batch: ``z`` are iid N(0, 1) draws ``(B, n, k)``, ``u`` iid U(0, 1) or None;
+    ``table`` holds the critical values of r for this n."""
+    b = z.shape[0]
+    r, n_pair = _correlations(plan, z, u)
+    sig = significant(plan.decisions, r, n_pair, table)
     return Counts(
         n_trials=b,
         significant=sig.sum(axis=0, dtype=np.int64),
@@ -197,30 +190,37 @@ def batch_counts(plan: CompiledPlan, z: np.ndarray, u: np.ndarray | None) -> Cou
     )
 
 
-@lru_cache(maxsize=64)
-def _r_crit_table(n: int, alpha: float) -> np.ndarray:
-    """Critical |r| of the two-sided level-alpha test for 0..n pairs (inf below 3 pairs)."""
-    pairs = np.arange(n + 1, dtype=float)
-    df = np.maximum(pairs - 2.0, 1.0)
-    t_c = stats.t.isf(alpha / 2.0, df)
-    crit = t_c / np.sqrt(t_c * t_c + df)
-    crit[:3] = np.inf
-    return crit
-
-
-def _pearson_p(r: np.ndarray, n_pair: np.ndarray, r_crit: np.ndarray) -> np.ndarray:
-    """Two-sided p of H0: rho = 0 (t test, df = n - 2), exact where it can be <= alpha.
-
-    Where |r| is clearly below the critical value (so p > alpha), p is set to 1: no test
-    with p > alpha can be rejected by Holm or Benjamini-Hochberg, and such p-values never
-    change the decisions on the others, so the significance counts are unchanged. p is 1
-    where r is undefined (fewer than 3 pairs, or no variance).
-    """
-    p = np.ones_like(r)
-    absr = np.abs(r)
-    with np.errstate(invalid="ignore"):
-        cand = absr >= r_crit[n_pair] * (1.0 - 1e-9)  # False for NaN
-    rc = absr[cand]
-    df = n_pair[cand] - 2.0
-    p[cand] = correlation_t(rc, df)[1]
-    return p
+def _correlations(
+    plan: CompiledPlan, z: np.ndarray, u: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise-complete r of every test ``(B, T)`` and its number of pairs."""
+    b, n, k = z.shape
+    zt = z.transpose(0, 2, 1)  # (B, k, n): the rows of each trial are the variables
+    xi, yi = plan.xi, plan.yi
+    if u is None:
+        y = np.matmul(plan.chol, zt)
+        gram = np.matmul(y, y.transpose(0, 2, 1))  # (B, k, k)
+        total = y.sum(axis=2)
+        cnt = np.full((b, plan.n_tests), float(n))
+        sx, sy = total[:, xi], total[:, yi]
+        sxx, syy, sxy = gram[:, xi, xi], gram[:, yi, yi], gram[:, xi, yi]
+    else:
+        # Features F = [A, A*y, A*y^2], A the 0/1 indicator of an observed value: the sums
+        # n, Sx, Sy, Sxx, Syy of a pairwise-complete Pearson r are entries of F A', and Sxy
+        # of (A*y)(A*y)'.
+        f = np.empty((b, 3 * k, n))
+        f[:, :k] = (u >= plan.miss).transpose(0, 2, 1)
+        y0 = f[:, k : 2 * k]
+        np.matmul(plan.chol, zt, out=y0)
+        y0 *= f[:, :k]
+        np.square(y0, out=f[:, 2 * k :])
+        by_a = np.matmul(f, f[:, :k].transpose(0, 2, 1))  # (B, 3k, k)
+        sums = by_a[:, plan.gram_rows, plan.gram_cols].reshape(b, 5, plan.n_tests)
+        cnt, sx, sy, sxx, syy = (sums[:, i, :] for i in range(5))
+        sxy = np.matmul(y0, y0.transpose(0, 2, 1))[:, xi, yi]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cxy = sxy - sx * sy / cnt
+        cxx = sxx - sx * sx / cnt
+        cyy = syy - sy * sy / cnt
+        r = cxy / np.sqrt(cxx * cyy)
+    return r, np.rint(cnt).astype(np.intp)

@@ -56,12 +56,8 @@ from patalliance.instruments.engine import score_responses
 from patalliance.instruments.key import InstrumentKey
 from patalliance.safe_cells import write_csv
 from patalliance.simulate import _anneal
-from patalliance.simulate._constraints import (
-    Constraints,
-    complete_correlation,
-    make_setup,
-    place_missing,
-)
+from patalliance.simulate._constraints import Constraints, make_setup, place_missing
+from patalliance.simulate._nearest_corr import complete_correlation
 from patalliance.simulate.covariates import synthetic_covariates
 from patalliance.simulate.targets import (
     TIE_MARGIN,

@@ -34,10 +34,10 @@ import numpy as np
 
 from patalliance.errors import ConfigError
 from patalliance.pipeline import prepare
-from patalliance.simulate.calibrate import complete_correlation
+from patalliance.simulate._nearest_corr import complete_correlation
 from patalliance.simulate.plan_effects import find_tests, pilot_significant
 from patalliance.simulate.power_mc import PlanSpec
-from patalliance.stats import correlate
+from patalliance.stats.correlation import correlate
 from patalliance.study import Study
 
 

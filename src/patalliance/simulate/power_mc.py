@@ -177,7 +177,7 @@ def simulate_plan_power(
         Non-negative seed of :class:`numpy.random.SeedSequence`.
     batch_size : int, optional
         Trials simulated at once as one ``(batch_size, n, k)`` array. Default: as many as fit
-        in about 64 MiB. It changes speed and memory, never the result.
+        in about 4 MiB. It changes speed and memory, never the result.
     backend : {"local", "joblib", "dask"}, default "local"
         ``"joblib"`` runs blocks of trials in ``joblib.Parallel``; ``"dask"`` runs them on a
         dask.distributed cluster through joblib's dask backend. The result is the same.

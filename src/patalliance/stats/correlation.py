@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special
 
 from patalliance.stats._checks import as_vector, check_choice, check_confidence_level
 from patalliance.stats._pairs import pair_correlations, pair_index, prepare_pairs, to_matrix
@@ -265,7 +265,7 @@ def fisher_ci(
         )
     n_arr = np.asarray(n)
     dof = n_arr.astype(np.float64) - 3.0 - int(k)
-    z_crit = stats.norm.ppf(0.5 + level / 2.0)
+    z_crit = special.ndtri(0.5 + level / 2.0)  # the normal quantile, = stats.norm.ppf
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.arctanh(r_arr)
         se_z = 1.0 / np.sqrt(dof)

@@ -6,9 +6,13 @@ r"""The linear growth model: random intercepts and random slopes of time by part
           \varepsilon_{ij} \sim N(0, \sigma^2)
 
 (Laird & Ware, 1982), with :math:`G` unstructured, as ``lme4::lmer(y ~ ... + (time |
-participant))`` fits it. The variance components are estimated by REML with statsmodels
-``MixedLM`` (its default optimizers, then L-BFGS, Powell and Nelder–Mead; the first fit that
-converges is used). The fixed effects are the generalized least-squares estimates at those
+participant))`` fits it. The variance components are estimated by exact REML
+(:func:`patalliance.stats.reml.reml_random_effects`: the REML criterion profiled over the
+fixed effects and the residual variance, as lme4 does, minimized over the relative Cholesky
+factor of :math:`G/\sigma^2` with an analytic gradient, in time linear in the number of
+observations). When that search does not converge, statsmodels ``MixedLM`` is tried (its
+default optimizers, then L-BFGS, Powell and Nelder–Mead; the first fit that converges is
+used), and a note says so. The fixed effects are the generalized least-squares estimates at those
 variance components, with standard errors :math:`\sqrt{[(X^\top\hat V^{-1}X)^{-1}]_{jj}}`,
 and each is tested with :math:`t` on Satterthwaite's degrees of freedom
 (:mod:`patalliance.stats.lmm`), as ``lmerTest`` reports by default.
@@ -20,8 +24,8 @@ Statuses (:class:`~patalliance.status.Status`):
   zero or a correlation of ±1), judged as ``lme4::isSingular`` does: a diagonal element of the
   relative Cholesky factor of :math:`G/\sigma^2` below ``1e-4``. The estimates are shown and
   flagged; the model has more random effects than the data support;
-- ``not_converged``: no optimizer converged; the last fit's numbers are flagged, not
-  interpreted;
+- ``not_converged``: neither the exact search nor any statsmodels optimizer converged; the
+  last fit's numbers are flagged, not interpreted;
 - ``not_estimable``: too few participants or observations, or a singular design (``reason``).
 
 Raw warnings of statsmodels are logged at debug level (``patalliance --debug``); results carry
@@ -41,6 +45,7 @@ References
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -49,10 +54,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from patalliance.stats.lmm import satterthwaite
-from patalliance.stats.mixedlm import FixedEffect, REMLFit, _effects, statsmodels_reml
+from patalliance.stats.mixedlm import FixedEffect, _effects, statsmodels_reml
+from patalliance.stats.reml import reml_random_effects
 from patalliance.status import Note, Status
 
 __all__ = ["GrowthModelResult", "fit_random_slope"]
+
+LOG = logging.getLogger("patalliance")
 
 #: ``lme4::isSingular``'s default tolerance on the relative Cholesky factor of G.
 SINGULAR_TOL = 1e-4
@@ -97,24 +105,40 @@ class GrowthModelResult:
         return pd.DataFrame([asdict(f) for f in self.fixed_effects], columns=columns)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    cov_re: NDArray[np.float64]
+    scale: float
+    converged: bool
+    estimator: str
+
+
 def _reml_fit(
     y: NDArray[np.float64],
     exog: NDArray[np.float64],
     z: NDArray[np.float64],
     codes: NDArray[np.intp],
-) -> tuple[REMLFit | None, list[Note]]:
-    """The first converged REML fit over the optimizers tried, else the last finite one."""
+) -> tuple[_Fit | None, list[Note]]:
+    """The exact REML fit; when it does not converge, the first converged statsmodels fit,
+    else the last finite one (module docstring)."""
+    exact = reml_random_effects(y, exog, z, codes)
+    if exact.converged:
+        return _Fit(exact.cov_re, exact.scale, True, exact.method), []
+    LOG.debug("exact REML of the growth model did not converge; trying statsmodels MixedLM")
     fit = statsmodels_reml(y, exog, codes, exog_re=z)
+    if fit is None:
+        finite = np.isfinite(exact.cov_re).all() and np.isfinite(exact.scale)
+        return (_Fit(exact.cov_re, exact.scale, False, exact.method) if finite else None), []
     notes = []
-    if fit is not None and fit.converged and fit.optimizer is not None:
+    if fit.converged:
         notes.append(
             Note(
                 "growth_refit",
-                "statsmodels' default optimizers did not converge; the estimates come "
-                f"from {fit.estimator}, which did.",
+                "The exact REML search did not converge; the estimates come from "
+                f"{fit.estimator}, which did.",
             )
         )
-    return fit, notes
+    return _Fit(fit.cov_re, fit.scale, fit.converged, fit.estimator), notes
 
 
 def is_singular(cov_re: NDArray[np.float64], scale: float) -> bool:
@@ -142,6 +166,33 @@ def _design_problem(exog: NDArray[np.float64], time: NDArray[np.float64], n_grou
     if np.linalg.matrix_rank(exog) < p:
         return "singular design: collinear fixed effects"
     return ""
+
+
+def _check_inputs(
+    y: NDArray[np.float64],
+    exog: NDArray[np.float64],
+    time: NDArray[np.float64],
+    groups: NDArray[Any],
+) -> None:
+    n = y.size
+    shapes = {"y": (y.shape, (n,)), "time": (time.shape, (n,)), "groups": (groups.shape, (n,))}
+    problems = [
+        f"The '{name}' parameter of fit_random_slope must have shape {want}. Got {got}."
+        for name, (got, want) in shapes.items()
+        if got != want
+    ]
+    if exog.ndim != 2 or exog.shape[0] != n:
+        problems.append(
+            f"The 'exog' parameter of fit_random_slope must have {n} rows. Got shape {exog.shape}."
+        )
+    for name, arr in (("y", y), ("exog", exog), ("time", time)):
+        if not np.isfinite(arr).all():
+            problems.append(
+                f"The '{name}' parameter of fit_random_slope must be finite; drop the "
+                "observations with missing values first."
+            )
+    if problems:
+        raise ValueError(" ".join(problems))
 
 
 def fit_random_slope(
@@ -175,6 +226,11 @@ def fit_random_slope(
     GrowthModelResult
         Never raises for a numerical failure: the status says what happened.
 
+    Raises
+    ------
+    ValueError
+        When ``y``, ``exog`` or ``time`` is not finite or the shapes do not match.
+
     Notes
     -----
     The random effects :math:`(u_{0i}, u_{1i})` have an unstructured covariance :math:`G`
@@ -185,7 +241,8 @@ def fit_random_slope(
     below :math:`10^{-4}` (``lme4::isSingular``; Bates et al., 2015). On the ``sleepstudy``
     data, ``Reaction ~ Days`` with ``(Days | Subject)`` gives lmerTest's printed estimates
     (251.405, 10.467), SEs (6.825, 1.546), df (17.000, 17.000) and variance components
-    (612.10, 35.07, correlation 0.07, residual 654.94).
+    (612.09, 35.07, correlation 0.07, residual 654.94; lme4 prints 612.09 or 612.10 for the
+    first, by version).
 
     References
     ----------
@@ -203,6 +260,7 @@ def fit_random_slope(
     yv = np.asarray(y, dtype=np.float64)
     xv = np.asarray(exog, dtype=np.float64)
     tv = np.asarray(time, dtype=np.float64)
+    _check_inputs(yv, xv, tv, np.asarray(groups))
     codes, uniq = pd.factorize(pd.Series(np.asarray(groups, dtype=object)))
     base = GrowthModelResult(n_participants=len(uniq), n_obs=int(yv.size), confidence_level=level)
     problem = _design_problem(xv, tv, len(uniq))
@@ -211,7 +269,7 @@ def fit_random_slope(
     z = np.column_stack([np.ones(yv.size), tv])
     fit, notes = _reml_fit(yv, xv, z, codes)
     if fit is None:
-        reason = "the model could not be fitted by any of the REML optimizers tried"
+        reason = "the model could not be fitted by any of the REML methods tried"
         return replace(base, status=Status.NOT_ESTIMABLE, reason=reason)
     status = Status.OK
     if not fit.converged:
@@ -219,8 +277,9 @@ def fit_random_slope(
         notes.append(
             Note(
                 "growth_not_converged",
-                "The model did not converge with any of the REML optimizers tried; its numbers "
-                "are shown for completeness and are not interpreted.",
+                "The model did not converge with any of the REML methods tried (the exact "
+                "search and statsmodels' optimizers); its numbers are shown for completeness "
+                "and are not interpreted.",
             )
         )
     elif is_singular(fit.cov_re, fit.scale):

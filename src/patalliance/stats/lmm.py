@@ -167,26 +167,39 @@ def reml_criterion(d: MixedDesign, params: ArrayLike) -> float:
     return _pieces(d, np.asarray(params, dtype=np.float64)).deviance
 
 
-def _hessian(d: MixedDesign, pc: _Pieces, blocks: list[NDArray[np.float64]]) -> NDArray[np.float64]:
-    """Observed Hessian of the REML criterion in the variance parameters."""
+def _flat_gram(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    r""":math:`\sum_g a_g^\top b_g` for (g, t, p) and (g, t, r) arrays, as one matrix product."""
+    return np.asarray(a.reshape(-1, a.shape[2]).T @ b.reshape(-1, b.shape[2]), dtype=np.float64)
+
+
+def _hessian(
+    d: MixedDesign, pc: _Pieces, blocks: list[NDArray[np.float64]]
+) -> tuple[NDArray[np.float64], list[NDArray[np.float64]]]:
+    r"""Observed Hessian of the REML criterion in the variance parameters, and
+    :math:`W^\top A_k W` for each parameter (:math:`W = V^{-1}X`).
+
+    Every sum over groups is a matrix product or an elementwise sum, so the cost is
+    :math:`O(g\,t^2(t + p))` per pair of parameters."""
     m = len(blocks)
     c = pc.cov_beta
     av = [a @ pc.vinv for a in blocks]  # A_k V^-1
-    wa = [np.einsum("gtp,gts->gsp", pc.w, a) for a in blocks]  # A_k W per group
-    waw = [np.einsum("gtp,gtr->pr", pc.w, x) for x in wa]  # W'A_kW
+    wa = [a @ pc.w for a in blocks]  # A_k W per group (A_k symmetric)
+    vwa = [pc.vinv @ x for x in wa]  # V^-1 A_k W
+    waw = [_flat_gram(pc.w, x) for x in wa]  # W'A_kW
     au = [np.einsum("gts,gs->gt", a, pc.u) for a in blocks]  # A_k u
+    vau = [np.einsum("gts,gs->gt", pc.vinv, x) for x in au]  # V^-1 A_k u
     wau = [np.einsum("gtp,gt->p", pc.w, x) for x in au]  # W'A_k u
     h = np.zeros((m, m))
     for k in range(m):
         for ll in range(k + 1):
-            tr1 = np.einsum("gts,gst->", av[k], av[ll])
-            cross = np.einsum("gtp,gts,gsr->pr", pc.w, av[k] @ blocks[ll], pc.w)
+            tr1 = float(np.sum(av[k] * av[ll].transpose(0, 2, 1)))
+            cross = _flat_gram(wa[k], vwa[ll])  # W'A_k V^-1 A_l W
             tr2 = np.trace(c @ cross)
             tr3 = np.trace(c @ waw[k] @ c @ waw[ll])
             trace = tr1 - 2.0 * tr2 + tr3
-            quad = np.einsum("gt,gts,gs->", au[k], pc.vinv, au[ll]) - wau[k] @ c @ wau[ll]
+            quad = float(np.sum(au[k] * vau[ll])) - wau[k] @ c @ wau[ll]
             h[k, ll] = h[ll, k] = -trace + 2.0 * quad
-    return h
+    return h, waw
 
 
 @dataclass(frozen=True)
@@ -256,13 +269,11 @@ def satterthwaite(
     params = params_from_cov(cov_re, scale)
     pc = _pieces(d, params)
     blocks = d.derivative_blocks()
-    h = _hessian(d, pc, blocks)
+    h, waw = _hessian(d, pc, blocks)
     c = pc.cov_beta
     p = c.shape[0]
     # dC/dphi_k = C (W'A_kW) C; the gradient of c'Cc for c = e_j is its j-th diagonal.
-    grads = np.array(
-        [np.diag(c @ np.einsum("gtp,gts,gsr->pr", pc.w, a, pc.w) @ c) for a in blocks]
-    )  # (m, p)
+    grads = np.array([np.diag(c @ x @ c) for x in waw])  # (m, p)
     df = np.full(p, np.nan)
     eig = np.linalg.eigvalsh(h)
     if np.all(eig > 1e-10 * max(float(np.max(np.abs(eig))), 1e-300)):

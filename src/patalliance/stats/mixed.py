@@ -107,37 +107,72 @@ class RandomInterceptBatch:
         return pd.DataFrame(cols)
 
 
+def group_sums(values: NDArray[np.float64], codes: NDArray[np.intp], n: int) -> NDArray[Any]:
+    """Sums of the rows of ``values`` (n_obs, k) by cluster code ``0 .. n - 1``, shape (n, k)."""
+    order = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n))[:-1]])
+    return np.asarray(np.add.reduceat(values[order], starts, axis=0), dtype=np.float64)
+
+
 class _Design:
-    """Per-cluster sums of a design that do not depend on the outcome."""
+    r"""Sums of a design that do not depend on the outcome, pooled over clusters of one size.
+
+    Class ``k`` holds the ``count[k]`` clusters of size ``n[k]``; ``sxx[k]`` is the sum over
+    them of :math:`(X_i^\top 1)(1^\top X_i)`, flattened to ``p * p``.
+    """
 
     def __init__(self, exog: NDArray[np.float64], codes: NDArray[np.intp], n_groups: int):
         n_obs, p = exog.shape
         self.n_obs, self.p, self.n_groups = n_obs, p, n_groups
         self.exog, self.codes = exog, codes
-        self.n = np.bincount(codes, minlength=n_groups).astype(float)
-        self.sx = np.zeros((n_groups, p))
-        np.add.at(self.sx, codes, exog)
+        sizes, self.klass = np.unique(np.bincount(codes, minlength=n_groups), return_inverse=True)
+        self.n = sizes.astype(float)
+        self.count = np.bincount(self.klass, minlength=sizes.size).astype(float)
+        self.sx = group_sums(exog, codes, n_groups)
         self.xtx = exog.T @ exog
-        self.sxx = (self.sx[:, :, None] * self.sx[:, None, :]).reshape(n_groups, p * p)
+        self.members = [np.flatnonzero(self.klass == k) for k in range(sizes.size)]
+        self.sxx = np.stack([self.sx[m].T @ self.sx[m] for m in self.members]).reshape(-1, p * p)
 
 
 class _YSums:
-    """Per-cluster sums of ``B`` outcome vectors, after removing their OLS fits."""
+    r"""Sums of ``B`` outcome vectors pooled by cluster size: ``s2[b, k]`` is the sum over the
+    clusters of class ``k`` of :math:`s_i^2` (:math:`s_i = 1^\top y_i`), ``sxy[b, k]`` that of
+    :math:`s_i X_i^\top 1`; ``xty`` is :math:`X^\top y` and ``yty`` :math:`y^\top y`."""
 
-    def __init__(self, sy: NDArray[np.float64], xty: NDArray[np.float64], yty: NDArray[np.float64]):
-        self.sy, self.xty, self.yty = sy, xty, yty
+    def __init__(
+        self,
+        s2: NDArray[np.float64],
+        sxy: NDArray[np.float64],
+        xty: NDArray[np.float64],
+        yty: NDArray[np.float64],
+    ):
+        self.s2, self.sxy, self.xty, self.yty = s2, sxy, xty, yty
 
     @classmethod
     def of(cls, y: NDArray[np.float64], d: _Design) -> tuple[_YSums, NDArray[np.float64]]:
         # REML is equivariant under y -> y - X b: fit the OLS residuals for accuracy, add b back.
         b0 = np.asarray(np.linalg.lstsq(d.exog, y.T, rcond=None)[0].T, dtype=np.float64)
         resid = y - b0 @ d.exog.T
-        sy = np.zeros((d.n_groups, y.shape[0]))
-        np.add.at(sy, d.codes, resid.T)
-        return cls(sy.T.copy(), resid @ d.exog, np.einsum("bn,bn->b", resid, resid)), b0
+        sy = group_sums(resid.T, d.codes, d.n_groups).T  # (B, n_groups)
+        s2 = np.stack([np.einsum("bg,bg->b", sy[:, m], sy[:, m]) for m in d.members], axis=1)
+        # einsum sums in the same order for any number of replicates (a matrix product may not)
+        sxy = np.stack([np.einsum("bg,gp->bp", sy[:, m], d.sx[m]) for m in d.members], axis=1)
+        xty = np.einsum("bn,np->bp", resid, d.exog)
+        return cls(s2, sxy, xty, np.einsum("bn,bn->b", resid, resid)), b0
 
     def take(self, rows: NDArray[np.intp]) -> _YSums:
-        return _YSums(self.sy[rows], self.xty[rows], self.yty[rows])
+        return _YSums(self.s2[rows], self.sxy[rows], self.xty[rows], self.yty[rows])
+
+    def shifted(self, b0: NDArray[np.float64], d: _Design) -> _YSums:
+        """The sums of :math:`y - X b_0`, one :math:`b_0` per replicate (rows of ``b0``)."""
+        sxx = d.sxx.reshape(-1, d.p, d.p)
+        sxx_b = np.einsum("kjl,bl->bkj", sxx, b0)
+        s2 = self.s2 - 2.0 * np.einsum("bj,bkj->bk", b0, self.sxy)
+        s2 += np.einsum("bj,bkj->bk", b0, sxx_b)
+        xtx_b = b0 @ d.xtx
+        yty = self.yty - 2.0 * np.einsum("bj,bj->b", b0, self.xty)
+        yty += np.einsum("bj,bj->b", xtx_b, b0)
+        return _YSums(s2, self.sxy - sxx_b, self.xty - xtx_b, yty)
 
 
 def _grid_loglik(grid: NDArray[np.float64], d: _Design, s: _YSums) -> NDArray[np.float64]:
@@ -148,13 +183,12 @@ def _grid_loglik(grid: NDArray[np.float64], d: _Design, s: _YSums) -> NDArray[np
         denom = 1.0 + theta * d.n
         w = theta / denom
         a = d.xtx - (w @ d.sxx).reshape(p, p)  # shared by all replicates
-        ws = s.sy * w
-        c = s.xty - ws @ d.sx
+        c = s.xty - np.einsum("k,bkp->bp", w, s.sxy)
         beta = np.linalg.solve(a, c.T).T
-        rss = s.yty - np.einsum("bg,bg->b", ws, s.sy) - np.einsum("bj,bj->b", beta, c)
+        rss = s.yty - s.s2 @ w - np.einsum("bj,bj->b", beta, c)
         with np.errstate(divide="ignore", invalid="ignore"):
             out[:, k] = -0.5 * (
-                fac * np.log(rss / fac) + np.log(denom).sum() + np.linalg.slogdet(a)[1]
+                fac * np.log(rss / fac) + d.count @ np.log(denom) + np.linalg.slogdet(a)[1]
             )
     return out
 
@@ -164,34 +198,39 @@ def _profile(
 ) -> dict[str, NDArray[np.float64]]:
     """Profiled REML quantities at one ``theta`` per replicate: beta, score, curvature."""
     b, p, fac = theta.shape[0], d.p, d.n_obs - d.p
+    sxx = d.sxx.reshape(-1, p, p)
     denom = 1.0 + theta[:, None] * d.n[None, :]
     w = theta[:, None] / denom
     a = (d.xtx.reshape(1, p * p) - w @ d.sxx).reshape(b, p, p)
-    ws = w * s.sy
-    c = s.xty - ws @ d.sx
+    c = s.xty - np.einsum("bk,bkp->bp", w, s.sxy)
     ainv = np.linalg.inv(a)
     beta = np.einsum("bjk,bk->bj", ainv, c)
-    rss = s.yty - np.einsum("bg,bg->b", ws, s.sy) - np.einsum("bj,bj->b", beta, c)
+    rss = s.yty - np.einsum("bk,bk->b", w, s.s2) - np.einsum("bj,bj->b", beta, c)
     wd = 1.0 / denom**2  # dw_i / dtheta
     wdd = -2.0 * d.n[None, :] / denom**3
-    rs = s.sy - beta @ d.sx.T  # cluster sums of the GLS residuals
-    quad = ainv.reshape(b, p * p) @ d.sxx.T  # (X_i'1)' A^{-1} (X_i'1)
+    # per class, the sum of the squared and X-weighted cluster sums of the GLS residuals
+    sxx_beta = np.einsum("kjl,bl->bkj", sxx, beta)
+    rs2 = (
+        s.s2 - 2.0 * np.einsum("bj,bkj->bk", beta, s.sxy) + np.einsum("bj,bkj->bk", beta, sxx_beta)
+    )
+    rsx = s.sxy - sxx_beta
+    quad = ainv.reshape(b, p * p) @ d.sxx.T  # sum over a class of (X_i'1)' A^{-1} (X_i'1)
     a1 = -(wd @ d.sxx).reshape(b, p, p)
     ainv_a1 = ainv @ a1
     with np.errstate(divide="ignore", invalid="ignore"):
-        q1 = -np.einsum("bg,bg->b", wd, rs**2)
-        q2 = -np.einsum("bg,bg->b", wdd, rs**2)
+        q1 = -np.einsum("bk,bk->b", wd, rs2)
+        q2 = -np.einsum("bk,bk->b", wdd, rs2)
         score = -0.5 * (
-            fac * q1 / rss + (d.n[None, :] / denom).sum(axis=1) - np.einsum("bg,bg->b", wd, quad)
+            fac * q1 / rss + (d.count * d.n / denom).sum(axis=1) - np.einsum("bk,bk->b", wd, quad)
         )
         # Hessian of the likelihood profiled over sigma_e^2 only, in (beta, theta)
         h_tt = (
-            0.5 * np.einsum("g,bg->b", d.n**2, wd)
+            0.5 * np.einsum("k,bk->b", d.count * d.n**2, wd)
             - 0.5 * fac * (q2 / rss - (q1 / rss) ** 2)
-            + 0.5 * np.einsum("bg,bg->b", wdd, quad)
+            + 0.5 * np.einsum("bk,bk->b", wdd, quad)
             + 0.5 * np.einsum("bjk,bkj->b", ainv_a1, ainv_a1)
         )
-        h_bt = -(fac / rss)[:, None] * ((wd * rs) @ d.sx)
+        h_bt = -(fac / rss)[:, None] * np.einsum("bk,bkp->bp", wd, rsx)
         sigma2 = rss / fac
         # curvature of the fully profiled l(theta): h_tt - h_bt' H_bb^{-1} h_bt
         curv = h_tt + sigma2 * np.einsum("bj,bjk,bk->b", h_bt, ainv, h_bt)
@@ -202,7 +241,7 @@ def _profile(
     if loglik:
         with np.errstate(divide="ignore", invalid="ignore"):
             out["loglik"] = -0.5 * (
-                fac * np.log(sigma2) + np.log(denom).sum(axis=1) + np.linalg.slogdet(a)[1]
+                fac * np.log(sigma2) + np.log(denom) @ d.count + np.linalg.slogdet(a)[1]
             )
     return out
 
@@ -250,6 +289,7 @@ def _refine(
         a_lo, a_hi = lo[active], hi[active]
         ok = (h < 0.0) & (newton > a_lo) & (newton < a_hi)
         new = np.where(ok, newton, 0.5 * (a_lo + a_hi))
+        new = np.where(g == 0.0, t, new)  # a zero of the score is the answer: keep it
         theta[active] = new
         tol = 1e-13 * np.maximum(np.abs(new), 1e-300) + 1e-300
         done = (np.abs(new - t) <= tol) | (a_hi - a_lo <= tol) | (g == 0.0)
@@ -257,9 +297,9 @@ def _refine(
     return theta
 
 
-def _fit(y: NDArray[np.float64], d: _Design, *, theta_max: float) -> dict[str, Any]:
-    s, b0 = _YSums.of(y, d)
-    b = y.shape[0]
+def _fit(s: _YSums, b0: NDArray[np.float64], d: _Design, *, theta_max: float) -> dict[str, Any]:
+    """REML fits of the replicates whose sums (of ``y - X b0``) are ``s``."""
+    b = s.yty.shape[0]
     grid = np.concatenate([[0.0], np.logspace(_GRID_LOW, np.log10(theta_max), _GRID_POINTS)])
     values = _grid_loglik(grid, d, s)
     values = np.where(np.isfinite(values), values, -np.inf)
@@ -403,7 +443,7 @@ def reml_random_intercept_batch(
             f"The 'theta_max' parameter of {func} must be at least 1e-6. Got {theta_max!r} instead."
         )
     design = _Design(x, cc.astype(np.intp), n_groups)
-    res = _fit(yy, design, theta_max=float(theta_max))
+    res = _fit(*_YSums.of(yy, design), design, theta_max=float(theta_max))
     return RandomInterceptBatch(**res, n_obs=yy.shape[1], n_groups=n_groups)
 
 

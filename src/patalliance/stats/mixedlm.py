@@ -36,7 +36,11 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from patalliance.stats.lmm import satterthwaite
-from patalliance.stats.mixed import reml_random_intercept, reml_random_intercept_batch
+from patalliance.stats.mixed import reml_random_intercept
+from patalliance.stats.mixed_bootstrap import (
+    parametric_bootstrap_memory_bytes,
+    parametric_bootstrap_random_intercept,
+)
 from patalliance.stats.tdist import t_two_sided_p
 from patalliance.status import Note, Status
 
@@ -332,10 +336,12 @@ def fit_random_intercept(
     2017) and has the interval :math:`\hat\beta \pm t_{1-\alpha/2,\nu}\mathrm{SE}`, where SE
     is the GLS standard error :math:`\sqrt{[(X^\top \hat V^{-1} X)^{-1}]_{jj}}`; the Wald
     :math:`z` test (normal reference) is kept in ``z``/``p_z``. The parametric bootstrap
-    simulates :math:`y^* = X\hat\beta + u^* + \varepsilon^*` from the fitted variances, refits
-    all replicates at once with the exact REML of
-    :func:`patalliance.stats.mixed.reml_random_intercept_batch`, and takes percentile bounds
-    of :math:`\hat\beta^*_{focus}` (Efron & Tibshirani, 1993, ch. 6); refits that do not
+    simulates :math:`y^* = X\hat\beta + u^* + \varepsilon^*` from the fitted variances
+    through the sufficient statistics of the exact REML (drawn exactly from their joint
+    distribution, so each replicate costs the same whatever the number of observations:
+    :func:`patalliance.stats.mixed_bootstrap.parametric_bootstrap_random_intercept`), refits
+    every replicate by exact REML, and takes percentile bounds of
+    :math:`\hat\beta^*_{focus}` (Efron & Tibshirani, 1993, ch. 6); refits that do not
     converge are left out and counted, and refits on the zero-variance boundary are counted.
 
     References
@@ -427,13 +433,6 @@ def _fixed_effects(
     return _effects(sat.beta, sat.se, sat.df, names, level), Status.OK, "Satterthwaite", []
 
 
-def parametric_bootstrap_memory_bytes(n_obs: int, n_groups: int, n_boot: int) -> int:
-    """Bytes that the parametric bootstrap of :func:`fit_random_intercept` holds at its peak,
-    estimated (an upper bound within about 1.4x): the simulated intercepts, residuals and
-    outcomes and the batched REML refits, ``n_boot × (3 n_obs + 16 n_groups)`` values."""
-    return 8 * n_boot * (3 * n_obs + 16 * n_groups)
-
-
 def _parametric_bootstrap(
     exog: NDArray[np.float64],
     codes: NDArray[np.intp],
@@ -447,12 +446,9 @@ def _parametric_bootstrap(
     groups_name: str,
 ) -> tuple[float, float, int, list[Note]]:
     """Percentile interval of the focus effect from simulated refits: (low, high, valid, notes)."""
-    n_obs, n_groups = exog.shape[0], int(codes.max()) + 1
-    mean = exog @ fe
-    u = rng.normal(0.0, np.sqrt(max(sig_u, 0.0)), size=(n_boot, n_groups))
-    e = rng.normal(0.0, np.sqrt(sig_e), size=(n_boot, n_obs))
-    ystar = mean + u[:, codes] + e
-    boot = reml_random_intercept_batch(ystar, exog, codes)
+    boot = parametric_bootstrap_random_intercept(
+        exog, codes, fe, max(sig_u, 0.0), sig_e, n_boot=n_boot, rng=rng
+    )
     ok = boot.converged & np.isfinite(boot.beta[:, j_focus])
     failed = int(n_boot - ok.sum())
     draws = np.asarray(boot.beta[ok, j_focus])

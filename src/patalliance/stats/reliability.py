@@ -59,25 +59,33 @@ class AlphaResult:
         return pd.DataFrame([row])
 
 
-def _alpha(x: np.ndarray) -> float:
-    k = x.shape[1]
-    cov = np.cov(x, rowvar=False, ddof=1)
+def _covariance(x: np.ndarray) -> np.ndarray:
+    """The item covariance matrix (``ddof=1``) of complete (n, k) items. Exactly
+    :func:`numpy.cov`: ω's one-factor fit starts from its bits, so the same items always give
+    the same ω."""
+    return np.cov(x, rowvar=False, ddof=1)
+
+
+def _alpha(cov: np.ndarray) -> float:
+    k = cov.shape[0]
     total = float(cov.sum())
     if total <= 0:
         return float("nan")
     return float(k / (k - 1) * (1.0 - np.trace(cov) / total))
 
 
-def _item_statistics(complete: np.ndarray, names: tuple[str, ...]) -> list[ItemStatistic]:
+def _item_statistics(
+    complete: np.ndarray, cov: np.ndarray, names: tuple[str, ...]
+) -> list[ItemStatistic]:
     """Corrected item–total r and α if deleted of every item, from one covariance matrix.
 
     With :math:`C` the item covariance matrix, the rest score of item :math:`j` has variance
     :math:`\\sum C - 2\\sum_l C_{jl} + C_{jj}` and covariance :math:`\\sum_l C_{jl} - C_{jj}`
     with the item; α without item :math:`j` drops row and column :math:`j` of :math:`C`.
-    :math:`O(n k^2)` in all, instead of a new covariance matrix per item.
+    :math:`O(n k)` given ``cov`` (the item covariance matrix of ``complete``), instead of a
+    new covariance matrix per item.
     """
     k = complete.shape[1]
-    cov = np.cov(complete, rowvar=False, ddof=1)
     total, rows, diag = float(cov.sum()), cov.sum(axis=1), np.diag(cov)
     rest = complete.sum(axis=1)[:, None] - complete
     constant = np.ptp(complete, axis=0) == 0
@@ -137,17 +145,32 @@ def mcdonald_omega(items: ArrayLike) -> float:
     >>> 0.7 < mcdonald_omega(x) < 0.9
     True
     """
-    from statsmodels.multivariate.factor import Factor
-
     x = np.asarray(items, dtype=float)
     if x.ndim != 2 or x.shape[1] < 2 or np.isnan(x).any():
         raise ValueError(
             "The 'items' parameter of mcdonald_omega must be a complete (n, k) array with "
             f"k >= 2 and no NaN. Got shape {x.shape} instead."
         )
+    return _omega(x, _covariance(x))
+
+
+def _correlation(cov: np.ndarray) -> np.ndarray:
+    """The correlation matrix of a covariance matrix, computed as :func:`numpy.corrcoef` does
+    (the same floating-point operations, so the same values)."""
+    stddev = np.sqrt(np.diag(cov))
+    corr = cov / stddev[:, None]
+    corr /= stddev[None, :]
+    return np.clip(corr, -1.0, 1.0, out=corr)
+
+
+def _omega(x: np.ndarray, cov: np.ndarray) -> float:
+    """ω of the complete (n, k) items ``x`` with covariance matrix ``cov``: the factor model
+    is fitted to the k × k correlation matrix and n, never to the n × k data."""
+    from statsmodels.multivariate.factor import Factor
+
     if np.any(np.var(x, axis=0) == 0):
         return float("nan")
-    corr = np.corrcoef(x, rowvar=False)
+    corr = _correlation(cov)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -278,19 +301,20 @@ def cronbach_alpha(
         return _not_estimable(f"{k} item(s); α needs at least 2")
     if n < 3:
         return _not_estimable(f"{n} complete item set(s); α needs at least 3")
-    alpha = _alpha(complete)
+    cov = _covariance(complete)  # one covariance matrix serves α, items, ω
+    alpha = _alpha(cov)
     if np.isnan(alpha):
         return _not_estimable("the total score has no variance")
     gamma = 1.0 - confidence_level
     df1, df2 = n - 1, (n - 1) * (k - 1)
     ci_low = 1.0 - (1.0 - alpha) * float(stats.f.ppf(1.0 - gamma / 2.0, df1, df2))
     ci_high = 1.0 - (1.0 - alpha) * float(stats.f.ppf(gamma / 2.0, df1, df2))
-    item_stats = _item_statistics(complete, names)
+    item_stats = _item_statistics(complete, cov, names)
     return AlphaResult(
         **base,
         alpha=alpha,
         ci_low=ci_low,
         ci_high=ci_high,
-        omega=mcdonald_omega(complete),
+        omega=_omega(complete, cov),
         items=tuple(item_stats),
     )

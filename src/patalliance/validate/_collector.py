@@ -1,8 +1,10 @@
-"""What every check of the validation shares: the problem collector and cell parsing."""
+"""What every check of the validation shares: the problem collector, the coded tables and
+cell parsing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,10 +12,53 @@ import pandas as pd
 from patalliance.instruments.key import InstrumentKey
 from patalliance.qc import Problem, Severity
 from patalliance.study import Study
+from patalliance.validate.coded import Coded
+
+
+class Reasons:
+    """Per row: the code of the first error that excludes it (``""`` when none does)."""
+
+    def __init__(self, n_rows: int) -> None:
+        self.ids = np.zeros(n_rows, dtype=np.int16)
+        self.codes: list[str] = [""]
+
+    def exclude(self, mask: np.ndarray, code: str) -> None:
+        """Exclude the rows of ``mask`` for ``code``, unless an earlier error excluded them."""
+        if code not in self.codes:
+            self.codes.append(code)
+        self.ids[mask & (self.ids == 0)] = self.codes.index(code)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Per row: whether no error excludes it."""
+        return self.ids == 0
+
+    def counts(self, mask: np.ndarray | None = None) -> dict[str, int]:
+        """How many rows (of ``mask``) each code excludes."""
+        ids = self.ids if mask is None else self.ids[mask]
+        found = np.bincount(ids, minlength=len(self.codes))
+        return {code: int(n) for code, n in zip(self.codes, found, strict=True) if code and n}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One raw table as the checks see it: its cells coded and stripped (participant ids in
+    Unicode NFC), the file and row of each row, and each row's exclusion reason."""
+
+    cells: Mapping[str, Coded]
+    files: Coded
+    rows: np.ndarray
+    reasons: Reasons
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, column: str) -> Coded:
+        return self.cells[column]
 
 
 class Collector:
-    """Accumulates problems and per-row exclusion reasons.
+    """Accumulates problems; errors also set the exclusion reason of their rows.
 
     ``lines`` maps a file to the physical line of each row that starts on another line (see
     :attr:`patalliance.io.TrialData.lines`); problems carry it as their ``line``.
@@ -31,48 +76,53 @@ class Collector:
 
     def add_rows(
         self,
-        frame: pd.DataFrame,
-        mask: pd.Series | np.ndarray,
+        table: Table,
+        mask: np.ndarray,
         *,
         column: str,
         code: str,
         message: str | Iterable[str],
-        reasons: pd.Series,
         severity: Severity = "error",
     ) -> None:
+        """One problem per row of ``mask`` (in row order), with its message."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
-        sub = frame.loc[mask]
-        messages = [message] * len(sub) if isinstance(message, str) else list(message)
-        for f, r, msg in zip(sub["_file"], sub["_row"], messages, strict=True):
-            line = self.lines.get(str(f), {}).get(int(r), int(r))
-            self.problems.append(Problem(str(f), int(r), column, code, msg, severity, line))
+        files = table.files.text(mask)
+        rows = table.rows[mask].tolist()
+        messages = [message] * len(rows) if isinstance(message, str) else list(message)
+        for f, r, msg in zip(files, rows, messages, strict=True):
+            line = self.lines.get(f, {}).get(r, r)
+            self.problems.append(Problem(f, r, column, code, msg, severity, line))
         if severity == "error":
-            idx = sub.index[reasons.loc[sub.index] == ""]
-            reasons.loc[idx] = code
+            table.reasons.exclude(mask, code)
 
 
-def as_number(text: pd.Series, decimal_comma: pd.Series | bool = False) -> pd.Series:
-    """Cells as numbers (NaN where a cell is not one).
+def as_numbers(texts: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct texts as numbers (NaN where a text is not one): as written, and with a comma
+    read as the decimal mark.
 
-    A comma is a decimal mark only where ``decimal_comma`` is true: in a semicolon-delimited
-    file (European Excel). In a comma-delimited file ``"1,000"`` or ``"2,5"`` is not a number:
-    the comma may be a thousands separator, and guessing would change the value silently.
+    A comma is a decimal mark only in a semicolon-delimited file (European Excel). In a
+    comma-delimited file ``"1,000"`` or ``"2,5"`` is not a number: the comma may be a
+    thousands separator, and guessing would change the value silently.
     """
-    stripped = text.str.strip()
-    with_point = stripped.str.replace(",", ".", regex=False)
-    allow = (
-        decimal_comma
-        if isinstance(decimal_comma, pd.Series)
-        else pd.Series(decimal_comma, index=text.index, dtype=bool)
+    plain = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce")
+    comma = pd.to_numeric(
+        pd.Series(texts.str.replace(",", ".", regex=False), dtype=object), errors="coerce"
     )
-    return pd.to_numeric(with_point.where(allow, stripped), errors="coerce")
+    return plain.to_numpy(dtype=float), comma.to_numpy(dtype=float)
 
 
-def decimal_comma_rows(frame: pd.DataFrame, col: Collector) -> pd.Series:
+def parse_numbers(cells: Coded, comma_ok: np.ndarray) -> np.ndarray:
+    """Per row: its cell as a number (NaN where it is not one); a comma is the decimal mark
+    in the rows of ``comma_ok``."""
+    plain, comma = as_numbers(cells.values)
+    return np.where(comma_ok, cells.per_value(comma), cells.per_value(plain))
+
+
+def decimal_comma_rows(table: Table, col: Collector) -> np.ndarray:
     """Per row: whether its file allows a decimal comma."""
-    return frame["_file"].isin(col.decimal_comma_files)
+    return table.files.is_in(col.decimal_comma_files)
 
 
 def comma_hint(text: str, decimal_comma: bool) -> str:
@@ -83,22 +133,6 @@ def comma_hint(text: str, decimal_comma: bool) -> str:
         "; a comma is not a decimal mark in a comma-delimited file: write 2.5 for two and a "
         "half, and no thousands separators (1000, not 1,000)"
     )
-
-
-def with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The frame with every required column present (as blank text where a file lacked it).
-
-    A file with a file-level problem (empty, undecodable, malformed, missing columns) has all
-    its rows excluded; the blank columns only let the clean tables be built uniformly.
-    """
-    missing = [c for c in columns if c not in frame.columns]
-    present = [c for c in columns if c in frame.columns]
-    if present and bool(frame[present].isna().to_numpy().any()):
-        # rows of a file excluded whole (no cells) next to the rows of a readable file
-        frame = frame.assign(**{c: frame[c].where(frame[c].notna(), "") for c in present})
-    if not missing:
-        return frame
-    return frame.assign(**{c: pd.Series("", index=frame.index, dtype=object) for c in missing})
 
 
 def instrument_keys(study: Study, keys: Mapping[str, InstrumentKey]) -> dict[str, InstrumentKey]:

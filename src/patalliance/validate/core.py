@@ -2,7 +2,9 @@
 
 :func:`validate` applies the checks of :mod:`.participants`, :mod:`.responses` and
 :mod:`.prescored`, excludes each row with an error for its first reason, and returns the
-typed clean tables with the :class:`~patalliance.qc.ValidationReport`.
+typed clean tables with the :class:`~patalliance.qc.ValidationReport`. The checks work on
+coded columns (:mod:`.coded`): each distinct text is parsed once, and the rows are reached
+through integer codes.
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ from patalliance.io.trialdata import (
 )
 from patalliance.qc import Policy, Problem, ValidationReport
 from patalliance.study import Study
-from patalliance.validate._collector import Collector, with_columns
-from patalliance.validate.identifiers import canonical, variant_warnings
+from patalliance.validate._collector import Collector, Reasons, Table
+from patalliance.validate.coded import Coded, code_dtype
+from patalliance.validate.identifiers import nfc, variant_warnings
 from patalliance.validate.participants import check_participants
 from patalliance.validate.prescored import check_prescored
-from patalliance.validate.responses import check_responses
+from patalliance.validate.responses import Parsed, check_responses
 
 
 @dataclass(frozen=True)
 class ValidatedData:
-    """Data that passed validation: typed columns, excluded rows removed."""
+    """Data that passed validation: typed columns, excluded rows removed.
+
+    In ``responses`` the participant ids, timepoints, instruments and files are pandas
+    Categoricals (their categories sorted), ``item`` is an integer and ``value`` a float.
+    """
 
     responses: pd.DataFrame
     participants: pd.DataFrame
@@ -41,14 +48,26 @@ class ValidatedData:
     report: ValidationReport
 
 
+def _table(
+    frame: pd.DataFrame, columns: list[str], file_errors: Sequence[FileProblem]
+) -> tuple[Table, Coded]:
+    """The raw table coded, and its participant ids as read (stripped, before NFC)."""
+    n = len(frame)
+    cells = {c: Coded.of(frame[c] if c in frame.columns else None, n) for c in columns}
+    raw_ids = cells["participant_id"]
+    cells["participant_id"] = nfc(raw_ids)
+    files = Coded.of(frame["_file"] if n else None, n, strip=False)
+    rows = frame["_row"].to_numpy(dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+    table = Table(cells, files, rows, Reasons(n))
+    # a file with a file-level error is excluded whole, for the first error of the file
+    first = {fp.file: fp.code for fp in reversed(file_errors)}
+    for file, code in first.items():
+        table.reasons.exclude(files.equals(file), code)
+    return table, raw_ids
+
+
 def _check_measures_have_data(
-    study: Study,
-    responses: pd.DataFrame,
-    r_reasons: pd.Series,
-    prescored: pd.DataFrame,
-    s_reasons: pd.Series,
-    col: Collector,
-    policy: Policy,
+    study: Study, responses: Table, prescored: Table, col: Collector, policy: Policy
 ) -> None:
     """A warning for each measure of the study file that has no usable row at all.
 
@@ -60,17 +79,24 @@ def _check_measures_have_data(
     """
     if policy == "strict" and any(p.severity == "error" for p in col.problems):
         return
-    r_inst = responses["instrument"].str.strip() if len(responses) else pd.Series(dtype=object)
-    r_tp = responses["timepoint"].str.strip() if len(responses) else pd.Series(dtype=object)
-    s_measure = prescored["measure"].str.strip() if len(prescored) else pd.Series(dtype=object)
+    inst, tp = responses["instrument"], responses["timepoint"]
+    n_pairs = len(inst.values) * len(tp.values)
+    pair = inst.codes.astype(np.int64) * len(tp.values) + tp.codes
+    shape = (len(inst.values), len(tp.values))
+    read_pairs = np.bincount(pair, minlength=n_pairs).reshape(shape)
+    used_pairs = np.bincount(pair[responses.reasons.ok], minlength=n_pairs).reshape(shape)
+    s_measure = prescored["measure"]
+    s_read = np.bincount(s_measure.codes, minlength=len(s_measure.values))
+    s_used = np.bincount(s_measure.codes[prescored.reasons.ok], minlength=len(s_measure.values))
     for mid, measure in study.measures.items():
-        r_rows = (r_inst == measure.instrument) & r_tp.isin(measure.timepoints)
-        s_rows = s_measure == mid
-        read = int(r_rows.sum()) + int(s_rows.sum())
+        sel = np.ix_(
+            np.asarray(inst.values == measure.instrument), tp.values.isin(measure.timepoints)
+        )
+        of_measure = np.asarray(s_measure.values == mid)
+        read = int(read_pairs[sel].sum()) + int(s_read[of_measure].sum())
         if policy == "strict" and read:
             continue
-        used = bool((r_rows & (r_reasons == "")).any()) or bool((s_rows & (s_reasons == "")).any())
-        if used:
+        if used_pairs[sel].sum() or s_used[of_measure].sum():
             continue
         why = (
             f"all {read} of its rows were excluded"
@@ -123,28 +149,21 @@ def validate(
         col.problems.append(
             Problem(fp.file, fp.row, fp.column, fp.code, fp.message, fp.severity, fp.line)
         )
+    participants, p_raw = _table(data.participants, PARTICIPANT_REQUIRED, file_errors)
+    responses, r_raw = _table(data.responses, RESPONSE_COLUMNS, file_errors)
+    prescored, s_raw = _table(data.prescored, PRESCORED_COLUMNS, file_errors)
+    raw_ids = [(p_raw, participants), (r_raw, responses), (s_raw, prescored)]
+    col.problems.extend(variant_warnings([(ids, t.files, t.rows) for ids, t in raw_ids]))
+    known, listed = _validate_participants(participants, study, col)
 
-    col.problems.extend(variant_warnings([data.participants, data.responses, data.prescored]))
-    participants = canonical(with_columns(data.participants, PARTICIPANT_REQUIRED))
-    p_reasons = _file_reasons(participants, file_errors)
-    known, listed = _validate_participants(participants, study, col, p_reasons)
+    active = responses.reasons.ok
+    parsed = Parsed(np.zeros(len(responses), dtype=np.int8), np.zeros(1), np.zeros(1))
+    if active.any():
+        parsed = check_responses(responses, active, study, keys, known, col, listed)
 
-    responses = canonical(with_columns(data.responses, RESPONSE_COLUMNS))
-    r_reasons = _file_reasons(responses, file_errors)
-    r_ok = responses[r_reasons == ""]
-    item_num = pd.Series(np.nan, index=responses.index)
-    value = pd.Series(np.nan, index=responses.index)
-    if len(r_ok):
-        i_num, val = check_responses(r_ok, study, keys, known, col, r_reasons, listed)
-        item_num.loc[r_ok.index] = i_num
-        value.loc[r_ok.index] = val
-
-    prescored = canonical(with_columns(data.prescored, PRESCORED_COLUMNS))
-    s_reasons = _file_reasons(prescored, file_errors)
-    s_ok = prescored[s_reasons == ""]
-    score = pd.Series(np.nan, index=prescored.index)
-    if len(s_ok):
-        score.loc[s_ok.index] = check_prescored(s_ok, study, keys, col, s_reasons)
+    score = np.full(len(prescored), np.nan)
+    if prescored.reasons.ok.any():
+        score = check_prescored(prescored, prescored.reasons.ok, study, keys, col)
 
     if study.data.participants is None and not len(participants):
         col.problems.append(
@@ -158,51 +177,35 @@ def validate(
             )
         )
 
-    _check_measures_have_data(study, responses, r_reasons, prescored, s_reasons, col, policy)
-
-    tables = {
-        "participants": (participants, p_reasons),
-        "responses": (responses, r_reasons),
-        "scores": (prescored, s_reasons),
-    }
+    _check_measures_have_data(study, responses, prescored, col, policy)
+    tables = {"participants": participants, "responses": responses, "scores": prescored}
     report = _report(policy, col, data, tables, file_errors)
     return ValidatedData(
-        _clean_responses(responses, r_reasons, item_num, value),
-        _clean_participants(participants, p_reasons),
-        _clean_scores(prescored, s_reasons, score),
+        _clean_responses(responses, parsed),
+        _clean_participants(data.participants, participants),
+        _clean_scores(prescored, score),
         report,
     )
 
 
-def _file_reasons(frame: pd.DataFrame, file_errors: Sequence[FileProblem]) -> pd.Series:
-    """Per row: the code of the first error of its file, or "" when the file has none."""
-    bad_files = {p.file for p in file_errors}
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    file_bad = frame["_file"].isin(bad_files) if len(frame) else pd.Series(dtype=bool)
-    if len(frame):
-        first = {fp.file: fp.code for fp in reversed(file_errors)}
-        reasons[file_bad] = frame.loc[file_bad, "_file"].map(first)
-    return reasons
-
-
 def _validate_participants(
-    participants: pd.DataFrame, study: Study, col: Collector, p_reasons: pd.Series
+    participants: Table, study: Study, col: Collector
 ) -> tuple[set[str] | None, set[str]]:
     """Check the participants rows.
 
     Returns the ids that the responses may use (None without a participants file) and every
     id listed in a readable participants file, valid or not.
     """
-    p_ok_frame = participants[p_reasons == ""]
-    listed = set(p_ok_frame["participant_id"].str.strip()) - {""}
-    if len(p_ok_frame):
-        check_participants(p_ok_frame, study, col, p_reasons)
+    pid = participants["participant_id"]
+    active = participants.reasons.ok
+    listed = set(pid.text(active)) - {""}
+    if active.any():
+        check_participants(participants, active, study, col)
     known: set[str] | None = None
     sdtm = study.data.sdtm
     if study.data.participants is not None or (sdtm is not None and sdtm.dm is not None):
         # a participants file, or an SDTM DM dataset: responses may name only its subjects
-        good = participants[p_reasons == ""]
-        known = set(good["participant_id"].str.strip()) if len(good) else set()
+        known = set(pid.text(participants.reasons.ok))
     return known, listed
 
 
@@ -210,7 +213,7 @@ def _report(
     policy: Policy,
     col: Collector,
     data: TrialData,
-    tables: Mapping[str, tuple[pd.DataFrame, pd.Series]],
+    tables: Mapping[str, Table],
     file_errors: Sequence[FileProblem] = (),
 ) -> ValidationReport:
     """The report: every problem, and the rows read, used and excluded, in all and by file.
@@ -220,14 +223,15 @@ def _report(
     excluded.
     """
     dropped = {fp.file: fp.code for fp in reversed(file_errors)}
-    all_reasons = pd.concat([reasons for _, reasons in tables.values()], ignore_index=True)
-    excluded = all_reasons[all_reasons != ""]
-    rows_read = sum(len(frame) for frame, _ in tables.values())
+    excluded: Counter[str] = Counter()
+    for table in tables.values():
+        excluded.update(table.reasons.counts())
+    rows_read = sum(len(table) for table in tables.values())
+    n_excluded = sum(excluded.values())
     files = []
     for inp in data.inputs:
-        frame, reasons = tables[inp.role]
-        in_file = frame["_file"] == inp.path if len(frame) else pd.Series(dtype=bool)
-        n_excl = int((reasons[in_file] != "").sum()) if len(frame) else 0
+        table = tables[inp.role]
+        n_excl = int((table.files.equals(inp.path) & ~table.reasons.ok).sum())
         entry = {**inp.to_dict(), "rows_used": inp.rows - n_excl, "rows_excluded": n_excl}
         if inp.path in dropped:
             entry["dropped"] = dropped[inp.path]
@@ -236,49 +240,87 @@ def _report(
         policy=policy,
         problems=tuple(col.problems),
         rows_read=rows_read,
-        rows_used=rows_read - len(excluded),
-        rows_excluded=len(excluded),
-        excluded_by_reason=dict(sorted(Counter(excluded).items())),
+        rows_used=rows_read - n_excluded,
+        rows_excluded=n_excluded,
+        excluded_by_reason=dict(sorted(excluded.items())),
         files=tuple(files),
     )
 
 
-def _clean_responses(
-    responses: pd.DataFrame, r_reasons: pd.Series, item_num: pd.Series, value: pd.Series
-) -> pd.DataFrame:
-    keep_r = r_reasons == ""
+def _categorical(cells: Coded, keep: np.ndarray | None) -> pd.Categorical:
+    """The kept rows' texts (every row's for None) as a Categorical of the texts they use,
+    sorted."""
+    codes = cells.codes if keep is None else cells.codes[keep]
+    used = np.flatnonzero(np.bincount(codes, minlength=len(cells.values)))
+    texts = cells.values.to_numpy(dtype=object)[used]
+    order = np.argsort(texts, kind="stable")
+    categories = pd.Index(texts[order], dtype="str")
+    if len(used) == len(cells.values) and (order == np.arange(len(order))).all():
+        new = codes  # every text used, already sorted
+    else:
+        remap = np.zeros(len(cells.values), dtype=code_dtype(len(used)))
+        remap[used[order]] = np.arange(len(used))
+        new = remap[codes]
+    return pd.Categorical.from_codes(new, categories=categories, validate=False)
+
+
+def _text(cells: Coded, keep: np.ndarray) -> pd.Series:
+    return pd.Series(cells.values.to_numpy(dtype=object)[cells.codes[keep]], dtype="str")
+
+
+def _clean_responses(responses: Table, parsed: Parsed) -> pd.DataFrame:
+    ok = responses.reasons.ok
+    keep = None if ok.all() else ok
+    every = slice(None) if keep is None else keep
     return pd.DataFrame(
         {
-            "participant_id": responses.loc[keep_r, "participant_id"].str.strip(),
-            "timepoint": responses.loc[keep_r, "timepoint"].str.strip(),
-            "instrument": responses.loc[keep_r, "instrument"].str.strip(),
-            "item": item_num[keep_r].astype(np.int64)
-            if keep_r.any()
-            else pd.Series(dtype=np.int64),
-            "value": value[keep_r].astype(float),
-            "_file": responses.loc[keep_r, "_file"],
-            "_row": responses.loc[keep_r, "_row"],
-        }
-    ).reset_index(drop=True)
+            "participant_id": _categorical(responses["participant_id"], keep),
+            "timepoint": _categorical(responses["timepoint"], keep),
+            "instrument": _categorical(responses["instrument"], keep),
+            "item": parsed.items(every).astype(np.int64),
+            "value": parsed.values(every).astype(float, copy=False),
+            "_file": _categorical(responses.files, keep),
+            "_row": responses.rows[every],
+        },
+        copy=False,
+    )
 
 
-def _clean_participants(participants: pd.DataFrame, p_reasons: pd.Series) -> pd.DataFrame:
-    keep_p = p_reasons == ""
-    clean_participants = participants.loc[keep_p].copy()
-    for c in clean_participants.columns:
+def _clean_participants(frame: pd.DataFrame, participants: Table) -> pd.DataFrame:
+    keep = participants.reasons.ok
+    clean = with_columns(frame, PARTICIPANT_REQUIRED).loc[keep].copy()
+    pid = participants["participant_id"]
+    clean["participant_id"] = pid.values.to_numpy(dtype=object)[pid.codes[keep]]
+    for c in clean.columns:
         if c not in {"_file", "_row"}:
-            clean_participants[c] = clean_participants[c].astype(str).str.strip()
-    return clean_participants.reset_index(drop=True)
+            clean[c] = clean[c].astype(str).str.strip()
+    return clean.reset_index(drop=True)
 
 
-def _clean_scores(prescored: pd.DataFrame, s_reasons: pd.Series, score: pd.Series) -> pd.DataFrame:
-    keep_s = s_reasons == ""
+def _clean_scores(prescored: Table, score: np.ndarray) -> pd.DataFrame:
+    keep = prescored.reasons.ok
     return pd.DataFrame(
         {
-            "participant_id": prescored.loc[keep_s, "participant_id"].str.strip(),
-            "timepoint": prescored.loc[keep_s, "timepoint"].str.strip(),
-            "measure": prescored.loc[keep_s, "measure"].str.strip(),
-            "scale": prescored.loc[keep_s, "scale"].str.strip(),
-            "score": score[keep_s].astype(float),
+            "participant_id": _text(prescored["participant_id"], keep),
+            "timepoint": _text(prescored["timepoint"], keep),
+            "measure": _text(prescored["measure"], keep),
+            "scale": _text(prescored["scale"], keep),
+            "score": score[keep].astype(float),
         }
-    ).reset_index(drop=True)
+    )
+
+
+def with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame with every required column present (as blank text where a file lacked it).
+
+    A file with a file-level problem (empty, undecodable, malformed, missing columns) has all
+    its rows excluded; the blank columns only let the clean tables be built uniformly.
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    present = [c for c in columns if c in frame.columns]
+    if present and bool(frame[present].isna().to_numpy().any()):
+        # rows of a file excluded whole (no cells) next to the rows of a readable file
+        frame = frame.assign(**{c: frame[c].where(frame[c].notna(), "") for c in present})
+    if not missing:
+        return frame
+    return frame.assign(**{c: pd.Series("", index=frame.index, dtype=object) for c in missing})

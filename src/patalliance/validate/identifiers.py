@@ -14,30 +14,24 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from patalliance._text import show_cell
 from patalliance.qc import Problem
+from patalliance.validate.coded import Coded
 
 
-def nfc(ids: pd.Series) -> pd.Series:
-    """Stripped ids in Unicode NFC form (a no-op, and fast, for ASCII ids)."""
-    stripped = nfc_free(ids)
-    if bool(stripped.map(str.isascii).all()):
-        return stripped
-    return stripped.map(lambda s: unicodedata.normalize("NFC", s))
+def _nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
-def nfc_free(ids: pd.Series) -> pd.Series:
-    """Stripped ids as read (blank for a missing cell)."""
-    return ids.fillna("").astype(str).str.strip()
-
-
-def canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its ``participant_id`` column stripped and in NFC form (a new frame)."""
-    if not len(frame) or "participant_id" not in frame.columns:
-        return frame
-    return frame.assign(participant_id=nfc(frame["participant_id"]))
+def nfc(ids: Coded) -> Coded:
+    """Stripped ids in Unicode NFC form (a no-op, and fast, for ASCII ids); spellings that
+    differ only in normalisation become one id."""
+    if all(v.isascii() for v in ids.values):
+        return ids
+    return ids.mapped(lambda v: pd.Index([_nfc(t).strip() for t in v], dtype=object))
 
 
 def _form(text: str) -> str:
@@ -49,30 +43,35 @@ def _form(text: str) -> str:
     return "a mixed form"
 
 
-def variant_warnings(frames: Sequence[pd.DataFrame]) -> list[Problem]:
+def _first_rows(ids: Coded, files: Coded, rows: np.ndarray) -> pd.DataFrame:
+    """Each distinct non-blank id with the file and row where it first occurs, in order."""
+    first = np.full(len(ids.values), len(ids), dtype=np.intp)
+    first[ids.codes[::-1]] = np.arange(len(ids) - 1, -1, -1)
+    seen = np.flatnonzero((first < len(ids)) & np.asarray(ids.values != "", dtype=bool))
+    at = first[seen]
+    order = np.argsort(at, kind="stable")
+    return pd.DataFrame(
+        {
+            "raw": ids.values.to_numpy(dtype=object)[seen[order]],
+            "file": files.values.to_numpy(dtype=object)[files.codes[at[order]]],
+            "row": rows[at[order]],
+        }
+    )
+
+
+def variant_warnings(tables: Sequence[tuple[Coded, Coded, np.ndarray]]) -> list[Problem]:
     """Warnings for ids written in two ways that differ only in normalisation or in case.
 
-    ``frames`` are the raw tables (ids as read, with ``_file`` and ``_row``); each spelling is
+    ``tables`` hold each raw table's stripped ids as read, files and rows; each spelling is
     reported once, at its first row.
     """
-    parts = [
-        pd.DataFrame(
-            {
-                "raw": nfc_free(f["participant_id"]),
-                "file": f["_file"],
-                "row": f["_row"],
-            }
-        )
-        for f in frames
-        if len(f) and "participant_id" in f.columns
-    ]
+    parts = [_first_rows(*table) for table in tables if len(table[0])]
     if not parts:
         return []
-    seen = pd.concat(parts, ignore_index=True)
-    seen = seen[seen["raw"] != ""].drop_duplicates("raw")
+    seen = pd.concat(parts, ignore_index=True).drop_duplicates("raw")
     if seen.empty or (bool(seen["raw"].map(str.isascii).all()) and not _case_clash(seen["raw"])):
         return []
-    seen = seen.assign(nfc=nfc(seen["raw"]))
+    seen = seen.assign(nfc=[_nfc(t) for t in seen["raw"]])
     problems = []
     first_of: dict[str, str] = {}
     for raw, key, file, row in zip(

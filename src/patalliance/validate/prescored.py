@@ -4,83 +4,83 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import pandas as pd
+import numpy as np
 
 from patalliance._text import show_cell
 from patalliance.instruments.key import InstrumentKey
 from patalliance.study import Study, suggest
 from patalliance.validate._collector import (
     Collector,
-    as_number,
+    Table,
     comma_hint,
     decimal_comma_rows,
+    parse_numbers,
 )
 
 
 def check_prescored(
-    frame: pd.DataFrame,
+    table: Table,
+    active: np.ndarray,
     study: Study,
     keys: Mapping[str, InstrumentKey],
     col: Collector,
-    reasons: pd.Series,
-) -> pd.Series:
+) -> np.ndarray:
+    """Check the pre-scored rows of ``active``; return every row's score (NaN where it is not
+    a number)."""
     measures = list(study.measures)
-    measure = frame["measure"].str.strip()
-    unknown_m = ~measure.isin(measures)
+    measure = table["measure"]
+    unknown_m = active & ~measure.is_in(measures)
     col.add_rows(
-        frame,
+        table,
         unknown_m,
         column="measure",
         code="unknown_measure",
         message=[
             f"measure {show_cell(m)} is not in the study file{suggest(m, measures)}"
-            for m in measure[unknown_m]
+            for m in measure.text(unknown_m)
         ],
-        reasons=reasons,
     )
-    tp = frame["timepoint"].str.strip()
-    unknown_t = ~tp.isin(study.timepoint_ids)
+    tp = table["timepoint"]
+    unknown_t = active & ~tp.is_in(study.timepoint_ids)
     col.add_rows(
-        frame,
+        table,
         unknown_t,
         column="timepoint",
         code="unknown_timepoint",
         message=[
-            f"timepoint {show_cell(t)} is not declared in the study file{suggest(t, study.timepoint_ids)}"
-            for t in tp[unknown_t]
+            f"timepoint {show_cell(t)} is not declared in the study file"
+            f"{suggest(t, study.timepoint_ids)}"
+            for t in tp.text(unknown_t)
         ],
-        reasons=reasons,
     )
-    scale = frame["scale"].str.strip()
-    bad_scale = pd.Series(False, index=frame.index)
+    scale = table["scale"]
+    bad_scale = np.zeros(len(table), dtype=bool)
     for mid in measures:
         names = {s.id for s in keys[mid].scales}
-        rows = (measure == mid) & ~scale.isin(names)
-        bad_scale |= rows
+        bad_scale |= measure.equals(mid) & ~scale.is_in(names)
+    bad_scale &= active
     col.add_rows(
-        frame,
+        table,
         bad_scale,
         column="scale",
         code="unknown_scale",
         message=[
             f"scale {show_cell(s)} is not a scale of measure {show_cell(m)}"
-            for s, m in zip(scale[bad_scale], measure[bad_scale], strict=True)
+            for s, m in zip(scale.text(bad_scale), measure.text(bad_scale), strict=True)
         ],
-        reasons=reasons,
     )
-    text = frame["score"].str.strip()
-    comma_ok = decimal_comma_rows(frame, col)
-    score = as_number(text, comma_ok)
-    bad = (text != "") & score.isna()
+    text = table["score"]
+    comma_ok = decimal_comma_rows(table, col)
+    score = parse_numbers(text, comma_ok)
+    bad = active & ~text.equals("") & np.isnan(score)
     col.add_rows(
-        frame,
+        table,
         bad,
         column="score",
         code="non_numeric",
         message=[
-            f"score {show_cell(v)} is not a number{comma_hint(v, ok)}"
-            for v, ok in zip(text[bad], comma_ok[bad], strict=True)
+            f"score {show_cell(v)} is not a number{comma_hint(v, bool(ok))}"
+            for v, ok in zip(text.text(bad), comma_ok[bad], strict=True)
         ],
-        reasons=reasons,
     )
     return score

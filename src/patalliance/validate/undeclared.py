@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from patalliance._text import show_cell
 from patalliance.qc import Severity
+from patalliance.validate._collector import Table
+from patalliance.validate.coded import Coded
 
 EXCLUDE_HINT = 'excluded, as [data] undeclared = "exclude" asks'
 ERROR_HINT = (
@@ -36,11 +37,11 @@ class PairProblem:
 
 
 def pair_problems(
-    frame: pd.DataFrame,
-    mask: pd.Series,
+    table: Table,
+    mask: np.ndarray,
     *,
-    inst: pd.Series,
-    tp: pd.Series,
+    inst: Coded,
+    tp: Coded,
     why: Callable[[str, str], str],
     lines: Mapping[str, Mapping[int, int]],
     exclude: bool,
@@ -51,18 +52,20 @@ def pair_problems(
     problem is located at the pair's first row and counts the pair's rows; it is a warning
     when ``exclude`` and an error otherwise.
     """
-    mask = pd.Series(np.asarray(mask, dtype=bool), index=frame.index)
-    if not mask.any():
+    rows = np.flatnonzero(mask)
+    if not len(rows):
         return []
-    pairs = pd.DataFrame({"i": inst[mask], "t": tp[mask]})
+    n_tp = len(tp.values)
+    key = inst.codes[rows].astype(np.int64) * n_tp + tp.codes[rows]
+    pairs, first, counts = np.unique(key, return_index=True, return_counts=True)
+    files = table.files.text(rows[first])
     out = []
-    for (i, t), group in pairs.groupby(["i", "t"], sort=False):
-        first = group.index[0]
-        file, row = str(frame.loc[first, "_file"]), int(str(frame.loc[first, "_row"]))
-        n = len(group)
-        count = f"{n} row{'s' if n != 1 else ''} of {show_cell(str(i))} at {show_cell(str(t))}"
+    for g in np.argsort(first, kind="stable"):
+        i, t = str(inst.values[pairs[g] // n_tp]), str(tp.values[pairs[g] % n_tp])
+        file, row, n = files[g], int(table.rows[rows[first[g]]]), int(counts[g])
+        count = f"{n} row{'s' if n != 1 else ''} of {show_cell(i)} at {show_cell(t)}"
         hint = EXCLUDE_HINT if exclude else ERROR_HINT
-        message = f"{count} (the first here): {why(str(i), str(t))}; {hint}"
+        message = f"{count} (the first here): {why(i, t)}; {hint}"
         line = lines.get(file, {}).get(row, row)
         out.append(PairProblem(file, row, line, message, "warning" if exclude else "error"))
     return out
