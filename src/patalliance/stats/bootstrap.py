@@ -23,7 +23,7 @@ from patalliance.stats._pairs import (
     prepare_pairs,
     to_matrix,
 )
-from patalliance.stats._resample import block_rows, resample_counts
+from patalliance.stats._resample import block_rows, one_blas_thread, resample_counts
 from patalliance.stats.correlation import (
     _METHODS,
     _MISSING,
@@ -344,8 +344,9 @@ def _replicates(
         return boot
     rows = _block(n_obs, jj.size, n_boot, method)
     moments = PairMoments(xm, ym, jj, kk, method)
-    for reps, counts in resample_counts(rng, n_obs, n_boot, rows):
-        boot[:, reps] = moments.correlations(counts)[0]
+    with one_blas_thread():
+        for reps, counts in resample_counts(rng, n_obs, n_boot, rows):
+            boot[:, reps] = moments.correlations(counts)[0]
     return boot
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
-from patalliance.stats._resample import block_rows, resample_counts
+from patalliance.stats._resample import block_rows, one_blas_thread, resample_counts
 from patalliance.stats.tdist import t_two_sided_p
 from patalliance.status import Note, Status
 
@@ -411,11 +411,12 @@ def _bootstrap_indirect(
     iu = np.triu_indices(q)
     products = z[:, iu[0]] * z[:, iu[1]]
     boot = np.empty((n_boot, k))
-    for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
-        boot[reps] = _indirect_from_moments(_cross_products(counts, products, q), k)
-    del products
+    with one_blas_thread():
+        for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
+            boot[reps] = _indirect_from_moments(_cross_products(counts, products, q), k)
+        del products
+        jack = _jackknife(z, k)
     boot = np.column_stack([boot, boot.sum(axis=1)])
-    jack = _jackknife(z, k)
     jack = np.column_stack([jack, jack.sum(axis=1)])
     estimates = np.append(est, est.sum())
     indirect = []
