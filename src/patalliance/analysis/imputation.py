@@ -168,7 +168,7 @@ def _mice_data(frame: pd.DataFrame, rng: np.random.Generator) -> Any:
 
     class _FastMICEData(MICEData):
         values: NDArray[np.float64]
-        design: tuple[str, NDArray[np.float64], NDArray[np.float64]] | None = None
+        design: tuple[Any, ...] | None = None
 
         def start(self) -> None:
             """Take the (mean-filled) data as the chain's state."""
@@ -186,24 +186,23 @@ def _mice_data(frame: pd.DataFrame, rng: np.random.Generator) -> Any:
             chain.models, chain.results, chain.params, chain.history = {}, {}, {}, []
             return chain
 
-        def _design_of(self, vname: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        def _design_of(self, vname: str) -> tuple[NDArray[np.float64], ...]:
+            """``endog_obs, exog_obs, exog_miss`` of ``vname``, built once per update."""
             if self.design is None or self.design[0] != vname:
                 j = self.index[vname]
                 exog = np.empty_like(self.values)
                 exog[:, 0] = 1.0
                 exog[:, 1:] = np.delete(self.values, j, axis=1)
-                self.design = (vname, self.values[:, j].copy(), exog)
-            return self.design[1], self.design[2]
+                ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
+                self.design = (vname, self.values[ixo, j], exog[ixo], exog[ixm])
+            return self.design[1:]
 
         def get_split_data(self, vname: str) -> tuple[Any, ...]:
-            endog, exog = self._design_of(vname)
-            ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
-            return endog[ixo], exog[ixo], exog[ixm], {}, {}
+            return (*self._design_of(vname), {}, {})
 
         def get_fitting_data(self, vname: str) -> tuple[Any, ...]:
-            endog, exog = self._design_of(vname)
-            ixo = self.ix_obs[vname]
-            return endog[ixo], exog[ixo], {}, {}
+            endog_obs, exog_obs, _ = self._design_of(vname)
+            return endog_obs, exog_obs, {}, {}
 
         def _store_changes(self, col: str, vals: Any) -> None:
             ix = self.ix_miss[col]

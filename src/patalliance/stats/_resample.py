@@ -16,22 +16,48 @@ bootstrap interval, do not depend on the block size.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BLOCK_ELEMENTS", "block_rows", "resample_counts"]
+__all__ = ["BLOCK_ELEMENTS", "block_rows", "counts_bytes", "one_blas_thread", "resample_counts"]
 
 BLOCK_ELEMENTS = 2**22
 """Resampled indices per block (32 MiB of float64 counts, 16 MiB of int32 indices)."""
 
 _INT32_MAX = 2**31 - 1
-_ROW_COUNTS = 4096  # from this many rows on, counts are taken one replicate at a time
+_ROW_COUNTS = 512  # from this many rows on, counts are taken one replicate at a time
+
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS runs on one thread.
+
+    A block's products are tall and thin (``rows × n`` counts times ``n ×`` a few moment
+    columns): a threaded BLAS gains little on them and, where cores are shared with other
+    work, its threads wait on each other (ten times the time is common). One thread
+    computes the same numbers.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def block_rows(n_obs: int, n_boot: int, share: int = 1) -> int:
-    """Replicates per block: about ``BLOCK_ELEMENTS / share`` counts, at least one."""
-    return int(max(1, min(n_boot, BLOCK_ELEMENTS // share // max(n_obs, 1))))
+    """Replicates per block: about ``BLOCK_ELEMENTS / share`` counts (a quarter of that for
+    fewer than ``_ROW_COUNTS`` rows, whose block is counted at once), at least one."""
+    elements = BLOCK_ELEMENTS // share // (1 if n_obs >= _ROW_COUNTS else 4)
+    return int(max(1, min(n_boot, elements // max(n_obs, 1))))
+
+
+def counts_bytes(n_obs: int, rows: int) -> int:
+    """Bytes that :func:`resample_counts` holds for blocks of ``rows`` replicates: the
+    indices and the float64 counts, and for a small ``n_obs`` the integer counts of the
+    whole block (one replicate's otherwise) with the indices as ``intp``."""
+    per = 4 if n_obs <= _INT32_MAX else 8
+    if n_obs >= _ROW_COUNTS:
+        return rows * n_obs * (per + 8) + 16 * n_obs
+    return rows * n_obs * (per + 8 + 16)
 
 
 def resample_counts(
@@ -57,7 +83,7 @@ def resample_counts(
             for b in range(stop - start):
                 counts[b] = np.bincount(idx[b], minlength=n_obs)
         else:  # the whole block at once: row b counts into [b * n_obs, (b + 1) * n_obs)
-            offsets = idx + (n_obs * np.arange(stop - start, dtype=np.intp))[:, None]
-            counts.ravel()[:] = np.bincount(offsets.ravel(), minlength=counts.size)
+            idx += (n_obs * np.arange(stop - start, dtype=idx.dtype))[:, None]
+            counts.ravel()[:] = np.bincount(idx.ravel(), minlength=counts.size)
         del idx
         yield slice(start, stop), counts

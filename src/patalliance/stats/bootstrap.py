@@ -23,7 +23,12 @@ from patalliance.stats._pairs import (
     prepare_pairs,
     to_matrix,
 )
-from patalliance.stats._resample import block_rows, resample_counts
+from patalliance.stats._resample import (
+    block_rows,
+    counts_bytes,
+    one_blas_thread,
+    resample_counts,
+)
 from patalliance.stats.correlation import (
     _METHODS,
     _MISSING,
@@ -319,7 +324,7 @@ def bootstrap_memory_bytes(n_obs: int, n_x: int, n_y: int, n_resamples: int, met
     npairs = n_x * n_y
     rows = _block(n_obs, npairs, n_resamples, method)
     held = 11 * npairs * n_resamples  # float64 replicates + boolean masks
-    block = rows * (12 * n_obs + 8 * 14 * npairs)  # indices, counts, moments, r
+    block = counts_bytes(n_obs, rows) + rows * 8 * 14 * npairs  # counts, moments, r
     if method == "spearman":
         block += 8 * 10 * rows * n_obs  # weights and ranks of one pair in sort order
     data = 8 * 6 * n_obs * (n_x + n_y)  # centred copies and masks
@@ -344,8 +349,9 @@ def _replicates(
         return boot
     rows = _block(n_obs, jj.size, n_boot, method)
     moments = PairMoments(xm, ym, jj, kk, method)
-    for reps, counts in resample_counts(rng, n_obs, n_boot, rows):
-        boot[:, reps] = moments.correlations(counts)[0]
+    with one_blas_thread():
+        for reps, counts in resample_counts(rng, n_obs, n_boot, rows):
+            boot[:, reps] = moments.correlations(counts)[0]
     return boot
 
 

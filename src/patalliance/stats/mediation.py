@@ -17,7 +17,12 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
-from patalliance.stats._resample import block_rows, resample_counts
+from patalliance.stats._resample import (
+    block_rows,
+    counts_bytes,
+    one_blas_thread,
+    resample_counts,
+)
 from patalliance.stats.tdist import t_two_sided_p
 from patalliance.status import Note, Status
 
@@ -376,7 +381,9 @@ def mediation_memory_bytes(n_obs: int, n_mediators: int, n_covariates: int, n_bo
     q = 3 + n_mediators + n_covariates
     rows = block_rows(n_obs, n_boot)
     data = 8 * n_obs * (6 * q + q * (q + 1) // 2)
-    block = max(12 * rows * n_obs + 8 * 3 * rows * q * q, 8 * 8 * min(n_obs, _JACK_ROWS) * q * q)
+    block = max(
+        counts_bytes(n_obs, rows) + 8 * 3 * rows * q * q, 8 * 8 * min(n_obs, _JACK_ROWS) * q * q
+    )
     return data + block + 8 * 4 * n_boot * (n_mediators + 2) + 8 * 2 * n_obs * (n_mediators + 2)
 
 
@@ -411,11 +418,12 @@ def _bootstrap_indirect(
     iu = np.triu_indices(q)
     products = z[:, iu[0]] * z[:, iu[1]]
     boot = np.empty((n_boot, k))
-    for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
-        boot[reps] = _indirect_from_moments(_cross_products(counts, products, q), k)
-    del products
+    with one_blas_thread():
+        for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
+            boot[reps] = _indirect_from_moments(_cross_products(counts, products, q), k)
+        del products
+        jack = _jackknife(z, k)
     boot = np.column_stack([boot, boot.sum(axis=1)])
-    jack = _jackknife(z, k)
     jack = np.column_stack([jack, jack.sum(axis=1)])
     estimates = np.append(est, est.sum())
     indirect = []

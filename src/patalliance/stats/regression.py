@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from patalliance.stats._checks import as_matrix, as_vector, check_choice, check_confidence_level
-from patalliance.stats._resample import block_rows, resample_counts
+from patalliance.stats._resample import block_rows, one_blas_thread, resample_counts
 from patalliance.stats.tdist import t_two_sided_p
 from patalliance.status import Note, Status
 
@@ -373,16 +373,17 @@ def _bootstrap_fits(
     products = z[:, iu[0]] * z[:, iu[1]]
     coef = np.empty((n_boot, p))
     valid = np.empty(n_boot, dtype=bool)
-    for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
-        s = np.empty((counts.shape[0], p + 1, p + 1))
-        s[:, iu[0], iu[1]] = s[:, iu[1], iu[0]] = counts @ products
-        xtx, xty = s[:, :p, :p], s[:, :p, p]
-        with np.errstate(all="ignore"):
-            cond = np.linalg.cond(xtx)
-        ok = np.isfinite(cond) & (cond < 1e12)
-        eye = np.broadcast_to(np.eye(p), xtx.shape)
-        fit = np.linalg.solve(np.where(ok[:, None, None], xtx, eye), xty[..., None])[..., 0]
-        coef[reps], valid[reps] = fit, ok
+    with one_blas_thread():
+        for reps, counts in resample_counts(rng, n, n_boot, block_rows(n, n_boot)):
+            s = np.empty((counts.shape[0], p + 1, p + 1))
+            s[:, iu[0], iu[1]] = s[:, iu[1], iu[0]] = counts @ products
+            xtx, xty = s[:, :p, :p], s[:, :p, p]
+            with np.errstate(all="ignore"):
+                cond = np.linalg.cond(xtx)
+            ok = np.isfinite(cond) & (cond < 1e12)
+            eye = np.broadcast_to(np.eye(p), xtx.shape)
+            fit = np.linalg.solve(np.where(ok[:, None, None], xtx, eye), xty[..., None])[..., 0]
+            coef[reps], valid[reps] = fit, ok
     return coef, valid
 
 
