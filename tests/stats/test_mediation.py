@@ -119,7 +119,7 @@ def test_blocks_of_resamples_give_the_intervals_of_one_draw(monkeypatch) -> None
     monkeypatch.setattr(resample_blocks, "BLOCK_ELEMENTS", 3 * stored.shape[1])
     draws = _StoredDraws(stored)
     blocks = mediation(*args, rng=draws, **kwargs)
-    assert draws.calls == -(-stored.shape[0] // 3) and draws.used == stored.shape[0]
+    assert draws.calls > 1 and draws.used == stored.shape[0]
     for a, b in zip(whole.indirect, blocks.indirect, strict=True):
         for key in ("boot_se", "percentile_ci_low", "percentile_ci_high", "bca_ci_low"):
             assert_allclose(getattr(b, key), getattr(a, key), rtol=1e-12, err_msg=key)

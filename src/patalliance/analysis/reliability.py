@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from patalliance._blas import one_blas_thread
 from patalliance.analysis.records import Family, Record
 from patalliance.instruments.key import InstrumentKey, Scale
 from patalliance.stats.reliability import cronbach_alpha
@@ -168,11 +169,12 @@ def run_reliability(
     if responses.empty:
         return Family((), ReliabilityRecord)
     grouped = _ItemRows(responses)
-    for mid, measure in study.measures.items():
-        key = keys[mid]
-        for tp in measure.timepoints:
-            matrix = grouped.matrix(measure.instrument, tp, key)
-            if matrix is None:
-                continue
-            records.extend(_record(mid, s, tp, matrix, level) for s in key.scales)
+    with one_blas_thread():  # n × k covariance products and k × k factor fits
+        for mid, measure in study.measures.items():
+            key = keys[mid]
+            for tp in measure.timepoints:
+                matrix = grouped.matrix(measure.instrument, tp, key)
+                if matrix is None:
+                    continue
+                records.extend(_record(mid, s, tp, matrix, level) for s in key.scales)
     return Family(tuple(records), ReliabilityRecord)

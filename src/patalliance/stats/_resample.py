@@ -16,10 +16,11 @@ bootstrap interval, do not depend on the block size.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from patalliance._blas import one_blas_thread
 
 __all__ = ["BLOCK_ELEMENTS", "block_rows", "counts_bytes", "one_blas_thread", "resample_counts"]
 
@@ -28,19 +29,6 @@ BLOCK_ELEMENTS = 2**22
 
 _INT32_MAX = 2**31 - 1
 _ROW_COUNTS = 512  # from this many rows on, counts are taken one replicate at a time
-
-
-def one_blas_thread() -> Any:
-    """A context in which BLAS runs on one thread.
-
-    A block's products are tall and thin (``rows × n`` counts times ``n ×`` a few moment
-    columns): a threaded BLAS gains little on them and, where cores are shared with other
-    work, its threads wait on each other (ten times the time is common). One thread
-    computes the same numbers.
-    """
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def block_rows(n_obs: int, n_boot: int, share: int = 1) -> int:
