@@ -55,3 +55,16 @@ def test_version_literal_is_the_project_version() -> None:
 
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     assert __version__ == project["project"]["version"] == version("patalliance")
+
+
+def test_a_submodule_does_not_hide_the_function_of_its_name() -> None:
+    code = (
+        "import types, patalliance.stats.mediation, patalliance.stats.moderation\n"
+        "from patalliance.stats import mediation, moderation\n"
+        "import patalliance.stats as s\n"
+        "assert callable(mediation) and not isinstance(mediation, types.ModuleType)\n"
+        "assert callable(moderation) and not isinstance(moderation, types.ModuleType)\n"
+        "assert s.mediation is mediation\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
