@@ -17,7 +17,6 @@ References used as oracles:
 from __future__ import annotations
 
 import dataclasses
-import gc
 import math
 import sys
 import warnings
@@ -44,15 +43,6 @@ from patalliance.simulate.power import (
     simulate_plan_power,
     simulate_power_correlation,
 )
-
-
-@pytest.fixture
-def fast_gc(monkeypatch: pytest.MonkeyPatch) -> None:
-    """statsmodels' Holm branch calls gc.collect() on every call; make it a no-op here.
-
-    This changes only speed, never a result.
-    """
-    monkeypatch.setattr(gc, "collect", lambda *args, **kwargs: 0)
 
 
 def pwr_r_test_power(r: float, n: float, alpha: float) -> float:

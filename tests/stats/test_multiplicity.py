@@ -82,6 +82,7 @@ def test_property_adjusted_at_least_raw(p, method):
 # ------------------------------------------------------------------ many families at once
 
 
+@pytest.mark.usefixtures("fast_gc")
 @pytest.mark.parametrize("method", ["holm", "fdr_bh"])
 def test_vectorized_adjustment_matches_multipletests(method: str) -> None:
     rng = np.random.default_rng(7)

@@ -2,8 +2,9 @@
 
 The analysis variables of the correlation families and the change tests, with the arm as 0/1
 dummies (one per arm but the first), are imputed by chained equations
-(:class:`statsmodels.imputation.mice.MICEData`: predictive mean matching from OLS models whose
-parameters are drawn from their approximate posterior). Each of the ``m`` imputations is its own
+(:class:`patalliance.stats.mice.MiceChain`, the algorithm of statsmodels' ``MICEData``:
+predictive mean matching from OLS models whose parameters are drawn from their approximate
+posterior). Each of the ``m`` imputations is its own
 chain of ``burn_in`` cycles from the mean-filled start, drawing from its own
 ``numpy.random.Generator`` spawned from the plan's seed (``SeedSequence(seed).spawn(m)``), so
 the results are deterministic and never touch numpy's global random state. Each correlation and
@@ -15,7 +16,6 @@ severity.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,95 +155,33 @@ class MultipleImputation:
         }
 
 
-def _mice_data(frame: pd.DataFrame, rng: np.random.Generator) -> Any:
-    """A statsmodels MICEData whose chain state is a numpy copy of the data.
-
-    The default MICEData builds each variable's design (an intercept and every other column)
-    from a patsy formula on its DataFrame, twice per update, and writes imputations back
-    through pandas. This one keeps the data as an array, builds the design once per update
-    with numpy (the same matrices) and writes imputations into the array: the same fits,
-    draws and imputations, without the per-update copies of the whole table.
-    """
-    from statsmodels.imputation.mice import MICEData
-
-    class _FastMICEData(MICEData):
-        values: NDArray[np.float64]
-        design: tuple[Any, ...] | None = None
-
-        def start(self) -> None:
-            """Take the (mean-filled) data as the chain's state."""
-            self.values = self.data.to_numpy(dtype=np.float64, copy=True)
-            self.index = {str(c): i for i, c in enumerate(self.data.columns)}
-
-        def fork(self, rng: np.random.Generator) -> _FastMICEData:
-            """A fresh chain from this one's start, drawing from ``rng``: the mean-filled
-            data, missingness indices and cycle order do not depend on the draws, so they
-            are built once and shared."""
-            chain = copy.copy(self)
-            chain.rng = rng
-            chain.values = self.values.copy()
-            chain.design = None
-            chain.models, chain.results, chain.params, chain.history = {}, {}, {}, []
-            return chain
-
-        def _design_of(self, vname: str) -> tuple[NDArray[np.float64], ...]:
-            """``endog_obs, exog_obs, exog_miss`` of ``vname``, built once per update."""
-            if self.design is None or self.design[0] != vname:
-                j = self.index[vname]
-                exog = np.empty_like(self.values)
-                exog[:, 0] = 1.0
-                exog[:, 1:] = np.delete(self.values, j, axis=1)
-                ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
-                self.design = (vname, self.values[ixo, j], exog[ixo], exog[ixm])
-            return self.design[1:]
-
-        def get_split_data(self, vname: str) -> tuple[Any, ...]:
-            return (*self._design_of(vname), {}, {})
-
-        def get_fitting_data(self, vname: str) -> tuple[Any, ...]:
-            endog_obs, exog_obs, _ = self._design_of(vname)
-            return endog_obs, exog_obs, {}, {}
-
-        def _store_changes(self, col: str, vals: Any) -> None:
-            ix = self.ix_miss[col]
-            if len(ix) > 0:
-                self.values[ix, self.index[col]] = np.atleast_1d(vals)
-                self.design = None
-
-    chain = _FastMICEData(frame, rng=rng)
-    chain.start()
-    return chain
-
-
 def impute(
     data: NDArray[np.float64], *, m: int, burn_in: int, seed: int
 ) -> list[NDArray[np.float64]]:
     """``m`` completed copies of ``data`` (NaN = missing) by chained equations.
 
-    Each imputation is its own statsmodels ``MICEData`` chain (predictive mean matching, OLS
-    conditional models on every other column, Gaussian parameter draws) of ``burn_in`` cycles,
-    drawing from ``numpy.random.default_rng(SeedSequence(seed).spawn(m)[i])``. Data with no
-    missing value are returned ``m`` times unchanged. No row may be missing on every column.
+    Each imputation is its own chain (:class:`patalliance.stats.mice.MiceChain`: predictive
+    mean matching, OLS conditional models on every other column, Gaussian parameter draws, as
+    statsmodels' ``MICEData``) of ``burn_in`` cycles, drawing from
+    ``numpy.random.default_rng(SeedSequence(seed).spawn(m)[i])``. Data with no missing value
+    are returned ``m`` times unchanged. No row may be missing on every column.
     """
     values = np.asarray(data, dtype=np.float64)
     if not np.isnan(values).any():
         return [values.copy() for _ in range(m)]
     from threadpoolctl import threadpool_limits
 
-    frame = pd.DataFrame(values, columns=[f"v{i}" for i in range(values.shape[1])])
-    out = []
-    # Every update fits least squares to an n × k design with k small: a threaded BLAS/LAPACK
-    # gains nothing on such thin matrices, and where cores are shared its threads wait on each
-    # other (a 2,400 × 10 SVD took 50 to 100 times as long). One thread computes the same
-    # numbers.
-    children = np.random.SeedSequence(seed).spawn(m)
-    start = _mice_data(frame, np.random.default_rng(children[0]))
+    from patalliance.stats.mice import MiceChain
+
+    start = MiceChain(values)
+    # Every update multiplies an n × k design with k small: a threaded BLAS gains nothing on
+    # such thin matrices, and where cores are shared its threads wait on each other. One
+    # thread computes the same numbers.
     with threadpool_limits(limits=1, user_api="blas"):
-        for child in children:
-            chain = start.fork(np.random.default_rng(child))
-            chain.update_all(burn_in)
-            out.append(chain.values)
-    return out
+        return [
+            start.run(np.random.default_rng(child), burn_in)
+            for child in np.random.SeedSequence(seed).spawn(m)
+        ]
 
 
 def imputation_variables(study: Study) -> list[str]:
@@ -260,7 +198,7 @@ def imputation_variables(study: Study) -> list[str]:
 def imputation_memory_bytes(n_obs: int, n_columns: int, m: int) -> int:
     """Bytes that the ``multiple_imputation`` family holds at its peak, estimated (an upper
     bound): the ``m`` completed copies of the ``n_obs × n_columns`` data, one chain's working
-    copies (its data frame, designs, predictions and model fits: about forty more), and 32 MiB
+    copies (its state, row subsets, predictions and matching arrays: fewer than forty more), and 32 MiB
     that do not grow with the data."""
     return 8 * n_obs * max(n_columns, 1) * (m + 40) + 2**25
 

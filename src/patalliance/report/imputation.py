@@ -109,7 +109,7 @@ def imputation_section(res: AnalysisResults, lab: Labeler) -> Section:
     paras = [
         f"The paper analysed complete cases (pairwise deletion). Beside each estimate is its "
         f"multiply imputed counterpart: {mi.m} imputations by chained equations (predictive "
-        f"mean matching, statsmodels MICEData; {mi.burn_in} cycles per imputation; seed "
+        f"mean matching with 20 donors, as statsmodels MICEData; {mi.burn_in} cycles per imputation; seed "
         f"{mi.seed}) of the {len(mi.variables)} analysis variables and the arm, pooled by "
         "Rubin's rules (correlations on Fisher's z) with Barnard–Rubin degrees of freedom. "
         "FMI is the fraction of missing information. p values are unadjusted.",
