@@ -19,7 +19,7 @@ import numpy as np
 
 from patalliance._version import __version__
 from patalliance.analysis.results import AnalysisResults
-from patalliance.json_text import dumps_indented
+from patalliance.json_text import CleanList, dumps_indented
 
 SCHEMA_ID = "patalliance.results/1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "results.schema.json"
@@ -43,13 +43,15 @@ _KEEP = frozenset({str, int, bool, type(None)})
 def clean(value: Any) -> Any:
     """JSON-safe copy: NaN/inf → None, numpy scalars → Python, tuples → lists."""
     kind = type(value)
-    if kind in _KEEP:
+    if kind in _KEEP or kind is CleanList:
         return value
     if kind is float:
         return value if math.isfinite(value) else None
     if kind is dict:
         return {
-            (k if type(k) is str else str(k)): (v if type(v) in _KEEP else clean(v))
+            (k if type(k) is str else str(k)): (
+                v if type(v) in _KEEP or type(v) is CleanList else clean(v)
+            )
             for k, v in value.items()
         }
     if kind is list or kind is tuple:

@@ -16,7 +16,17 @@ import json
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["dumps_indented"]
+__all__ = ["CleanList", "dumps_indented"]
+
+
+class CleanList(list[Any]):
+    """A list whose items are JSON-safe already: plain ``str``/``int``/``float``/``bool``/
+    ``None`` values (no NaN or infinity) and objects of them with text keys. The document
+    cleaning passes it through as it is, so long per-participant lists are not walked value by
+    value."""
+
+    __slots__ = ()
+
 
 _INDENT = "  "
 #: Scalar types whose C-encoder text equals the pure-Python encoder's (no text: a text

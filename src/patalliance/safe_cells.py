@@ -120,7 +120,11 @@ def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs: Any) -> None:
     """
     import csv
 
+    from patalliance.csv_text import write_plain_csv
+
     safe = safe_frame(frame)
+    if kwargs == {"index": False} and write_plain_csv(safe, path):
+        return  # a plain table (no cell needs quoting): the same bytes, written faster
     if "quoting" not in kwargs and _holds_carriage_return(safe):
         kwargs["quoting"] = csv.QUOTE_NONNUMERIC
     safe.to_csv(path, **kwargs)

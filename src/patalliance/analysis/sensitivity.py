@@ -22,6 +22,7 @@ import pandas as pd
 from patalliance.analysis.correlations import family_adjust, family_data, self_pairs
 from patalliance.analysis.records import Family, Record, records_frame
 from patalliance.derive import AnalysisTable
+from patalliance.json_text import CleanList
 from patalliance.stats import bootstrap_correlations, correlate
 from patalliance.stats.influence import LeaveOneOut, leave_one_out
 from patalliance.study import CorrelationFamily, SensitivitySpec, Study
@@ -66,11 +67,26 @@ class LeaveOneOutRows:
         return LeaveOneOutRow(self.participant_id[index], self.r[index], self.p[index])
 
     def to_list(self) -> list[dict[str, Any]]:
-        """One ``{participant_id, r, p}`` object per participant (as in ``results.json``)."""
-        return [
+        """One ``{participant_id, r, p}`` object per participant (as in ``results.json``: NaN
+        and infinities are ``None``)."""
+        return CleanList(
             {"participant_id": pid, "r": r, "p": p}
-            for pid, r, p in zip(self.participant_id, self.r, self.p, strict=True)
-        ]
+            for pid, r, p in zip(
+                map(str, self.participant_id),
+                _json_floats(self.r),
+                _json_floats(self.p),
+                strict=True,
+            )
+        )
+
+
+def _json_floats(values: tuple[float, ...]) -> list[float | None]:
+    """``values`` as Python floats, ``None`` where not finite."""
+    array = np.asarray(values, dtype=np.float64)
+    out: list[float | None] = array.tolist()
+    for i in np.flatnonzero(~np.isfinite(array)).tolist():
+        out[i] = None
+    return out
 
 
 _NO_ROWS = LeaveOneOutRows()
