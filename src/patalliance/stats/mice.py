@@ -94,7 +94,7 @@ class MiceChain:
         fit = _ols_gram(v_obs, j)
         beta, cov = fit if fit is not None else _ols_svd(_design(v_obs, j), y_obs)
         params = rng.multivariate_normal(mean=beta, cov=cov)
-        slopes = np.insert(params[1:], j, 0.0)
+        slopes = _slopes(params, j)
         pred_obs = v_obs @ slopes + params[0]
         pred_miss = values.take(miss, axis=0) @ slopes + params[0]
         values[miss, j] = _match(y_obs, pred_obs, pred_miss, rng)
@@ -117,18 +117,26 @@ def _design(values: NDArray[np.float64], j: int) -> NDArray[np.float64]:
     return out
 
 
+def _slopes(params: NDArray[np.float64], j: int) -> NDArray[np.float64]:
+    """The coefficients but the intercept, with a zero for column ``j`` itself."""
+    out = np.zeros(len(params))
+    out[:j] = params[1 : j + 1]
+    out[j + 1 :] = params[j + 1 :]
+    return out
+
+
 def _ols_gram(v: NDArray[np.float64], j: int) -> tuple[NDArray[np.float64], ...] | None:
     """OLS of column ``j`` of ``v`` on an intercept and the other columns, and the covariance
     of the estimates, from the cross-products; None where the scaled design is too close to
     collinear for them (condition number above ``_MAX_CONDITION``)."""
     n, p = v.shape
-    others = np.delete(np.arange(p), j)
+    order = np.r_[j, :j, j + 1 : p]  # column j first, then the others in order
     cross = v.T @ v
     sums = v.sum(axis=0)
     gram = np.empty((p, p))
     gram[0, 0] = n
-    gram[0, 1:] = gram[1:, 0] = sums[others]
-    gram[1:, 1:] = cross[np.ix_(others, others)]
+    gram[0, 1:] = gram[1:, 0] = sums[order[1:]]
+    gram[1:, 1:] = cross[order[1:, None], order[1:]]
     norm = np.sqrt(np.diag(gram))
     if not np.all(norm > 0):
         return None
@@ -137,8 +145,8 @@ def _ols_gram(v: NDArray[np.float64], j: int) -> tuple[NDArray[np.float64], ...]
         return None
     inverse = (eigvec / eigval) @ eigvec.T / np.outer(norm, norm)
     inverse = (inverse + inverse.T) / 2
-    beta = inverse @ np.concatenate(([sums[j]], cross[others, j]))
-    resid = v[:, j] - (v @ np.insert(beta[1:], j, 0.0) + beta[0])
+    beta = inverse @ np.concatenate(([sums[j]], cross[order[1:], j]))
+    resid = v[:, j] - (v @ _slopes(beta, j) + beta[0])
     return beta, float(resid @ resid) / (n - p) * inverse
 
 
