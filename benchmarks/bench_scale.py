@@ -18,7 +18,8 @@ runs exactly what ``patalliance analyze`` runs (``patalliance.analyze`` and
 It prints, per N, the wall time and the peak resident memory of the process (with the
 report, and before the report phase, which is the peak of ``analyze --no-report``), and the
 ratio of the total to the **floor**: a plain ``pandas.read_csv(engine="pyarrow")`` of the same
-responses.csv, timed in the same process first. It then prints each phase's growth exponent
+responses.csv, timed in a fresh process of its own just before (its peak memory is printed
+too, as "read MB"). It then prints each phase's growth exponent
 ``b`` of ``time ≈ a·N^b``, fitted by least squares on the log scale over the sizes from
 2,400 up. Linear work gives b ≈ 1 and N log N about 1.1 over that range; phases under 0.05 s
 at the largest N are too small to fit and are shown as "-".
@@ -142,18 +143,20 @@ def _timed(name: str, func: Callable[..., Any], times: dict[str, float]) -> Call
     return wrapper
 
 
+def floor_child(responses: Path) -> dict[str, float]:
+    """The floor, in a fresh process of its own: a plain pyarrow read of ``responses``."""
+    import pandas as pd
+
+    start = time.perf_counter()
+    pd.read_csv(responses, engine="pyarrow")
+    return {"floor_s": time.perf_counter() - start, "floor_mb": peak_mb()}
+
+
 def child(study_path: Path, out: Path) -> dict[str, Any]:
     """Run ``analyze`` on one trial with every phase timed (in a fresh process)."""
     import importlib
 
-    import pandas as pd
-
     times: dict[str, float] = {}
-    start = time.perf_counter()
-    pd.read_csv(study_path.parent / "responses.csv", engine="pyarrow")
-    floor = time.perf_counter() - start
-    floor_mb = peak_mb()
-
     import patalliance as pa
     import patalliance.report as report_module
 
@@ -180,8 +183,6 @@ def child(study_path: Path, out: Path) -> dict[str, Any]:
     return {
         "n": results.n_participants,
         "responses": results.qc.rows_read,
-        "floor_s": floor,
-        "floor_mb": floor_mb,
         "analyze_s": analyze_s,
         "times": times,
         "peak_no_report_mb": max(before_write_mb, no_report_mb),
@@ -194,10 +195,16 @@ def run_size(n: int, data_root: Path, out_root: Path) -> dict[str, Any]:
     start = time.perf_counter()
     study_path = generate(n, folder)
     print(f"N = {n:,}: data ready in {time.perf_counter() - start:.1f} s", flush=True)
-    command = [sys.executable, __file__, "--child", str(study_path), str(out_root / f"n{n}")]
+    floor = _run_child(n, ["--floor", str(folder / "responses.csv")])
+    run = _run_child(n, ["--child", str(study_path), str(out_root / f"n{n}")])
+    return floor | run
+
+
+def _run_child(n: int, arguments: list[str]) -> dict[str, Any]:
+    command = [sys.executable, __file__, *arguments]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"N = {n}: analyze failed:\n{done.stderr[-3000:]}")
+        raise SystemExit(f"N = {n}: {arguments[0]} failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -214,7 +221,8 @@ def summarize(runs: list[dict[str, Any]]) -> None:
     print()
     header = (
         f"{'N':>8} {'responses':>11} {'pyarrow s':>9} {'total s':>8} {'x floor':>8} "
-        f"{'no report s':>11} {'x floor':>8} {'peak MB':>8} {'no-report MB':>12}"
+        f"{'no report s':>11} {'x floor':>8} {'peak MB':>8} {'no-report MB':>12} "
+        f"{'read MB':>8}"
     )
     print(header)
     for run in runs:
@@ -225,7 +233,7 @@ def summarize(runs: list[dict[str, Any]]) -> None:
             f"{run['n']:>8,} {run['responses']:>11,} {run['floor_s']:>9.2f} {total:>8.1f} "
             f"{total / run['floor_s']:>8.1f} {no_report:>11.1f} "
             f"{no_report / run['floor_s']:>8.1f} {run['peak_mb']:>8.0f} "
-            f"{run['peak_no_report_mb']:>12.0f}"
+            f"{run['peak_no_report_mb']:>12.0f} {run['floor_mb']:>8.0f}"
         )
     phases = list(dict.fromkeys(name for run in runs for name in run["times"]))
     fitted = [run for run in runs if run["n"] >= FIT_FROM]
@@ -250,7 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the generated data here")
     parser.add_argument("--json", type=Path, help="also write the measurements here")
     parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.floor:
+        print(json.dumps(floor_child(args.floor)))
+        return 0
     if args.child:
         print(json.dumps(child(args.child[0], args.child[1])))
         return 0

@@ -72,3 +72,14 @@ def test_floats_of_every_magnitude(tmp_path: Path) -> None:
 def test_other_tables_are_left_to_pandas(frame: pd.DataFrame, tmp_path: Path) -> None:
     assert not write_plain_csv(frame, tmp_path / "fast.csv")
     assert not (tmp_path / "fast.csv").exists()
+
+
+def test_long_tables_are_written_a_block_of_rows_at_a_time(tmp_path: Path) -> None:
+    n = 25_003
+    frame = pd.DataFrame({"id": [f"P{i}" for i in range(n)], "x": np.arange(n) / 7})
+    assert write_plain_csv(frame, tmp_path / "fast.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    frame.loc[n - 1, "id"] = "P,late"  # the last block holds a cell that needs quoting
+    assert not write_plain_csv(frame, tmp_path / "late.csv")
+    assert not (tmp_path / "late.csv").exists()

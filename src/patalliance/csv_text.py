@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pandas is imported by the callers
 __all__ = ["write_plain_csv"]
 
 _NEEDS_QUOTES = frozenset(',"\n\r')
+_ROWS = 10_000  # rows formatted at a time, so the text in memory stays small
 
 
 def write_plain_csv(frame: pd.DataFrame, path: str | Path) -> bool:
@@ -37,17 +38,33 @@ def write_plain_csv(frame: pd.DataFrame, path: str | Path) -> bool:
     names = list(frame.columns)
     if frame.shape[1] < 2 or len(frame) == 0 or not all(_plain(n) for n in names):
         return False
+    chunks = (frame.iloc[start : start + _ROWS] for start in range(0, len(frame), _ROWS))
+    first = _rows_text(next(chunks))
+    if first is None:
+        return False
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(",".join(names) + "\n")
+        out.write(first)
+        for chunk in chunks:
+            text = _rows_text(chunk)
+            if text is None:
+                break
+            out.write(text)
+        else:
+            return True
+    Path(path).unlink()  # a later rows' cell is not plain: pandas writes the whole table
+    return False
+
+
+def _rows_text(frame: pd.DataFrame) -> str | None:
+    """The CSV lines of the rows of ``frame``, or ``None`` when a cell is not plain."""
     columns = []
     for i in range(frame.shape[1]):
         text = _column_text(frame.iloc[:, i])
         if text is None:
-            return False
+            return None
         columns.append(text)
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        out.write(",".join(names) + "\n")
-        out.write("\n".join(map(",".join, zip(*columns, strict=True))))
-        out.write("\n")
-    return True
+    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
 
 def _plain(value: object) -> bool:
