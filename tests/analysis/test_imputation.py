@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_participants, make_responses, write_study
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from patalliance.analysis.change import run_change
 from patalliance.analysis.correlations import run_correlations
@@ -96,3 +96,17 @@ def test_impute_is_statsmodels_micedata_with_the_same_draws() -> None:
         reference = MICEData(frame, rng=np.random.default_rng(child))
         reference.update_all(3)
         assert_allclose(got, reference.data.to_numpy(dtype=np.float64), rtol=1e-12)
+
+
+def test_chains_on_two_threads_give_the_same_imputations(monkeypatch: pytest.MonkeyPatch) -> None:
+    from patalliance.analysis import imputation
+
+    rng = np.random.default_rng(8)
+    data = rng.normal(size=(300, 4))
+    data[rng.random(data.shape) < 0.1] = np.nan
+    data = data[~np.isnan(data).all(axis=1)]
+    serial = impute(data, m=6, burn_in=2, seed=3)
+    monkeypatch.setattr(imputation, "_THREADED_FROM", 0)
+    threaded = impute(data, m=6, burn_in=2, seed=3)
+    for a, b in zip(serial, threaded, strict=True):
+        assert_array_equal(a, b)

@@ -16,6 +16,8 @@ severity.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 METHOD = "mice_pmm_statsmodels"
+_THREADED_FROM = 100_000  # values (rows × columns) from which the chains run on two threads
 
 
 @dataclass(frozen=True)
@@ -174,14 +177,17 @@ def impute(
     from patalliance.stats.mice import MiceChain
 
     start = MiceChain(values)
+    rngs = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(m)]
     # Every update multiplies an n × k design with k small: a threaded BLAS gains nothing on
     # such thin matrices, and where cores are shared its threads wait on each other. One
-    # thread computes the same numbers.
+    # thread computes the same numbers. The chains are independent, each with its own
+    # generator, so large data run them two at a time on threads (numpy's sorts and products
+    # release the GIL); the results are the same in either case.
     with threadpool_limits(limits=1, user_api="blas"):
-        return [
-            start.run(np.random.default_rng(child), burn_in)
-            for child in np.random.SeedSequence(seed).spawn(m)
-        ]
+        if values.size < _THREADED_FROM or (os.cpu_count() or 1) < 2:
+            return [start.run(rng, burn_in) for rng in rngs]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return list(pool.map(lambda rng: start.run(rng, burn_in), rngs))
 
 
 def imputation_variables(study: Study) -> list[str]:
