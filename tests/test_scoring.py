@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 from conftest import make_participants, make_responses, write_study
 from numpy.testing import assert_array_equal
 
@@ -53,3 +55,20 @@ def test_the_analysis_table_is_the_same_from_coded_or_text_scores(tmp_path: Path
     coded = build_analysis_table(scores, validated.participants, study, keys).to_frame()
     plain = build_analysis_table(text, validated.participants, study, keys).to_frame()
     pd.testing.assert_frame_equal(coded, plain)
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_sorted_codes_of_text_match_pandas_factorize(grouped: bool) -> None:
+    """Text ids held together (each run hashed once) or shuffled (every cell hashed) get the
+    codes of ``pandas.factorize(sort=True)``."""
+    from patalliance.instruments.engine import sorted_codes
+
+    rng = np.random.default_rng(2)
+    ids = np.repeat([f"P{i:03d}" for i in rng.permutation(200)], rng.integers(1, 40, 200))
+    if not grouped:
+        ids = rng.permutation(ids)
+    column = pd.Series(ids, dtype="string[pyarrow]", name="participant_id")
+    codes, index = sorted_codes(column)
+    expected, uniques = pd.factorize(pd.Series(ids), sort=True)
+    np.testing.assert_array_equal(codes, expected)
+    assert list(index) == list(uniques)

@@ -65,7 +65,26 @@ def sorted_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _text_codes(text: pa.ChunkedArray) -> tuple[np.ndarray, pd.Index]:
-    """Codes of a text column numbered in sorted order, by pyarrow: one hash per cell
+    """Codes of a text column numbered in sorted order, by pyarrow. A long table holds each
+    participant's (and timepoint's) rows together, so where the text changes from one row to
+    the next on under a quarter of the rows only the first row of each run is hashed, and
+    its code repeated along the run; the codes are the same either way."""
+    n = len(text)
+    if n > 1:
+        changed = pc.not_equal(text.slice(1), text.slice(0, n - 1))
+        starts = np.flatnonzero(np.concatenate(([True], _booleans(changed))))
+        if len(starts) < n // 4:
+            codes, index = _hashed_codes(text.take(pa.array(starts)))
+            return np.repeat(codes, np.diff(starts, append=n)), index
+    return _hashed_codes(text)
+
+
+def _booleans(values: pa.ChunkedArray) -> np.ndarray:
+    return np.concatenate([chunk.to_numpy(zero_copy_only=False) for chunk in values.chunks])
+
+
+def _hashed_codes(text: pa.ChunkedArray) -> tuple[np.ndarray, pd.Index]:
+    """Codes of a text column numbered in sorted order: one hash per cell
     (``dictionary_encode``), then only the distinct texts are sorted."""
     encoded = pc.dictionary_encode(text).unify_dictionaries()
     if encoded.num_chunks == 0 or len(text) == 0:
