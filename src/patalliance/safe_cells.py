@@ -91,7 +91,14 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         column = out.iloc[:, i]
         if not _is_text(column):
             continue
-        out.isetitem(i, column.map(_cell, na_action="ignore").to_numpy(dtype=object))
+        if isinstance(column.dtype, pd.CategoricalDtype):  # neutralise each category once
+            out.isetitem(i, column.map(_cell, na_action="ignore").to_numpy(dtype=object))
+            continue
+        values = column.to_numpy(dtype=object, copy=True)
+        for k, value in enumerate(values):  # most cells need nothing: test before calling
+            if isinstance(value, str) and value.startswith(_ESCAPED_STARTS):
+                values[k] = neutralise(value)
+        out.isetitem(i, values)
     for axis in ("columns", "index"):
         labels = getattr(out, axis)
         if not isinstance(labels, pd.MultiIndex) and not pd.api.types.is_numeric_dtype(labels):
