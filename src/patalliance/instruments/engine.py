@@ -19,6 +19,7 @@ loop. The rules, in order:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,16 +72,12 @@ def _text_codes(text: pa.ChunkedArray) -> tuple[np.ndarray, pd.Index]:
     its code repeated along the run; the codes are the same either way."""
     n = len(text)
     if n > 1:
-        changed = pc.not_equal(text.slice(1), text.slice(0, n - 1))
-        starts = np.flatnonzero(np.concatenate(([True], _booleans(changed))))
+        changed = pc.indices_nonzero(pc.not_equal(text.slice(1), text.slice(0, n - 1)))
+        starts = np.concatenate(([0], changed.to_numpy().astype(np.int64) + 1))
         if len(starts) < n // 4:
             codes, index = _hashed_codes(text.take(pa.array(starts)))
             return np.repeat(codes, np.diff(starts, append=n)), index
     return _hashed_codes(text)
-
-
-def _booleans(values: pa.ChunkedArray) -> np.ndarray:
-    return np.concatenate([chunk.to_numpy(zero_copy_only=False) for chunk in values.chunks])
 
 
 def _hashed_codes(text: pa.ChunkedArray) -> tuple[np.ndarray, pd.Index]:
@@ -385,6 +382,14 @@ def long_scores(
     )
 
 
+def _tiled(column: pd.Series, times: int) -> Any:
+    """``column``'s values ``times`` times over, as the long scores' rows repeat the matrix
+    rows once per scale (``long.group``); concatenated, not gathered row by row."""
+    if times == 0:
+        return column.array[:0]
+    return pd.concat([column] * times, ignore_index=True).array
+
+
 def scored_frame(
     index: pd.DataFrame, matrix: np.ndarray, key: InstrumentKey, *, aggregate: Aggregate | None
 ) -> pd.DataFrame:
@@ -393,8 +398,8 @@ def scored_frame(
     long = long_scores(matrix, key, aggregate=aggregate)
     return pd.DataFrame(
         {
-            "participant_id": index["participant_id"].array.take(long.group),
-            "timepoint": index["timepoint"].array.take(long.group),
+            "participant_id": _tiled(index["participant_id"], len(long.scales)),
+            "timepoint": _tiled(index["timepoint"], len(long.scales)),
             "scale": pd.Index(long.scales).astype(str).take(long.scale).array,
             "score": long.score,
             "n_valid": long.n_valid,
