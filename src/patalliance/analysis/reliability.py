@@ -19,6 +19,7 @@ import pandas as pd
 
 from patalliance._blas import one_blas_thread
 from patalliance.analysis.records import Family, Record
+from patalliance.instruments.engine import sorted_codes
 from patalliance.instruments.key import InstrumentKey, Scale
 from patalliance.stats.reliability import cronbach_alpha
 from patalliance.status import Status
@@ -73,10 +74,11 @@ class _ItemRows:
     """
 
     def __init__(self, responses: pd.DataFrame) -> None:
-        self.participant, ids = pd.factorize(responses["participant_id"], sort=True)
+        # categorical columns (as validation gives them) are coded without hashing each row
+        self.participant, ids = sorted_codes(responses["participant_id"])
         self.n_participants = len(ids)
-        inst, instruments = pd.factorize(responses["instrument"])
-        tp, timepoints = pd.factorize(responses["timepoint"])
+        inst, instruments = sorted_codes(responses["instrument"])
+        tp, timepoints = sorted_codes(responses["timepoint"])
         self.instruments = {str(v): i for i, v in enumerate(instruments)}
         self.timepoints = {str(v): i for i, v in enumerate(timepoints)}
         group = inst.astype(np.int64) * max(len(self.timepoints), 1) + tp
