@@ -83,3 +83,18 @@ def test_long_tables_are_written_a_block_of_rows_at_a_time(tmp_path: Path) -> No
     frame.loc[n - 1, "id"] = "P,late"  # the last block holds a cell that needs quoting
     assert not write_plain_csv(frame, tmp_path / "late.csv")
     assert not (tmp_path / "late.csv").exists()
+
+
+def test_text_columns_holding_numbers_keep_their_inferred_type(tmp_path: Path) -> None:
+    """A text column of numbers (with a gap) is written as pandas writes the column
+    ``Series.map`` makes of it (floats), the same before and after the fast paths."""
+    from patalliance.safe_cells import write_csv
+
+    frame = pd.DataFrame({"id": ["P1", "=P2", "P3"], "n": pd.Series([3, None, 5], dtype=object)})
+    write_csv(frame, tmp_path / "ours.csv", index=False)
+    reference = frame.assign(
+        id=["P1", "'=P2", "P3"], n=frame["n"].map(lambda v: v, na_action="ignore")
+    )
+    reference.to_csv(tmp_path / "reference.csv", index=False)
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "reference.csv").read_bytes()
+    assert (tmp_path / "ours.csv").read_text(encoding="utf-8").splitlines()[1] == "P1,3.0"

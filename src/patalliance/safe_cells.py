@@ -95,8 +95,13 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out.isetitem(i, column.map(_cell, na_action="ignore").to_numpy(dtype=object))
             continue
         values = column.to_numpy(dtype=object, copy=True)
+        present = values[~column.isna().to_numpy()]
+        if not all(type(value) is str for value in present):
+            # numbers among the text: Series.map infers the column's type as it always has
+            out.isetitem(i, column.map(_cell, na_action="ignore").to_numpy(dtype=object))
+            continue
         for k, value in enumerate(values):  # most cells need nothing: test before calling
-            if isinstance(value, str) and value.startswith(_ESCAPED_STARTS):
+            if type(value) is str and value.startswith(_ESCAPED_STARTS):
                 values[k] = neutralise(value)
         out.isetitem(i, values)
     for axis in ("columns", "index"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,3 +112,21 @@ def test_chains_on_two_threads_give_the_same_imputations(monkeypatch: pytest.Mon
     threaded = impute(data, m=6, burn_in=2, seed=3)
     for a, b in zip(serial, threaded, strict=True):
         assert_array_equal(a, b)
+
+
+def test_too_few_observed_values_for_the_imputation_model_is_a_configuration_error(
+    prepared,  # type: ignore[no-untyped-def]
+) -> None:
+    from dataclasses import replace
+
+    from patalliance.analysis.imputation import imputation_variables
+    from patalliance.errors import ConfigError
+
+    name = imputation_variables(prepared.study)[-1]
+    values = prepared.table.values.copy()
+    values.loc[values.index[3:], name] = np.nan  # 3 observed values at most
+    short = replace(prepared.table, values=values)
+    with pytest.raises(
+        ConfigError, match=rf"too few observed values to impute '{re.escape(name)}'"
+    ):
+        run_multiple_imputation(prepared.study, short)

@@ -71,3 +71,14 @@ def test_leave_one_out_rows_and_frames(prepared) -> None:  # type: ignore[no-unt
     table = fam.to_frame()
     assert "leave_one_out" not in table.columns and len(table) == len(fam.records)
     assert list(table.columns) == type(rec).frame_columns()
+
+
+def test_leave_one_out_lists_keep_ids_that_are_not_text() -> None:
+    from patalliance.analysis.sensitivity import LeaveOneOutRows
+    from patalliance.document import clean
+
+    rows = LeaveOneOutRows(participant_id=(1, "P2"), r=(0.5, float("nan")), p=(0.1, 0.2))  # type: ignore[arg-type]
+    assert clean(rows.to_list()) == [
+        {"participant_id": 1, "r": 0.5, "p": 0.1},
+        {"participant_id": "P2", "r": None, "p": 0.2},
+    ]

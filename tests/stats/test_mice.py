@@ -126,3 +126,12 @@ def test_bad_input_is_a_clear_error() -> None:
         MiceChain(np.array([[1.0, np.nan], [2.0, np.nan]]))
     with pytest.raises(ValueError, match="two-dimensional"):
         MiceChain(np.array([1.0, np.nan]))
+
+
+def test_a_column_observed_too_rarely_for_its_model_is_a_clear_error() -> None:
+    data = np.random.default_rng(0).normal(size=(50, 3))
+    data[3:, 2] = np.nan  # 3 observed values; intercept + 2 columns need at least 4
+    with pytest.raises(ValueError, match="column 2 has 3 observed values"):
+        MiceChain(data)
+    data[3, 2] = 1.0
+    MiceChain(data).run(np.random.default_rng(1), 1)  # 4 are enough

@@ -379,6 +379,23 @@ def missingness_tests(
     return out
 
 
+def _check_observed(study: Study, names: list[str], full: NDArray[np.float64]) -> None:
+    """Each imputed variable's OLS model (an intercept and every other column) needs more
+    observed values than it has coefficients; name every variable that has too few."""
+    n, need = full.shape[0], full.shape[1] + 1
+    observed = (~np.isnan(full[:, : len(names)])).sum(axis=0)
+    short = [
+        f"{v!r} ({k})" for v, k in zip(names, observed.tolist(), strict=True) if k < min(n, need)
+    ]
+    if short:
+        raise ConfigError(
+            f"{study.path}: analysis.multiple_imputation: too few observed values to impute "
+            f"{', '.join(short)} of the {n} participants: each imputation model (an intercept "
+            f"and the {full.shape[1] - 1} other variables) needs at least {need}. Drop the "
+            "family or change test that uses the variable, or set multiple_imputation = false."
+        )
+
+
 def run_multiple_imputation(study: Study, table: AnalysisTable) -> MultipleImputation:
     """The ``multiple_imputation`` section of the plan (see the module docstring)."""
     plan = study.analysis
@@ -392,6 +409,7 @@ def run_multiple_imputation(study: Study, table: AnalysisTable) -> MultipleImput
     data = data[keep]
     arms = table.arms.reindex(table.values.index).astype(str).to_numpy()[keep]
     full = np.column_stack([data, _arm_dummies(table)[keep]])
+    _check_observed(study, names, full)
     completed = [
         c[:, : len(names)] for c in impute(full, m=opts.m, burn_in=opts.burn_in, seed=plan.seed)
     ]

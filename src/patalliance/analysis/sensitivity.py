@@ -69,15 +69,15 @@ class LeaveOneOutRows:
     def to_list(self) -> list[dict[str, Any]]:
         """One ``{participant_id, r, p}`` object per participant (as in ``results.json``: NaN
         and infinities are ``None``)."""
-        return CleanList(
+        rows = [
             {"participant_id": pid, "r": r, "p": p}
             for pid, r, p in zip(
-                map(str, self.participant_id),
-                _json_floats(self.r),
-                _json_floats(self.p),
-                strict=True,
+                self.participant_id, _json_floats(self.r), _json_floats(self.p), strict=True
             )
-        )
+        ]
+        if all(type(pid) is str for pid in self.participant_id):
+            return CleanList(rows)  # JSON-safe already: the document does not walk it again
+        return rows
 
 
 def _json_floats(values: tuple[float, ...]) -> list[float | None]:

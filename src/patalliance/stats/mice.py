@@ -25,9 +25,13 @@ norm, solved by its eigen-decomposition), which needs one pass over the rows ins
 singular value decomposition of :math:`X` that ``MICEData`` computes; the two agree to
 rounding error. A design whose scaled condition number exceeds :math:`10^3` (nearly collinear
 columns) is fitted by the pseudo-inverse from the SVD instead, with ``MICEData``'s cut-off for
-small singular values. Imputed values are always observed values of the same column, so a
-difference in rounding changes an imputation only where two observed rows' predictions tie
-to within it. The tests check the imputations against ``MICEData`` itself.
+small singular values. The random draws are the same as ``MICEData``'s, and imputed values are
+always observed values of the same column, so rounding changes an imputation only where two
+donors are exactly as far from a prediction. That is rare with continuous data (the tests
+check whole chains against ``MICEData`` itself); with whole-number scores such ties are
+common, rounding breaks them, and from the first different donor the chain follows its own
+path: another draw of the same procedure, the same from run to run, but not the same values
+as ``MICEData``'s chain.
 
 References
 ----------
@@ -68,6 +72,14 @@ class MiceChain:
             raise ValueError("a row is missing on every column; drop it before imputing")
         if missing.all(axis=0).any():
             raise ValueError("a column has no observed value")
+        observed = (~missing).sum(axis=0)
+        short = np.flatnonzero(missing.any(axis=0) & (observed <= values.shape[1]))
+        if short.size:
+            raise ValueError(
+                f"column {int(short[0])} has {int(observed[short[0]])} observed values; its "
+                f"model (an intercept and {values.shape[1] - 1} other columns) needs at least "
+                f"{values.shape[1] + 1}"
+            )
         self.observed = [np.flatnonzero(~missing[:, j]) for j in range(values.shape[1])]
         self.missing = [np.flatnonzero(missing[:, j]) for j in range(values.shape[1])]
         n_missing = np.asarray([len(ix) for ix in self.missing])
