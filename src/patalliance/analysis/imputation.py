@@ -382,12 +382,12 @@ def missingness_tests(
 def _check_observed(study: Study, names: list[str], full: NDArray[np.float64]) -> None:
     """Each imputed variable's OLS model (an intercept and every other column) needs more
     observed values than it has coefficients; name every variable that has too few."""
-    n, need = full.shape[0], full.shape[1] + 1
-    observed = (~np.isnan(full[:, : len(names)])).sum(axis=0)
-    short = [
-        f"{v!r} ({k})" for v, k in zip(names, observed.tolist(), strict=True) if k < min(n, need)
-    ]
+    from patalliance.stats.mice import too_rarely_observed
+
+    observed = (~np.isnan(full)).sum(axis=0)
+    short = [f"{names[j]!r} ({observed[j]})" for j in too_rarely_observed(full).tolist()]
     if short:
+        n, need = full.shape[0], full.shape[1] + 1
         raise ConfigError(
             f"{study.path}: analysis.multiple_imputation: too few observed values to impute "
             f"{', '.join(short)} of the {n} participants: each imputation model (an intercept "

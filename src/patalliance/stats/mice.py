@@ -48,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["K_PMM", "MiceChain"]
+__all__ = ["K_PMM", "MiceChain", "too_rarely_observed"]
 
 K_PMM = 20
 """Observed rows matched to each missing one (``MICEData``'s default ``k_pmm``)."""
@@ -72,13 +72,12 @@ class MiceChain:
             raise ValueError("a row is missing on every column; drop it before imputing")
         if missing.all(axis=0).any():
             raise ValueError("a column has no observed value")
-        observed = (~missing).sum(axis=0)
-        short = np.flatnonzero(missing.any(axis=0) & (observed <= values.shape[1]))
+        short = too_rarely_observed(values)
         if short.size:
             raise ValueError(
-                f"column {int(short[0])} has {int(observed[short[0]])} observed values; its "
-                f"model (an intercept and {values.shape[1] - 1} other columns) needs at least "
-                f"{values.shape[1] + 1}"
+                f"column {int(short[0])} has {int((~missing[:, short[0]]).sum())} observed "
+                f"values; its model (an intercept and {values.shape[1] - 1} other columns) "
+                f"needs at least {values.shape[1] + 1}"
             )
         self.observed = [np.flatnonzero(~missing[:, j]) for j in range(values.shape[1])]
         self.missing = [np.flatnonzero(missing[:, j]) for j in range(values.shape[1])]
@@ -110,6 +109,15 @@ class MiceChain:
         pred_obs = v_obs @ slopes + params[0]
         pred_miss = values.take(miss, axis=0) @ slopes + params[0]
         values[miss, j] = _match(y_obs, pred_obs, pred_miss, rng)
+
+
+def too_rarely_observed(data: NDArray[np.float64]) -> NDArray[np.intp]:
+    """The columns of ``data`` (NaN = missing) that have missing values and too few observed
+    ones for their model: an intercept and the ``p - 1`` other columns need at least ``p + 1``
+    observations, so that the residual variance has a degree of freedom."""
+    missing = np.isnan(data)
+    observed = (~missing).sum(axis=0)
+    return np.flatnonzero(missing.any(axis=0) & (observed <= data.shape[1]))
 
 
 def _pandas_mean(column: NDArray[np.float64]) -> float:
