@@ -246,17 +246,41 @@ class OutputLock:
         self.release()
 
 
+_HELD: list[int] = []  # one entry per _signals_held block open (main thread only)
+_PENDING: list[int] = []  # signals that arrived in one, raised when the outermost ends
+
+
+def defer_signal(signum: int) -> bool:
+    """Whether a signal's handler must wait: inside :func:`_signals_held` it is noted and
+    raised as :class:`Interrupted` when the block ends (the command line's handler asks)."""
+    if _HELD:
+        _PENDING.append(signum)
+        return True
+    return False
+
+
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends, so that a rename is never half done."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    """SIGINT and SIGTERM wait until the block ends, so that a rename is never half done.
+
+    The main thread blocks them, and a signal that another thread of the process receives
+    (numpy's and pyarrow's worker threads do not block them) reaches the handler, which
+    defers it (:func:`defer_signal`) until the outermost block ends.
+    """
+    masked = hasattr(signal, "pthread_sigmask")
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS) if masked else None
+    _HELD.append(1)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _HELD.pop()
+        pending = _PENDING[:] if not _HELD else []
+        if not _HELD:
+            _PENDING.clear()
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a blocked signal lands now
+        if pending:
+            raise Interrupted(pending[0])
 
 
 def _sha256(path: Path) -> str:

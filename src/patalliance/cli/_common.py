@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from rich.console import Console
 
 from patalliance.errors import PatallianceError
-from patalliance.safe_output import Interrupted, committed_outputs
+from patalliance.safe_output import Interrupted, committed_outputs, defer_signal
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -86,7 +86,8 @@ def interruptible() -> Iterator[None]:
     import signal
 
     def _raise(signum: int, frame: object) -> None:
-        raise Interrupted(signum)
+        if not defer_signal(signum):  # held while an output is renamed into place
+            raise Interrupted(signum)
 
     wanted = [getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n)]
     previous = {signum: signal.signal(signum, _raise) for signum in wanted}
